@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Runs every test file under test/ with Node's own runner, TypeScript loaded
+// through tsx. Node 20's --test does not expand globs, so we find files here.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function findTests(dir) {
+  const found = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...findTests(path));
+    else if (name.endsWith('.test.ts')) found.push(path);
+  }
+  return found;
+}
+
+const filter = process.argv.slice(2);
+const files = findTests('test').filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
+if (files.length === 0) {
+  console.error(`no test files match ${filter.join(' ')}`);
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

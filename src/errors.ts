@@ -1,0 +1,183 @@
+/**
+ * The one place netlab's error codes are defined. Callers match on `code`,
+ * never on message text; every code is documented in docs/errors.md (a test
+ * keeps the two in step).
+ */
+
+import { formatHostPort } from './util/endpoint.js';
+
+export const ERROR_CODES = {
+  INVALID_ARGUMENT: 'NETLAB_ERR_INVALID_ARGUMENT',
+  PORT_IN_USE: 'NETLAB_ERR_PORT_IN_USE',
+  PERMISSION_DENIED: 'NETLAB_ERR_PERMISSION_DENIED',
+  ADDRESS_NOT_AVAILABLE: 'NETLAB_ERR_ADDRESS_NOT_AVAILABLE',
+  CONNECTION_REFUSED: 'NETLAB_ERR_CONNECTION_REFUSED',
+  CONNECTION_RESET: 'NETLAB_ERR_CONNECTION_RESET',
+  UNKNOWN_HOST: 'NETLAB_ERR_UNKNOWN_HOST',
+  HOST_UNREACHABLE: 'NETLAB_ERR_HOST_UNREACHABLE',
+  NETWORK: 'NETLAB_ERR_NETWORK',
+  TIMEOUT: 'NETLAB_ERR_TIMEOUT',
+  TLS_VERIFY: 'NETLAB_ERR_TLS_VERIFY',
+  TLS_HANDSHAKE: 'NETLAB_ERR_TLS_HANDSHAKE',
+  LINE_TOO_LONG: 'NETLAB_ERR_LINE_TOO_LONG',
+  TOO_MANY_CONNECTIONS: 'NETLAB_ERR_TOO_MANY_CONNECTIONS',
+  IDLE_TIMEOUT: 'NETLAB_ERR_IDLE_TIMEOUT',
+  FILE: 'NETLAB_ERR_FILE',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** Base class of every error netlab raises on purpose. */
+export class NetlabError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'NetlabError';
+  }
+}
+
+/** A bad flag, option or argument: the caller's mistake (CLI exit code 2). */
+export class UsageError extends NetlabError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.INVALID_ARGUMENT, message, options);
+    this.name = 'UsageError';
+  }
+}
+
+/** A socket, DNS or TLS failure while talking to a peer. */
+export class NetworkError extends NetlabError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'NetworkError';
+  }
+}
+
+/** A wait that ran out (connect, reply, handshake, idle). */
+export class TimeoutError extends NetlabError {
+  constructor(message: string, options?: { cause?: unknown; code?: ErrorCode }) {
+    super(options?.code ?? ERROR_CODES.TIMEOUT, message, options);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** A peer went over a documented limit (line length, connection count). */
+export class LimitError extends NetlabError {
+  constructor(code: ErrorCode, message: string) {
+    super(code, message);
+    this.name = 'LimitError';
+  }
+}
+
+/** A file netlab needed could not be read or written. */
+export class FileError extends NetlabError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_CODES.FILE, message, options);
+    this.name = 'FileError';
+  }
+}
+
+interface SystemErrorLike {
+  code?: string;
+  message: string;
+}
+
+function systemCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? (err as SystemErrorLike).code : undefined;
+}
+
+/** Where a system error happened, so the message can say what to do next. */
+export interface ErrorContext {
+  action: 'listen' | 'connect';
+  transport: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * Turns a Node system error (EADDRINUSE, ECONNREFUSED, ENOTFOUND, TLS
+ * verification codes...) into a NetlabError whose message a student can act on.
+ * Errors that already are NetlabErrors pass through unchanged.
+ */
+export function explainSystemError(err: unknown, context: ErrorContext): NetlabError {
+  if (err instanceof NetlabError) return err;
+  const code = systemCode(err);
+  const where = formatHostPort(context.host, context.port);
+  const detail = err instanceof Error ? err.message : String(err);
+  const cause = { cause: err };
+  switch (code) {
+    case 'EADDRINUSE':
+      return new NetworkError(
+        ERROR_CODES.PORT_IN_USE,
+        `port ${context.port} is already in use (EADDRINUSE); pick another with --port`,
+        cause,
+      );
+    case 'EACCES':
+    case 'EPERM':
+      return new NetworkError(
+        ERROR_CODES.PERMISSION_DENIED,
+        context.action === 'listen'
+          ? `not allowed to listen on port ${context.port} (${code}); ports below 1024 need root, pick another with --port`
+          : `not allowed to connect to ${where} (${code})`,
+        cause,
+      );
+    case 'EADDRNOTAVAIL':
+      return new NetworkError(
+        ERROR_CODES.ADDRESS_NOT_AVAILABLE,
+        `address ${context.host} is not on this machine (EADDRNOTAVAIL); use --host 127.0.0.1 or one of your interfaces`,
+        cause,
+      );
+    case 'ECONNREFUSED':
+      return new NetworkError(
+        ERROR_CODES.CONNECTION_REFUSED,
+        `connection refused by ${where} (ECONNREFUSED); is a server listening there? Start one with: netlab serve ${context.transport} --port ${context.port}`,
+        cause,
+      );
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new NetworkError(ERROR_CODES.CONNECTION_RESET, `connection to ${where} was reset by the peer (${code})`, cause);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new NetworkError(
+        ERROR_CODES.UNKNOWN_HOST,
+        `unknown host ${context.host} (${code}); check the spelling or use an IP address such as 127.0.0.1`,
+        cause,
+      );
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new NetworkError(ERROR_CODES.HOST_UNREACHABLE, `no route to ${where} (${code})`, cause);
+    case 'ETIMEDOUT':
+      return new TimeoutError(`connecting to ${where} timed out (ETIMEDOUT)`, cause);
+    default:
+      if (code !== undefined && TLS_VERIFY_CODES.has(code)) {
+        return new NetworkError(
+          ERROR_CODES.TLS_VERIFY,
+          `certificate of ${where} could not be verified: ${detail} (${code}); ` +
+            'trust it with --ca FILE, or skip verification with --insecure (lab use only)',
+          cause,
+        );
+      }
+      if (code?.startsWith('ERR_SSL') || code?.startsWith('ERR_TLS')) {
+        return new NetworkError(ERROR_CODES.TLS_HANDSHAKE, `TLS handshake with ${where} failed: ${detail} (${code})`, cause);
+      }
+      return new NetworkError(ERROR_CODES.NETWORK, `${context.action} ${where} failed: ${detail}`, cause);
+  }
+}
+
+/** OpenSSL verification results Node reports as `err.code`. */
+const TLS_VERIFY_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+]);

@@ -1,0 +1,160 @@
+/**
+ * The echo family (echo, upper, rot13, reverse, reply), written once against
+ * the Session shape and run over every transport. Stream transports get line
+ * framing for the line modes; message transports treat each datagram or
+ * WebSocket message as one line.
+ */
+import { DEFAULTS } from '../../constants.js';
+import { LineSplitter, type LineEnding } from '../../codec/line-splitter.js';
+import { ERROR_CODES, LimitError, UsageError } from '../../errors.js';
+import type { Session } from '../../transports/session.js';
+import { writeOrPause } from '../backpressure.js';
+import type { Protocol, ProtocolFactory } from '../protocol.js';
+import { reverseByCharacter, rot13InPlace, upperInPlace } from './transforms.js';
+
+export const ECHO_MODES = ['echo', 'upper', 'rot13', 'reverse', 'reply'] as const;
+export type EchoMode = (typeof ECHO_MODES)[number];
+
+export interface EchoOptions {
+  /** Default `echo`. */
+  mode?: EchoMode;
+  /** The answer of `reply` mode (required there). */
+  reply?: string;
+  /** `reply` mode: close a connection after its first answer. */
+  once?: boolean;
+  /** Longest line of the line modes, in bytes. Default 65536. */
+  maxLineBytes?: number;
+}
+
+interface ResolvedEchoOptions {
+  readonly mode: EchoMode;
+  readonly reply: Buffer;
+  readonly once: boolean;
+  readonly maxLineBytes: number;
+}
+
+/** Modes that transform bytes as they come and know nothing of lines. */
+const BYTE_TRANSFORMS: Partial<Record<EchoMode, (bytes: Buffer) => Uint8Array>> = {
+  echo: (bytes) => bytes,
+  upper: upperInPlace,
+  rot13: rot13InPlace,
+};
+
+const ENDING_BYTES: Record<LineEnding, Buffer> = { '\n': Buffer.from('\n'), '\r\n': Buffer.from('\r\n'), '': Buffer.alloc(0) };
+
+/**
+ * Builds the echo-family protocol factory.
+ * @param options mode (default echo), reply text, once, maxLineBytes (default 65536)
+ * @throws UsageError for an unknown mode, reply mode without text, or a bad limit
+ */
+export function echoProtocol(options: EchoOptions = {}): ProtocolFactory {
+  const mode = options.mode ?? 'echo';
+  if (!ECHO_MODES.includes(mode)) throw new UsageError(`unknown mode "${mode}"; choose one of ${ECHO_MODES.join(', ')}`);
+  if (mode === 'reply' && options.reply === undefined) throw new UsageError('reply mode needs the answer text: --reply TEXT');
+  const maxLineBytes = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
+  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) throw new UsageError('--max-line must be a whole number of bytes, at least 1');
+  const resolved: ResolvedEchoOptions = Object.freeze({
+    mode,
+    reply: Buffer.from(options.reply ?? ''),
+    once: options.once === true,
+    maxLineBytes,
+  });
+  return (session) => {
+    const transform = BYTE_TRANSFORMS[mode];
+    if (transform !== undefined) return new ByteEcho(session, transform);
+    return session.framing === 'stream' ? new StreamLineEcho(session, resolved) : new MessageLineEcho(session, resolved);
+  };
+}
+
+/** echo / upper / rot13 on any transport: chunk in, transformed chunk out. */
+class ByteEcho implements Protocol {
+  readonly #session: Session;
+  readonly #transform: (bytes: Buffer) => Uint8Array;
+
+  constructor(session: Session, transform: (bytes: Buffer) => Uint8Array) {
+    this.#session = session;
+    this.#transform = transform;
+  }
+
+  dataReceived(chunk: Buffer): void {
+    writeOrPause(this.#session, this.#transform(chunk));
+  }
+}
+
+/** The answer to one line, shared by the stream and message variants. */
+function answerLine(options: ResolvedEchoOptions, line: Buffer, ending: LineEnding, framing: 'stream' | 'message'): Buffer {
+  if (options.mode === 'reverse') {
+    const out = Buffer.allocUnsafe(line.length + ending.length);
+    reverseByCharacter(line).copy(out);
+    ENDING_BYTES[ending].copy(out, line.length);
+    return out;
+  }
+  // reply: "followed by \n on TCP/TLS, as-is per UDP datagram or WS message"
+  return framing === 'stream' ? Buffer.concat([options.reply, ENDING_BYTES['\n']]) : options.reply;
+}
+
+/** reverse / reply over TCP and TLS: line framing with a length cap. */
+class StreamLineEcho implements Protocol {
+  readonly #session: Session;
+  readonly #options: ResolvedEchoOptions;
+  readonly #lines: LineSplitter;
+  #done = false;
+
+  constructor(session: Session, options: ResolvedEchoOptions) {
+    this.#session = session;
+    this.#options = options;
+    this.#lines = new LineSplitter({
+      maxLineBytes: options.maxLineBytes,
+      onLine: (line, ending) => this.#lineReceived(line, ending),
+      // Twisted's lineLengthExceeded: tell the peer and drop only that connection.
+      onError: (error) => {
+        this.#done = true;
+        session.fail(error);
+      },
+    });
+  }
+
+  dataReceived(chunk: Buffer): void {
+    if (!this.#done) this.#lines.push(chunk);
+  }
+
+  /** A final unterminated line is answered when the peer half-closes. */
+  endReceived(): void {
+    if (!this.#done) this.#lines.finish();
+    this.#session.end();
+  }
+
+  #lineReceived(line: Buffer, ending: LineEnding): void {
+    if (this.#done) return;
+    writeOrPause(this.#session, answerLine(this.#options, line, ending, 'stream'));
+    if (this.#options.mode === 'reply' && this.#options.once) {
+      this.#done = true;
+      this.#session.end();
+    }
+  }
+}
+
+/** reverse / reply over UDP and WebSocket: each datagram/message is a line. */
+class MessageLineEcho implements Protocol {
+  readonly #session: Session;
+  readonly #options: ResolvedEchoOptions;
+
+  constructor(session: Session, options: ResolvedEchoOptions) {
+    this.#session = session;
+    this.#options = options;
+  }
+
+  dataReceived(message: Buffer): void {
+    let ending: LineEnding = '';
+    if (message[message.length - 1] === 0x0a) ending = message[message.length - 2] === 0x0d ? '\r\n' : '\n';
+    const line = message.subarray(0, message.length - ending.length);
+    if (line.length > this.#options.maxLineBytes) {
+      // One oversize datagram is answered with a notice; the peer may go on.
+      const error = new LimitError(ERROR_CODES.LINE_TOO_LONG, `line longer than ${this.#options.maxLineBytes} bytes (the --max-line limit)`);
+      writeOrPause(this.#session, Buffer.from(`error: ${error.message}\n`));
+      return;
+    }
+    writeOrPause(this.#session, answerLine(this.#options, line, ending, 'message'));
+    if (this.#options.mode === 'reply' && this.#options.once) this.#session.end();
+  }
+}

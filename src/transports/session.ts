@@ -1,0 +1,157 @@
+/**
+ * The one session shape every transport gives every protocol: a peer, its
+ * traffic counters and its lifetime, whatever the socket underneath is
+ * (Twisted's ITransport). A protocol only ever sees a Session.
+ */
+import { EventEmitter } from 'node:events';
+import diagnostics from 'node:diagnostics_channel';
+import { NetlabError } from '../errors.js';
+import { formatEndpoint, type Endpoint } from '../util/endpoint.js';
+
+export type TransportName = 'tcp' | 'tls' | 'udp' | 'ws';
+
+/**
+ * `stream`: bytes with no boundaries (TCP, TLS).
+ * `message`: each read is one datagram or WebSocket message (UDP, WS).
+ */
+export type Framing = 'stream' | 'message';
+
+/** Traffic counters of one session ("packet counts" of a socket). */
+export interface SessionStats {
+  bytesIn: number;
+  bytesOut: number;
+  /** Chunks, datagrams or messages received. */
+  reads: number;
+  /** write() calls that sent data. */
+  writes: number;
+  openedAt: Date;
+  closedAt: Date | undefined;
+  /** Epoch milliseconds of the last byte in or out (drives idle timeouts). */
+  lastActivityMs: number;
+}
+
+export interface SessionCloseInfo {
+  /** Why it closed, when it was not a normal close by either side. */
+  error: NetlabError | undefined;
+}
+
+export interface SessionEvents {
+  /** A chunk (stream) or a whole datagram/message (message framing). */
+  data: [chunk: Buffer];
+  /** The peer will send no more (TCP/TLS half-close); we may still write. */
+  end: [];
+  /** Buffered outgoing data has been flushed below the high-water mark. */
+  drain: [];
+  /** The session is over; emitted exactly once. */
+  close: [info: SessionCloseInfo];
+}
+
+const openChannel = diagnostics.channel('netlab:session:open');
+const closeChannel = diagnostics.channel('netlab:session:close');
+
+/**
+ * Base class of the per-transport sessions. Subclasses feed `received()`,
+ * `peerEnded()` and `finished()` from their socket events and implement the
+ * protected `send*` hooks.
+ */
+export abstract class Session extends EventEmitter<SessionEvents> {
+  readonly transport: TransportName;
+  readonly framing: Framing;
+  readonly remote: Endpoint;
+  readonly local: Endpoint;
+  readonly stats: SessionStats;
+  #closed = false;
+
+  protected constructor(transport: TransportName, framing: Framing, local: Endpoint, remote: Endpoint) {
+    super();
+    this.transport = transport;
+    this.framing = framing;
+    this.local = local;
+    this.remote = remote;
+    const now = Date.now();
+    this.stats = { bytesIn: 0, bytesOut: 0, reads: 0, writes: 0, openedAt: new Date(now), closedAt: undefined, lastActivityMs: now };
+    if (openChannel.hasSubscribers) openChannel.publish({ session: this });
+  }
+
+  /** The peer as `address:port` (`[v6]:port`). */
+  get peer(): string {
+    return formatEndpoint(this.remote);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Milliseconds since the session opened (until it closed, once closed). */
+  get durationMs(): number {
+    const end = this.stats.closedAt?.getTime() ?? Date.now();
+    return end - this.stats.openedAt.getTime();
+  }
+
+  /**
+   * Sends bytes (stream) or one datagram/message (message framing).
+   * @returns false when the peer is not keeping up: stop producing until 'drain'.
+   */
+  write(data: Uint8Array): boolean {
+    if (this.#closed) return false;
+    if (data.byteLength > 0) {
+      this.stats.bytesOut += data.byteLength;
+      this.stats.writes += 1;
+      this.stats.lastActivityMs = Date.now();
+    }
+    return this.sendData(data);
+  }
+
+  /** Says we will send no more (TCP FIN, TLS close_notify, WS close, UDP forget). */
+  end(): void {
+    if (!this.#closed) this.sendEnd();
+  }
+
+  /**
+   * Ends the session at once, dropping anything unsent.
+   * @param error why, for the close event and the connection log
+   */
+  destroy(error?: NetlabError): void {
+    if (!this.#closed) this.sendDestroy(error);
+  }
+
+  /**
+   * Tells the peer what went wrong and closes: an `error: ...` line on
+   * streams, a close code and reason on WebSocket, one notice datagram on UDP.
+   * The error is kept as the session's close reason (for the connection log).
+   */
+  fail(error: NetlabError): void {
+    if (!this.#closed) this.sendFailure(error);
+  }
+
+  /** Stops reading from the peer (backpressure towards it). */
+  abstract pause(): void;
+  abstract resume(): void;
+
+  protected abstract sendData(data: Uint8Array): boolean;
+  protected abstract sendEnd(): void;
+  protected abstract sendDestroy(error: NetlabError | undefined): void;
+  protected abstract sendFailure(error: NetlabError): void;
+
+  /** Subclasses call this for every chunk/datagram/message that arrives. */
+  protected received(chunk: Buffer): void {
+    if (this.#closed) return;
+    this.stats.bytesIn += chunk.byteLength;
+    this.stats.reads += 1;
+    this.stats.lastActivityMs = Date.now();
+    this.emit('data', chunk);
+  }
+
+  protected peerEnded(): void {
+    if (!this.#closed) this.emit('end');
+  }
+
+  /** Subclasses call this once the underlying socket is gone. Idempotent. */
+  protected finished(error?: NetlabError): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.stats.closedAt = new Date();
+    if (closeChannel.hasSubscribers) closeChannel.publish({ session: this, error });
+    this.emit('close', { error });
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Session and listener over a stream socket (net.Socket, tls.TLSSocket):
+ * shared by the tcp and tls transports.
+ */
+import { EventEmitter } from 'node:events';
+import type { Server, Socket } from 'node:net';
+import { explainSystemError, type NetlabError } from '../errors.js';
+import { toEndpoint, type Endpoint } from '../util/endpoint.js';
+import { Session, type TransportName } from './session.js';
+import type { Listener, ListenerEvents } from './types.js';
+
+const kSession = Symbol('netlab.session');
+type SocketWithSession = Socket & { [kSession]?: StreamSession };
+
+export class StreamSession extends Session {
+  readonly socket: Socket;
+  #error: NetlabError | undefined;
+
+  constructor(transport: TransportName, socket: Socket) {
+    super(
+      transport,
+      'stream',
+      toEndpoint(socket.localAddress, socket.localPort, socket.localFamily),
+      toEndpoint(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
+    );
+    this.socket = socket;
+    (socket as SocketWithSession)[kSession] = this;
+    socket.setNoDelay(true);
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('drain', socketOnDrain);
+    socket.on('error', socketOnError);
+    socket.on('close', socketOnClose);
+    // A socket that is already gone (possible for very short connections)
+    // must still close the session exactly once.
+    if (socket.destroyed) queueMicrotask(() => this.finished(this.#error));
+  }
+
+  override pause(): void {
+    this.socket.pause();
+  }
+
+  override resume(): void {
+    this.socket.resume();
+  }
+
+  /** Bytes queued in user space, not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  protected override sendData(data: Uint8Array): boolean {
+    if (!this.socket.writable) return false;
+    return this.socket.write(data);
+  }
+
+  protected override sendEnd(): void {
+    this.socket.end();
+  }
+
+  protected override sendDestroy(error: NetlabError | undefined): void {
+    this.#error ??= error;
+    this.socket.destroy();
+  }
+
+  protected override sendFailure(error: NetlabError): void {
+    this.#error ??= error;
+    if (this.socket.writable) this.socket.end(`error: ${error.message}\n`);
+    else this.socket.destroy();
+  }
+
+  /** @internal socket event plumbing */
+  onSocketData(chunk: Buffer): void {
+    this.received(chunk);
+  }
+
+  /** @internal */
+  onSocketEnd(): void {
+    this.peerEnded();
+  }
+
+  /** @internal */
+  onSocketDrain(): void {
+    this.emit('drain');
+  }
+
+  /** @internal */
+  onSocketError(err: Error): void {
+    this.#error ??= explainSystemError(err, {
+      action: 'connect',
+      transport: this.transport,
+      host: this.remote.address,
+      port: this.remote.port,
+    });
+  }
+
+  /** @internal */
+  onSocketClose(): void {
+    this.finished(this.#error);
+  }
+}
+
+// Listeners are module-level functions bound once, not closures per socket.
+function socketOnData(this: SocketWithSession, chunk: Buffer): void {
+  this[kSession]?.onSocketData(chunk);
+}
+function socketOnEnd(this: SocketWithSession): void {
+  this[kSession]?.onSocketEnd();
+}
+function socketOnDrain(this: SocketWithSession): void {
+  this[kSession]?.onSocketDrain();
+}
+function socketOnError(this: SocketWithSession, err: Error): void {
+  this[kSession]?.onSocketError(err);
+}
+function socketOnClose(this: SocketWithSession): void {
+  this[kSession]?.onSocketClose();
+}
+
+/** Wraps a net/tls server: one StreamSession per accepted socket. */
+export class StreamListener extends EventEmitter<ListenerEvents> implements Listener {
+  readonly transport: TransportName;
+  readonly server: Server;
+  readonly #sessions = new Set<Session>();
+  #address: Endpoint = toEndpoint('', 0);
+
+  /**
+   * @param connectionEvent 'connection' for TCP, 'secureConnection' for TLS
+   *   (a TLS peer becomes a session only once its handshake is done).
+   */
+  constructor(transport: TransportName, server: Server, connectionEvent: 'connection' | 'secureConnection') {
+    super();
+    this.transport = transport;
+    this.server = server;
+    server.on(connectionEvent, (socket: Socket) => this.#accept(socket));
+  }
+
+  get address(): Endpoint {
+    return this.#address;
+  }
+
+  get sessions(): ReadonlySet<Session> {
+    return this.#sessions;
+  }
+
+  /** Binds; rejects with an explained error (port in use...). */
+  async bind(host: string, port: number): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        reject(explainSystemError(err, { action: 'listen', transport: this.transport, host, port }));
+      };
+      this.server.once('error', onError);
+      this.server.listen({ host, port }, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    // After binding, a server error must not crash the process.
+    this.server.on('error', (err) => this.emit('peerError', err, ''));
+    const bound = this.server.address();
+    if (bound !== null && typeof bound === 'object') this.#address = toEndpoint(bound.address, bound.port, bound.family);
+    return this;
+  }
+
+  #accept(socket: Socket): void {
+    const session = new StreamSession(this.transport, socket);
+    this.#sessions.add(session);
+    session.once('close', () => this.#sessions.delete(session));
+    this.emit('session', session);
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const session of this.#sessions) session.destroy();
+    await closed;
+  }
+}

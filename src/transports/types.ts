@@ -1,0 +1,82 @@
+/**
+ * What every transport module (tcp.ts, tls.ts, udp.ts, ws.ts) exports: one
+ * driver with the same two entry points, looked up by scheme in registry.ts.
+ */
+import type { EventEmitter } from 'node:events';
+import type { Endpoint } from '../util/endpoint.js';
+import type { Framing, Session, TransportName } from './session.js';
+
+/** TLS material and knobs shared by servers and clients. */
+export interface TlsOptions {
+  /** PEM certificate chain (servers). */
+  cert?: string | Buffer;
+  /** PEM private key (servers). */
+  key?: string | Buffer;
+  /** PEM CA certificates to trust instead of the system store (clients). */
+  ca?: string | Buffer;
+  /** Skip certificate verification (clients; lab use only). */
+  insecure?: boolean;
+  /** SNI and the name the certificate must match (clients); defaults to the host. */
+  servername?: string;
+  /** Receives each NSS key-log line (without newline) as keys are made. */
+  onKeylog?: (line: string) => void;
+  /** Lowest protocol version accepted; never below TLSv1.2. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Highest protocol version offered. */
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+export interface ListenOptions {
+  host: string;
+  /** 0 asks the kernel for a free port. */
+  port: number;
+  tls?: TlsOptions;
+  /** Largest WebSocket message accepted, in bytes. */
+  maxMessageBytes?: number;
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  tls?: TlsOptions;
+  /** Connect/handshake timeout in milliseconds (0: none). */
+  timeoutMs?: number;
+  /** WebSocket request path (default `/`). */
+  path?: string;
+  maxMessageBytes?: number;
+}
+
+export interface ListenerEvents {
+  /** A new peer: a connection, or the first datagram from a new UDP address. */
+  session: [session: Session];
+  /** A peer that failed before it became a session (e.g. a TLS handshake). */
+  peerError: [error: Error, peer: string];
+}
+
+/** A bound server socket. */
+export interface Listener extends EventEmitter<ListenerEvents> {
+  readonly transport: TransportName;
+  /** The address actually bound (the real port when 0 was asked for). */
+  readonly address: Endpoint;
+  /** Sessions currently open on this listener. */
+  readonly sessions: ReadonlySet<Session>;
+  /** Stops accepting, closes every session, resolves once all is released. */
+  close(): Promise<void>;
+}
+
+export interface TransportDriver {
+  readonly name: TransportName;
+  readonly framing: Framing;
+  /** True when a "session" is only a peer address (no handshake, no close). */
+  readonly connectionless: boolean;
+  /**
+   * Binds and starts accepting.
+   * @throws NetlabError (port in use, permission denied...) explained for a student
+   */
+  listen(options: ListenOptions): Promise<Listener>;
+  /**
+   * Opens a session to a server.
+   * @throws NetlabError (refused, unknown host, TLS verification...)
+   */
+  connect(options: ConnectOptions): Promise<Session>;
+}

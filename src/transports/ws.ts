@@ -1,0 +1,198 @@
+/**
+ * ws:// — WebSocket (RFC 6455) over HTTP/1.1, one message per read.
+ * Byte counters count message payloads, not frame headers.
+ */
+import http from 'node:http';
+import { isUtf8 } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import WebSocket, { WebSocketServer, type RawData } from 'ws';
+import { DEFAULTS } from '../constants.js';
+import { ERROR_CODES, explainSystemError, NetworkError, type ErrorCode, type NetlabError } from '../errors.js';
+import { toEndpoint, type Endpoint } from '../util/endpoint.js';
+import { waitUntilReady } from './connect-timeout.js';
+import { Session } from './session.js';
+import type { Listener, ListenerEvents, TransportDriver } from './types.js';
+
+/** RFC 6455 §7.4.1: 1000 normal, 1001 going away, 1005 no status received. */
+const NORMAL_CLOSE_CODES = new Set([1000, 1001, 1005]);
+/** Close codes for our failures: RFC 6455 §7.4.1 1009 "too big", 1008 "policy"; 1013 "try again later" (IANA registry). */
+const CLOSE_CODE_FOR: Partial<Record<ErrorCode, number>> = {
+  [ERROR_CODES.LINE_TOO_LONG]: 1009,
+  [ERROR_CODES.TOO_MANY_CONNECTIONS]: 1013,
+};
+const CLOSE_POLICY_VIOLATION = 1008;
+/** RFC 6455 §5.5: a control frame payload is at most 125 bytes, 2 of them the code. */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+function closeReason(text: string): string {
+  const bytes = Buffer.from(text);
+  return bytes.byteLength <= MAX_CLOSE_REASON_BYTES ? text : bytes.subarray(0, MAX_CLOSE_REASON_BYTES).toString().replace(/\uFFFD+$/, '');
+}
+
+/**
+ * Which frame type write() uses: a server answers in the type the peer last
+ * used (so echo is transparent); a client sends text when the bytes are UTF-8.
+ */
+type ReplyKind = 'mirror' | 'auto';
+
+export class WebSocketSession extends Session {
+  readonly ws: WebSocket;
+  readonly #kind: ReplyKind;
+  #peerSentBinary = false;
+  #pendingBytes = 0;
+  #error: NetlabError | undefined;
+
+  constructor(ws: WebSocket, local: Endpoint, remote: Endpoint, kind: ReplyKind) {
+    super('ws', 'message', local, remote);
+    this.ws = ws;
+    this.#kind = kind;
+    ws.on('message', (data, isBinary) => {
+      this.#peerSentBinary = isBinary;
+      this.received(toBuffer(data));
+    });
+    ws.on('error', (err) => {
+      this.#error ??= explainSystemError(err, { action: 'connect', transport: 'ws', host: remote.address, port: remote.port });
+    });
+    ws.on('close', (code, reason) => {
+      if (!NORMAL_CLOSE_CODES.has(code)) {
+        const why = reason.length > 0 ? `: ${reason.toString()}` : '';
+        this.#error ??= new NetworkError(ERROR_CODES.CONNECTION_RESET, `WebSocket closed with code ${code}${why}`);
+      }
+      this.finished(this.#error);
+    });
+  }
+
+  override pause(): void {
+    this.ws.pause();
+  }
+
+  override resume(): void {
+    this.ws.resume();
+  }
+
+  /** Bytes handed to send() that the socket has not yet taken. */
+  get bufferedAmount(): number {
+    return this.#pendingBytes;
+  }
+
+  protected override sendData(data: Uint8Array): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    const binary = this.#kind === 'mirror' ? this.#peerSentBinary || !isUtf8(data) : !isUtf8(data);
+    this.#pendingBytes += data.byteLength;
+    this.ws.send(data, { binary }, () => {
+      const before = this.#pendingBytes;
+      this.#pendingBytes -= data.byteLength;
+      const mark = DEFAULTS.writeHighWaterMarkBytes;
+      if (before >= mark && this.#pendingBytes < mark) this.emit('drain');
+    });
+    return this.#pendingBytes < DEFAULTS.writeHighWaterMarkBytes;
+  }
+
+  protected override sendEnd(): void {
+    this.ws.close(1000);
+  }
+
+  protected override sendDestroy(error: NetlabError | undefined): void {
+    this.#error ??= error;
+    this.ws.terminate();
+  }
+
+  protected override sendFailure(error: NetlabError): void {
+    this.#error ??= error;
+    this.ws.close(CLOSE_CODE_FOR[error.code] ?? CLOSE_POLICY_VIOLATION, closeReason(error.message));
+  }
+}
+
+class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener {
+  readonly transport = 'ws' as const;
+  readonly http: http.Server;
+  readonly wss: WebSocketServer;
+  readonly #sessions = new Set<Session>();
+  #address: Endpoint = toEndpoint('', 0);
+
+  constructor(maxPayload: number) {
+    super();
+    this.http = http.createServer((_req, res) => {
+      // A plain HTTP request (a browser tab, curl) gets a hint, not a hang.
+      res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
+      res.end('This is a netlab WebSocket server; connect with a WebSocket client, e.g. netlab connect ws HOST PORT\n');
+    });
+    this.wss = new WebSocketServer({ server: this.http, maxPayload, perMessageDeflate: false });
+    this.wss.on('connection', (ws, req) => {
+      const socket = req.socket;
+      const session = new WebSocketSession(
+        ws,
+        toEndpoint(socket.localAddress, socket.localPort, socket.localFamily),
+        toEndpoint(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
+        'mirror',
+      );
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
+      this.emit('session', session);
+    });
+    this.wss.on('error', (err) => this.emit('peerError', err, ''));
+  }
+
+  get address(): Endpoint {
+    return this.#address;
+  }
+
+  get sessions(): ReadonlySet<Session> {
+    return this.#sessions;
+  }
+
+  async bind(host: string, port: number): Promise<this> {
+    const context = { action: 'listen' as const, transport: 'ws', host, port };
+    const ready = waitUntilReady(this.http, 'listening', 0, context, () => undefined);
+    this.http.listen({ host, port });
+    await ready;
+    this.http.on('error', (err) => this.emit('peerError', err, ''));
+    const bound = this.http.address();
+    if (bound !== null && typeof bound === 'object') this.#address = toEndpoint(bound.address, bound.port, bound.family);
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const session of this.#sessions) session.destroy();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+  }
+}
+
+export const wsTransport: TransportDriver = {
+  name: 'ws',
+  framing: 'message',
+  connectionless: false,
+
+  async listen(options) {
+    return new WebSocketListener(options.maxMessageBytes ?? DEFAULTS.maxWebSocketMessageBytes).bind(options.host, options.port);
+  },
+
+  async connect(options) {
+    const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+    const ws = new WebSocket(`ws://${host}:${options.port}${options.path ?? '/'}`, {
+      maxPayload: options.maxMessageBytes ?? DEFAULTS.maxWebSocketMessageBytes,
+      perMessageDeflate: false,
+    });
+    await waitUntilReady(ws, 'open', options.timeoutMs ?? 0, { action: 'connect', transport: 'ws', host: options.host, port: options.port }, () =>
+      ws.terminate(),
+    );
+    // ws keeps its socket private; the peer and local addresses come from it.
+    const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    return new WebSocketSession(
+      ws,
+      toEndpoint(socket.localAddress, socket.localPort, socket.localFamily),
+      toEndpoint(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
+      'auto',
+    );
+  },
+};
