@@ -62,6 +62,12 @@ export class LineSplitter {
   finish(): void {
     if (this.#failed || this.#pendingBytes === 0) return;
     const line = this.#takePending();
+    // #hold() allows one byte over the cap for a possible \r of a \r\n
+    // ending; an unterminated last line gets no such allowance.
+    if (line.length > this.#maxLineBytes) {
+      this.#fail();
+      return;
+    }
     this.#onLine(line, '');
   }
 
