@@ -44,4 +44,10 @@ export const DEFAULTS = Object.freeze({
    * own high-water mark before it is cut off as too slow a reader.
    */
   maxQueuedBytesPerClient: 1024 * 1024,
+  /**
+   * A chat user or IM client whose socket stays full this long without
+   * draining is cut off as a stalled reader, in milliseconds. Meanwhile the
+   * room stops reading from senders, so healthy readers are not outrun.
+   */
+  drainTimeoutMs: 5000,
 });

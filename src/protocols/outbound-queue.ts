@@ -1,13 +1,15 @@
 /**
  * A bounded outgoing queue for one receiver of a fan-out (chat user, IM relay
- * client). Fan-out cannot use plain backpressure: pausing the sender because
- * one receiver is slow would let that receiver stall the whole room. So each
- * receiver gets a queue of its own, drained on 'drain'; when a receiver falls
- * further behind than `maxQueuedBytes`, it is cut off (ws's and Twisted's
- * "slow consumer" rule) and everyone else keeps receiving.
+ * client).
  *
- * Memory per receiver is therefore bounded by the transport's own high-water
- * mark (plus the one write that crossed it) and `maxQueuedBytes`.
+ * Fan-out needs more than a socket's own backpressure. While a receiver's
+ * socket buffer is full ("congested"), what is sent to it waits here and the
+ * owner is told (`onCongestion`), so it can stop reading from the senders
+ * (room-wide backpressure: healthy readers are not outrun by a flood). A
+ * receiver that stays congested for `drainTimeoutMs`, or falls further behind
+ * than `maxQueuedBytes`, is cut off (the IRC "SendQ exceeded" rule), and
+ * everyone else goes on. Memory per receiver is therefore bounded by the
+ * transport's high-water mark, plus `maxQueuedBytes`, plus one message each.
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
 import type { Session } from '../transports/session.js';
@@ -15,8 +17,12 @@ import type { Session } from '../transports/session.js';
 export interface OutboundQueueOptions {
   /** Bytes that may wait here while the session's buffer is full. */
   maxQueuedBytes: number;
-  /** Called once when the receiver falls too far behind; the queue is then dropped. */
+  /** A receiver congested this long without draining is cut off; 0 means never. */
+  drainTimeoutMs: number;
+  /** Called once when the receiver is cut off; the queue is then dropped. */
   onOverflow: (error: LimitError) => void;
+  /** The receiver became congested (true) or drained everything (false). */
+  onCongestion?: (congested: boolean) => void;
 }
 
 const kQueue = Symbol('netlab.outboundQueue');
@@ -26,30 +32,35 @@ function sessionOnDrain(this: SessionWithQueue): void {
   this[kQueue]?.flush();
 }
 
+function sessionOnClose(this: SessionWithQueue): void {
+  this[kQueue]?.dispose();
+}
+
 export class OutboundQueue {
   readonly #session: SessionWithQueue;
-  readonly #maxQueuedBytes: number;
-  readonly #onOverflow: OutboundQueueOptions['onOverflow'];
+  readonly #options: OutboundQueueOptions;
   #queue: Uint8Array[] = [];
   #head = 0;
   #queuedBytes = 0;
   #congested = false;
-  #overflowed = false;
+  #done = false;
+  #timer: NodeJS.Timeout | undefined;
 
   /**
    * @param session the receiver
-   * @param options maxQueuedBytes, onOverflow
-   * @throws RangeError when maxQueuedBytes is not a positive integer
+   * @param options maxQueuedBytes, drainTimeoutMs, onOverflow, onCongestion
+   * @throws RangeError when a limit is not a whole number in range
    */
   constructor(session: Session, options: OutboundQueueOptions) {
     if (!Number.isInteger(options.maxQueuedBytes) || options.maxQueuedBytes < 1) {
       throw new RangeError('maxQueuedBytes must be a positive integer');
     }
+    if (!(options.drainTimeoutMs >= 0)) throw new RangeError('drainTimeoutMs must be 0 or more');
     this.#session = session as SessionWithQueue;
-    this.#maxQueuedBytes = options.maxQueuedBytes;
-    this.#onOverflow = options.onOverflow;
+    this.#options = options;
     this.#session[kQueue] = this;
     session.on('drain', sessionOnDrain);
+    session.once('close', sessionOnClose);
   }
 
   /** Bytes waiting here (not counting what the transport itself buffers). */
@@ -57,9 +68,9 @@ export class OutboundQueue {
     return this.#queuedBytes;
   }
 
-  /** True once the receiver was cut off for falling behind. */
-  get overflowed(): boolean {
-    return this.#overflowed;
+  /** True while the receiver's socket buffer is full. */
+  get congested(): boolean {
+    return this.#congested;
   }
 
   /**
@@ -67,22 +78,15 @@ export class OutboundQueue {
    * @returns false when the receiver has been (or now is) cut off
    */
   send(data: Uint8Array): boolean {
-    if (this.#overflowed || this.#session.closed) return false;
+    if (this.#done || this.#session.closed) return false;
     if (!this.#congested) {
-      if (!this.#session.write(data)) this.#congested = true;
+      if (!this.#session.write(data)) this.#setCongested(true);
       return true;
     }
     this.#queue.push(data);
     this.#queuedBytes += data.byteLength;
-    if (this.#queuedBytes > this.#maxQueuedBytes) {
-      this.#overflowed = true;
-      this.#drop();
-      this.#onOverflow(
-        new LimitError(
-          ERROR_CODES.SLOW_READER,
-          `too slow a reader: more than ${this.#maxQueuedBytes} bytes were waiting for it, so it was disconnected`,
-        ),
-      );
+    if (this.#queuedBytes > this.#options.maxQueuedBytes) {
+      this.#cutOff(`more than ${this.#options.maxQueuedBytes} bytes were waiting for it`);
       return false;
     }
     return true;
@@ -90,12 +94,13 @@ export class OutboundQueue {
 
   /** @internal the session drained: send what waited, until it is full again. */
   flush(): void {
-    this.#congested = false;
-    while (this.#head < this.#queue.length && !this.#congested && !this.#session.closed) {
+    if (this.#done) return;
+    let full = false;
+    while (this.#head < this.#queue.length && !full && !this.#session.closed) {
       const data = this.#queue[this.#head] as Uint8Array;
       this.#queue[this.#head++] = EMPTY;
       this.#queuedBytes -= data.byteLength;
-      if (!this.#session.write(data)) this.#congested = true;
+      full = !this.#session.write(data);
     }
     if (this.#head === this.#queue.length) {
       this.#queue = [];
@@ -105,14 +110,44 @@ export class OutboundQueue {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
+    if (full) this.#restartTimer();
+    else this.#setCongested(false);
   }
 
-  /** Forgets everything queued (the session is going away). */
-  #drop(): void {
+  /** @internal the session closed: forget everything, stop the timer. */
+  dispose(): void {
+    if (this.#done) return;
+    this.#done = true;
     this.#queue = [];
     this.#head = 0;
     this.#queuedBytes = 0;
+    clearTimeout(this.#timer);
     this.#session.off('drain', sessionOnDrain);
+    if (this.#congested) {
+      this.#congested = false;
+      this.#options.onCongestion?.(false);
+    }
+  }
+
+  #setCongested(congested: boolean): void {
+    if (congested) this.#restartTimer();
+    else clearTimeout(this.#timer);
+    if (this.#congested === congested) return;
+    this.#congested = congested;
+    this.#options.onCongestion?.(congested);
+  }
+
+  #restartTimer(): void {
+    clearTimeout(this.#timer);
+    const ms = this.#options.drainTimeoutMs;
+    if (ms === 0) return;
+    this.#timer = setTimeout(() => this.#cutOff(`it read nothing for ${ms / 1000} s while messages waited`), ms);
+    this.#timer.unref();
+  }
+
+  #cutOff(why: string): void {
+    this.dispose();
+    this.#options.onOverflow(new LimitError(ERROR_CODES.SLOW_READER, `too slow a reader: ${why}, so it was disconnected`));
   }
 }
 

@@ -39,3 +39,9 @@ export class LineCollector {
     return this.lines.slice(0, count);
   }
 }
+
+/** Resolves with a child's exit code (at once if it already exited), bounded in time. */
+export async function waitForExit(child: import('node:child_process').ChildProcess, timeoutMs = 15000): Promise<number | null> {
+  await waitFor(`process ${child.pid} to exit`, () => child.exitCode !== null || child.signalCode !== null, timeoutMs);
+  return child.exitCode;
+}

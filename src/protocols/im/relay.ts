@@ -18,6 +18,8 @@ export interface ImRelayOptions {
   maxFrameBytes?: number;
   /** Bytes that may wait for one slow client before it is cut off. Default 1 MiB. */
   maxQueuedBytes?: number;
+  /** A client whose socket stays full this long is cut off, in ms. Default 5000; 0 never. */
+  drainTimeoutMs?: number;
 }
 
 export interface ImRelayEvents {
@@ -31,12 +33,20 @@ export interface ImRelayStats {
   /** Frame copies sent to clients. */
   framesOut: number;
   clients: number;
+  /**
+   * Bytes the relay holds for its clients right now: their bounded queues
+   * plus what their sockets buffer in user space.
+   */
+  bufferedBytes: number;
 }
 
 export class ImRelay extends EventEmitter<ImRelayEvents> {
   readonly maxFrameBytes: number;
   readonly maxQueuedBytes: number;
+  readonly drainTimeoutMs: number;
   readonly #clients = new Set<RelayClient>();
+  /** Receivers whose socket buffer is full: while any is, nobody is read from. */
+  readonly #congested = new Set<RelayClient>();
   #framesIn = 0;
   #framesOut = 0;
 
@@ -48,6 +58,8 @@ export class ImRelay extends EventEmitter<ImRelayEvents> {
     super();
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULTS.maxFrameBytes;
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULTS.maxQueuedBytesPerClient;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs;
+    if (!(this.drainTimeoutMs >= 0)) throw new UsageError('the drain timeout must be 0 or more milliseconds');
     if (!Number.isInteger(this.maxFrameBytes) || this.maxFrameBytes < 1 || this.maxFrameBytes > MAX_UINT32) {
       throw new UsageError('--max-frame must be a whole number of bytes from 1 to 4294967295');
     }
@@ -58,17 +70,43 @@ export class ImRelay extends EventEmitter<ImRelayEvents> {
   readonly protocol: ProtocolFactory = (session) => new RelayClient(this, session);
 
   get stats(): ImRelayStats {
-    return { framesIn: this.#framesIn, framesOut: this.#framesOut, clients: this.#clients.size };
+    let bufferedBytes = 0;
+    for (const client of this.#clients) bufferedBytes += client.bufferedBytes;
+    return { framesIn: this.#framesIn, framesOut: this.#framesOut, clients: this.#clients.size, bufferedBytes };
+  }
+
+  /** True while the relay has stopped reading because a receiver is behind. */
+  get paused(): boolean {
+    return this.#congested.size > 0;
   }
 
   /** @internal */
   join(client: RelayClient): void {
     this.#clients.add(client);
+    if (this.paused) client.pause();
   }
 
   /** @internal */
   leave(client: RelayClient): void {
     this.#clients.delete(client);
+    this.congestion(client, false);
+  }
+
+  /**
+   * @internal Room-wide backpressure (a push producer per client): while any
+   * receiver cannot take more, stop reading from every client, so a flood
+   * cannot outrun healthy readers; resume once all have drained or the
+   * stalled ones have been cut off.
+   */
+  congestion(client: RelayClient, congested: boolean): void {
+    const wasPaused = this.paused;
+    if (congested) this.#congested.add(client);
+    else this.#congested.delete(client);
+    if (wasPaused === this.paused) return;
+    for (const c of this.#clients) {
+      if (this.paused) c.pause();
+      else c.resume();
+    }
   }
 
   /** @internal one frame from `from` to everyone else, encoded once. */
@@ -95,8 +133,26 @@ class RelayClient implements Protocol {
       onFrame: (payload) => relay.forward(this, payload),
       onError: (error) => this.#drop(error),
     });
-    this.#queue = new OutboundQueue(session, { maxQueuedBytes: relay.maxQueuedBytes, onOverflow: (error) => this.#drop(error) });
+    this.#queue = new OutboundQueue(session, {
+      maxQueuedBytes: relay.maxQueuedBytes,
+      drainTimeoutMs: relay.drainTimeoutMs,
+      onOverflow: (error) => this.#drop(error),
+      onCongestion: (congested) => relay.congestion(this, congested),
+    });
     relay.join(this);
+  }
+
+  pause(): void {
+    this.#session.pause();
+  }
+
+  resume(): void {
+    this.#session.resume();
+  }
+
+  get bufferedBytes(): number {
+    const transport = (this.#session as { bufferedAmount?: number }).bufferedAmount ?? 0;
+    return this.#queue.queuedBytes + transport;
   }
 
   send(frame: Buffer): boolean {
