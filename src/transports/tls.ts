@@ -1,7 +1,7 @@
 /** tls:// — TLS over TCP (1.2 minimum), with NSS key logging on both ends. */
 import net from 'node:net';
 import tls from 'node:tls';
-import { UsageError } from '../errors.js';
+import { FileError, UsageError } from '../errors.js';
 import { formatHostPort } from '../util/endpoint.js';
 import { waitUntilReady } from './connect-timeout.js';
 import { StreamListener, StreamSession } from './stream-session.js';
@@ -45,7 +45,12 @@ export const tlsTransport: TransportDriver = {
     if (material?.cert === undefined || material.key === undefined) {
       throw new UsageError('a TLS server needs a certificate and key (--cert and --key, or let netlab make an ephemeral one)');
     }
-    const server = tls.createServer({ cert: material.cert, key: material.key, allowHalfOpen: true, noDelay: true, ...versions(material) });
+    let server: tls.Server;
+    try {
+      server = tls.createServer({ cert: material.cert, key: material.key, allowHalfOpen: true, noDelay: true, ...versions(material) });
+    } catch (err) {
+      throw new FileError(`the TLS certificate or key could not be used: ${(err as Error).message}; check --cert and --key are PEM files that belong together`, { cause: err });
+    }
     const keylog = emitKeylog(material);
     if (keylog !== undefined) server.on('keylog', keylog);
     const listener = new StreamListener('tls', server, 'secureConnection');

@@ -1,6 +1,13 @@
 /** Every subcommand, registered in the order `netlab --help` lists them. */
 import type { Command } from 'commander';
+import { registerServe } from './serve.js';
+import { registerConnect } from './connect.js';
+import { registerCert } from './cert.js';
+import { registerLab } from './lab.js';
 
 export function registerCommands(program: Command): void {
-  void program;
+  registerServe(program);
+  registerConnect(program);
+  registerCert(program);
+  registerLab(program);
 }
