@@ -86,6 +86,8 @@ export function runInteractive(session: Session, options: InteractiveOptions): P
       }
       armLinger();
     });
+    // The peer closed its side: like ncat, stop sending and finish.
+    session.once('end', () => session.end());
 
     session.once('close', ({ error }: { error: NetlabError | undefined }) => {
       if (lingerTimer !== undefined) clearTimeout(lingerTimer);

@@ -61,8 +61,13 @@ export class LineSplitter {
   /** The input ended: deliver a final unterminated line, if any. */
   finish(): void {
     if (this.#failed || this.#pendingBytes === 0) return;
-    const line = this.#takePending();
-    this.#onLine(line, '');
+    // #hold lets one byte past the cap wait for a possible \r\n; without a
+    // newline coming, that byte makes the line too long after all.
+    if (this.#pendingBytes > this.#maxLineBytes) {
+      this.#fail();
+      return;
+    }
+    this.#onLine(this.#takePending(), '');
   }
 
   #hold(piece: Buffer): void {

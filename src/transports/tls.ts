@@ -1,7 +1,7 @@
 /** tls:// — TLS over TCP (1.2 minimum), with NSS key logging on both ends. */
 import net from 'node:net';
 import tls from 'node:tls';
-import { FileError, UsageError } from '../errors.js';
+import { explainSystemError, FileError, UsageError } from '../errors.js';
 import { formatHostPort } from '../util/endpoint.js';
 import { waitUntilReady } from './connect-timeout.js';
 import { StreamListener, StreamSession } from './stream-session.js';
@@ -56,7 +56,9 @@ export const tlsTransport: TransportDriver = {
     const listener = new StreamListener('tls', server, 'secureConnection');
     // A client that fails its handshake never becomes a session; report it.
     server.on('tlsClientError', (err, socket) => {
-      listener.emit('peerError', err, formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0));
+      const host = socket.remoteAddress ?? '?';
+      const port = socket.remotePort ?? 0;
+      listener.emit('peerError', explainSystemError(err, { action: 'listen', transport: 'tls', host, port }), formatHostPort(host, port));
     });
     return listener.bind(options.host, options.port);
   },
