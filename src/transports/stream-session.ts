@@ -65,7 +65,9 @@ export class StreamSession extends Session {
 
   protected override sendFailure(error: NetlabError): void {
     this.#error ??= error;
-    if (this.socket.writable) this.socket.end(`error: ${error.message}\n`);
+    // End, then drop the socket once the notice is flushed: a failed peer must
+    // not keep its session alive by never closing its own side.
+    if (this.socket.writable) this.socket.end(`error: ${error.message}\n`, () => this.socket.destroy());
     else this.socket.destroy();
   }
 

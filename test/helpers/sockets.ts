@@ -2,10 +2,14 @@
 import net from 'node:net';
 import dgram from 'node:dgram';
 
-/** Connects a plain TCP socket and collects everything it receives until close. */
+/**
+ * Connects a plain TCP socket and collects everything it receives until close.
+ * Like most clients it closes its side when the server closes; it may still
+ * half-close first itself with socket.end().
+ */
 export function rawTcp(port: number): Promise<{ socket: net.Socket; received: () => Buffer; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    const socket = net.connect({ host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
     socket.on('data', (c) => chunks.push(c));
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
