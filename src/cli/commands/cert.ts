@@ -32,7 +32,7 @@ export function registerCert(program: Command): void {
     .option('--rsa', 'RSA 2048-bit key')
     .option('--out <dir>', 'directory to write into', '.')
     .option('--json', 'print what was written as one JSON document')
-    .addHelpText('after', '\nExamples:\n  netlab cert --out certs\n  netlab cert --cn lab.test --san 10.0.0.5 --rsa --days 30')
+    .addHelpText('after', '\nExamples:\n  netlab cert --out certs\n  netlab cert --cn lab.test --san 10.0.0.5 --rsa --days 30\n')
     .action(async (flags: CertFlags) => makeCertificate(flags));
 }
 

@@ -44,7 +44,7 @@ export function registerConnect(program: Command): void {
     .addHelpText(
       'after',
       '\nExamples:\n  netlab connect tcp 127.0.0.1 5000\n  netlab connect udp 127.0.0.1 5000 -m hello\n' +
-        '  netlab connect tls localhost 5443 --ca cert.pem --demo-secrets\n  netlab connect tcp example.test 80 --http /',
+        '  netlab connect tls localhost 5443 --ca cert.pem --demo-secrets\n  netlab connect tcp example.test 80 --http /\n',
     )
     .action(async (transport: string, host: string, port: number, flags: ConnectFlags) => runConnect(transport, host, port, flags));
 }
@@ -103,6 +103,7 @@ function httpGet(session: Session, host: string, path: string, timeoutSeconds: n
       timer.refresh();
       process.stdout.write(chunk);
     });
+    session.once('end', () => session.end());
     session.once('close', ({ error }) => {
       clearTimeout(timer);
       if (error !== undefined) reject(error);

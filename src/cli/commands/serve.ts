@@ -48,7 +48,7 @@ export function registerServe(program: Command): void {
     .option('--json', 'NDJSON events on stdout (listening, connect, close, summary)')
     .addHelpText(
       'after',
-      '\nExamples:\n  netlab serve tcp -p 5000\n  netlab serve udp -m upper\n  netlab serve tls --keylog keys.log\n  netlab serve tcp -m reply --reply "HTTP/1.0 200 OK" --once',
+      '\nExamples:\n  netlab serve tcp -p 5000\n  netlab serve udp -m upper\n  netlab serve tls --keylog keys.log\n  netlab serve tcp -m reply --reply "HTTP/1.0 200 OK" --once\n',
     )
     .action(async (transport: string, flags: ServeFlags) => serve(transport, flags));
 }
