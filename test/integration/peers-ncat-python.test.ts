@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runProcess, startServeCli } from '../helpers/cli.js';
+import { RunningProcess, runProcess, startServeCli } from '../helpers/cli.js';
 
 test('ncat as a TCP client: every byte mode answers, and ncat half-closes on end of input', async (t) => {
   for (const [mode, input, expected] of [
@@ -24,9 +24,15 @@ test('ncat as a TCP client: every byte mode answers, and ncat half-closes on end
 test('ncat -u as a UDP client gets each datagram answered', async (t) => {
   const { proc, port } = await startServeCli(['udp', '-m', 'rot13']);
   t.after(() => proc.stop());
-  // ncat -u keeps waiting after end of input; -i bounds the wait for the answer.
-  const result = await runProcess('ncat', ['-u', '-i', '1', '127.0.0.1', String(port)], { input: 'Hello UDP\n' });
-  assert.equal(result.stdout, 'Uryyb HQC\n');
+  // ncat -u may quit at end of input before the answer is back, so keep
+  // its input open, as a user typing would, until the answer is printed.
+  const client = new RunningProcess('ncat', ['-u', '127.0.0.1', String(port)]);
+  t.after(() => client.stop());
+  client.child.stdin.write('Hello UDP\n');
+  await client.waitFor(/Uryyb HQC\n/, 10_000, 'stdout');
+  client.child.stdin.write('Second\n');
+  await client.waitFor(/Frpbaq\n/, 10_000, 'stdout');
+  assert.equal(client.stdout, 'Uryyb HQC\nFrpbaq\n');
 });
 
 test('the Python UDPClient lab against serve udp -m upper', async (t) => {
