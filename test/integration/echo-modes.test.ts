@@ -6,33 +6,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '../../src/client/connect.js';
 import { exchange } from '../../src/client/exchange.js';
-import { ECHO_MODES, type EchoMode } from '../../src/protocols/echo/echo.js';
+import { ECHO_MODES } from '../../src/protocols/echo/echo.js';
 import { TRANSPORT_NAMES } from '../../src/transports/registry.js';
 import { runCli } from '../helpers/cli.js';
 import { startEcho } from '../helpers/servers.js';
+import { expectedAnswer as expected, REPLY_TEXT as REPLY } from '../helpers/expected.js';
 
 const MESSAGES = ['Hello, netlab!', 'Qué tal? 😀 ñ', 'abc xyz ABC XYZ 123'];
-const REPLY = 'pong';
-
-/** What each mode must answer, written independently of the implementation. */
-function expected(mode: EchoMode, text: string): string {
-  switch (mode) {
-    case 'echo':
-      return text;
-    case 'upper':
-      return text.replace(/[a-z]/g, (c) => c.toUpperCase());
-    case 'rot13':
-      return text.replace(/[a-z]/gi, (c) => {
-        const base = c <= 'Z' ? 65 : 97;
-        return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
-      });
-    case 'reverse':
-      return [...text].reverse().join('');
-    case 'reply':
-      return REPLY;
-  }
-}
-
 for (const transport of TRANSPORT_NAMES) {
   describe(`serve ${transport}`, () => {
     for (const mode of ECHO_MODES) {
