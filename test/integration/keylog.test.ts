@@ -4,19 +4,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunningProcess, runCli, startServeCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** `LABEL <32-byte client random, hex> <secret, hex>` */
 const NSS_LINE = /^([A-Z_0-9]+) ([0-9a-f]{64}) ([0-9a-f]{64,})$/;
 const TLS13_LABELS = ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0', 'EXPORTER_SECRET'];
 
 function tempFile(t: { after: (fn: () => void) => void }, name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'netlab-keylog-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, name);
+  return join(tempDir(t, 'netlab-keylog-'), name);
 }
 
 function parseKeyLog(path: string): { label: string; random: string; secret: string }[] {
