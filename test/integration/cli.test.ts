@@ -183,3 +183,14 @@ test('netlab lab shows every transport and mode answering, then exits 0', async 
   const upperTls = answers.find((a) => a.transport === 'tls' && a.mode === 'upper');
   assert.equal(upperTls?.answer, String(upperTls?.sent).replace(/[a-z]/g, (c) => c.toUpperCase()));
 });
+
+test('Ctrl-C (SIGINT) ends an interactive connect cleanly with exit 0', async (t) => {
+  const { proc, port } = await startServeCli(['tcp']);
+  t.after(() => proc.stop());
+  const client = new RunningProcess(process.execPath, [CLI, 'connect', 'tcp', '127.0.0.1', String(port)]);
+  client.child.stdin.write('still typing\n');
+  await client.waitFor(/still typing/, 10_000, 'stdout');
+  const exit = await client.stop('SIGINT');
+  assert.equal(exit.code, 0);
+  await proc.waitFor(/"event":"close"/, 10_000, 'stdout');
+});

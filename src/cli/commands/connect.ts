@@ -11,6 +11,7 @@ import type { Session } from '../../transports/session.js';
 import { StreamSession } from '../../transports/stream-session.js';
 import { tlsDetails } from '../../transports/tls.js';
 import { collect, oneOf, parsePort, parseSeconds } from '../parse.js';
+import { untilStopped } from '../signals.js';
 import { rejectTlsFlags, tlsOptionsFrom, type TlsFlags } from '../tls-flags.js';
 
 interface ConnectFlags extends TlsFlags {
@@ -63,7 +64,18 @@ async function runConnect(transportName: string, host: string, port: number, fla
     const messages = flags.demoSecrets === true ? DEMO_SECRETS : flags.message;
     if (messages !== undefined) await sendMessages(session, messages, flags.timeout);
     else if (flags.http !== undefined) await httpGet(session, host, flags.http === true ? '/' : flags.http, flags.timeout);
-    else await runInteractive(session, { input: process.stdin, output: process.stdout, lingerSeconds: flags.timeout });
+    else {
+      // Ctrl-C ends an interactive session cleanly (exit 0), like every long-running command.
+      const stopper = new AbortController();
+      void untilStopped(stopper.signal).then((why) => {
+        if (why !== 'abort') session.destroy();
+      });
+      try {
+        await runInteractive(session, { input: process.stdin, output: process.stdout, lingerSeconds: flags.timeout });
+      } finally {
+        stopper.abort();
+      }
+    }
   } finally {
     keylog?.close();
   }
