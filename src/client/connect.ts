@@ -5,7 +5,7 @@
 import { DEFAULTS } from '../constants.js';
 import { parseTransportUrl, transportFor } from '../transports/registry.js';
 import type { Session, TransportName } from '../transports/session.js';
-import type { TlsOptions } from '../transports/types.js';
+import type { TlsOptions, WireTap } from '../transports/types.js';
 
 export interface ConnectOptions {
   transport: TransportName;
@@ -16,6 +16,8 @@ export interface ConnectOptions {
   tls?: TlsOptions;
   /** WebSocket request path. */
   path?: string;
+  /** Records the session's traffic as it crossed the socket (e.g. a PcapTap). */
+  tap?: WireTap;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function connect(target: string | ConnectOptions, options: Partial<
     port: resolved.port,
     tls: resolved.tls,
     path: resolved.path,
+    tap: resolved.tap,
     timeoutMs: (resolved.timeoutSeconds ?? DEFAULTS.clientTimeoutSeconds) * 1000,
   });
 }

@@ -12,7 +12,7 @@ import { logTraffic, type TrafficRecord } from '../policies/traffic-log.js';
 import { attachProtocol, type ProtocolFactory } from '../protocols/protocol.js';
 import { transportFor } from '../transports/registry.js';
 import type { TransportName } from '../transports/session.js';
-import type { Listener, TlsOptions } from '../transports/types.js';
+import type { Listener, TlsOptions, WireTap } from '../transports/types.js';
 import { createSelfSignedCertificate, fingerprint256 } from '../tls/certificate.js';
 import type { Endpoint } from '../util/endpoint.js';
 
@@ -31,6 +31,8 @@ export interface ServerOptions {
   tls?: TlsOptions;
   /** WebSocket: largest message accepted, in bytes. */
   maxMessageBytes?: number;
+  /** Records every session's traffic as it crossed the socket (e.g. a PcapTap). */
+  tap?: WireTap;
 }
 
 export interface ServerEvents {
@@ -142,6 +144,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     port: options.port ?? DEFAULTS.ports[driver.name],
     tls,
     maxMessageBytes: options.maxMessageBytes,
+    tap: options.tap,
   });
   return new Server(listener, options.protocol, { maxConnections, idleTimeoutSeconds }, certificate);
 }

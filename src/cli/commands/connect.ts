@@ -1,6 +1,7 @@
 /** `netlab connect <tcp|tls|udp|ws> HOST PORT`: an ncat/openssl s_client-style client. */
 import type { Command } from 'commander';
 import { connect } from '../../client/connect.js';
+import { PcapTap } from '../../pcap/write/tap.js';
 import { DEMO_SECRETS } from '../../client/demo-secrets.js';
 import { exchange } from '../../client/exchange.js';
 import { runInteractive } from '../../client/interactive.js';
@@ -20,6 +21,7 @@ interface ConnectFlags extends TlsFlags {
   http?: string | true;
   timeout: number;
   verbose?: boolean;
+  pcap?: string;
 }
 
 export function registerConnect(program: Command): void {
@@ -41,6 +43,7 @@ export function registerConnect(program: Command): void {
     .option('--ca <file>', 'tls: trust this PEM certificate/CA instead of the system store')
     .option('--servername <name>', 'tls: SNI and the name the certificate must carry (default: HOST)')
     .option('--keylog <file>', 'tls: append NSS key-log lines for Wireshark (default: $SSLKEYLOGFILE)')
+    .option('--pcap <file>', 'write what crosses the socket to a pcap file for Wireshark (no root needed)')
     .option('-v, --verbose', 'print connection details (addresses, TLS version and cipher) to stderr')
     .addHelpText(
       'after',
@@ -57,9 +60,10 @@ async function runConnect(transportName: string, host: string, port: number, fla
   if (flags.http !== undefined && driver.framing !== 'stream') throw new UsageError(`--http needs a stream transport (tcp or tls), not ${driver.name}`);
   if (driver.name !== 'tls') rejectTlsFlags(driver.name, flags);
   const { tls, keylog } = driver.name === 'tls' ? tlsOptionsFrom(flags) : { tls: undefined, keylog: undefined };
+  const tap = flags.pcap === undefined ? undefined : new PcapTap(flags.pcap);
 
   try {
-    const session = await connect({ transport: driver.name, host, port, tls, timeoutSeconds: flags.timeout });
+    const session = await connect({ transport: driver.name, host, port, tls, timeoutSeconds: flags.timeout, tap });
     if (flags.verbose === true) describeSession(session);
     const messages = flags.demoSecrets === true ? DEMO_SECRETS : flags.message;
     if (messages !== undefined) await sendMessages(session, messages, flags.timeout);
@@ -78,6 +82,11 @@ async function runConnect(transportName: string, host: string, port: number, fla
     }
   } finally {
     keylog?.close();
+    if (tap !== undefined) {
+      // Let the connection's last FINs reach the file before it is closed.
+      await tap.whenIdle(1000);
+      tap.close();
+    }
   }
 }
 

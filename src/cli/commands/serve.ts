@@ -4,6 +4,7 @@ import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import type { TrafficRecord } from '../../policies/traffic-log.js';
 import { ECHO_MODES, echoProtocol, type EchoMode } from '../../protocols/echo/echo.js';
+import { PcapTap } from '../../pcap/write/tap.js';
 import { createServer, type Server } from '../../server/server.js';
 import { TRANSPORT_NAMES, transportFor } from '../../transports/registry.js';
 import { formatEndpoint } from '../../util/endpoint.js';
@@ -23,6 +24,7 @@ interface ServeFlags extends TlsFlags {
   idleTimeout?: number;
   maxLine: number;
   json?: boolean;
+  pcap?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -45,6 +47,7 @@ export function registerServe(program: Command): void {
     .option('--cert <file>', 'tls: PEM certificate (default: an ephemeral self-signed one)')
     .option('--key <file>', 'tls: PEM private key of --cert')
     .option('--keylog <file>', 'tls: append NSS key-log lines for Wireshark (default: $SSLKEYLOGFILE)')
+    .option('--pcap <file>', 'write what crosses every socket to a pcap file for Wireshark (no root needed)')
     .option('--json', 'NDJSON events on stdout (listening, connect, close, summary)')
     .addHelpText(
       'after',
@@ -67,6 +70,7 @@ async function serve(transportName: string, flags: ServeFlags): Promise<void> {
   const out = new Output(flags);
   if (driver.name !== 'tls') rejectTlsFlags(driver.name, flags);
   const { tls, keylog } = driver.name === 'tls' ? tlsOptionsFrom(flags) : { tls: undefined, keylog: undefined };
+  const tap = flags.pcap === undefined ? undefined : new PcapTap(flags.pcap);
 
   let server: Server;
   try {
@@ -78,18 +82,21 @@ async function serve(transportName: string, flags: ServeFlags): Promise<void> {
       maxConnections: flags.maxConns,
       idleTimeoutSeconds: flags.idleTimeout,
       tls,
+      tap,
     });
   } catch (err) {
     keylog?.close();
+    tap?.close();
     throw err;
   }
 
   server.on('traffic', (record) => (out.json ? out.event(record) : out.info(describe(record))));
-  announce(out, server, mode, keylog?.path);
+  announce(out, server, mode, keylog?.path, tap?.path);
 
   const why = await untilStopped();
   await server.close();
   keylog?.close();
+  tap?.close();
   const t = server.totals;
   if (out.json) out.event({ event: 'summary', transport: server.transport, signal: why, ...t });
   else {
@@ -100,7 +107,7 @@ async function serve(transportName: string, flags: ServeFlags): Promise<void> {
   }
 }
 
-function announce(out: Output, server: Server, mode: EchoMode, keylogPath: string | undefined): void {
+function announce(out: Output, server: Server, mode: EchoMode, keylogPath: string | undefined, pcapPath: string | undefined): void {
   const address = formatEndpoint(server.address);
   if (out.json) {
     out.event({
@@ -120,6 +127,7 @@ function announce(out: Output, server: Server, mode: EchoMode, keylogPath: strin
     if (server.certificate.ephemeral) say(`clients must skip verification: netlab connect tls ${server.address.address} ${server.address.port} --insecure`);
   }
   if (keylogPath !== undefined) say(`TLS keys are appended to ${keylogPath} (Wireshark: Preferences > Protocols > TLS > (Pre)-Master-Secret log filename)`);
+  if (pcapPath !== undefined) say(`traffic is written to ${pcapPath} (open it with Wireshark, or: tshark -r ${pcapPath})`);
 }
 
 function describe(record: TrafficRecord): string {
