@@ -137,10 +137,17 @@ export class StreamListener extends EventEmitter<ListenerEvents> implements List
   readonly #sessions = new Set<Session>();
   #address: Endpoint = toEndpoint('', 0);
 
+  /** Every accepted TCP socket, sessions or not yet (a TLS handshake in progress). */
+  readonly #sockets = new Set<Socket>();
+
   constructor(transport: TransportName, server: Server) {
     super();
     this.transport = transport;
     this.server = server;
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
   }
 
   get address(): Endpoint {
@@ -181,6 +188,9 @@ export class StreamListener extends EventEmitter<ListenerEvents> implements List
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const session of this.#sessions) session.destroy();
+    // Peers that never became sessions (a handshake half done, a port scan)
+    // must not hold the server open either.
+    for (const socket of this.#sockets) socket.destroy();
     await closed;
   }
 }

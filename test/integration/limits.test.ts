@@ -202,3 +202,11 @@ test('a reader that never reads: the server stops reading from it instead of buf
   assert.ok(session.bufferedAmount < 1024 * 1024, `server buffers ${session.bufferedAmount} bytes`);
   peer.socket.destroy();
 });
+
+test('closing a TLS server does not wait for a peer stuck before its handshake', async (t) => {
+  const server = await startEcho(t, 'tls');
+  const stuck = await rawTcp(server.address.port); // connects, never says a word
+  t.after(() => stuck.socket.destroy());
+  await server.close();
+  await stuck.closed;
+});
