@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   TOO_MANY_CONNECTIONS: 'NETLAB_ERR_TOO_MANY_CONNECTIONS',
   IDLE_TIMEOUT: 'NETLAB_ERR_IDLE_TIMEOUT',
   FILE: 'NETLAB_ERR_FILE',
+  INTERNAL: 'NETLAB_ERR_INTERNAL',
   // chat and IM
   FRAME_TOO_LARGE: 'NETLAB_ERR_FRAME_TOO_LARGE',
   SLOW_READER: 'NETLAB_ERR_SLOW_READER',
@@ -175,8 +176,13 @@ export function explainSystemError(err: unknown, context: ErrorContext): NetlabE
           cause,
         );
       }
+      if (code === 'ERR_SSL_UNSUPPORTED_PROTOCOL' || code === 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION') {
+        return new NetworkError(ERROR_CODES.TLS_HANDSHAKE, `TLS handshake with ${where} failed: no TLS version in common; netlab needs TLS 1.2 or newer (${code})`, cause);
+      }
       if (code?.startsWith('ERR_SSL') || code?.startsWith('ERR_TLS')) {
-        return new NetworkError(ERROR_CODES.TLS_HANDSHAKE, `TLS handshake with ${where} failed: ${detail} (${code})`, cause);
+        // OpenSSL's `reason` is the readable part of its long error string.
+        const reason = (err as { reason?: string }).reason ?? detail;
+        return new NetworkError(ERROR_CODES.TLS_HANDSHAKE, `TLS handshake with ${where} failed: ${reason} (${code})`, cause);
       }
       return new NetworkError(ERROR_CODES.NETWORK, `${context.action} ${where} failed: ${detail}`, cause);
   }

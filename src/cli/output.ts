@@ -37,7 +37,7 @@ export class Output {
   }
 
   /** One NDJSON event line (only in --json mode). */
-  event(record: Record<string, unknown>): void {
+  event(record: object): void {
     process.stdout.write(`${JSON.stringify(record)}\n`);
   }
 

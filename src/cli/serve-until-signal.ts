@@ -1,14 +1,17 @@
 /**
- * Runs listeners until SIGINT/SIGTERM: banner, connection log (human or
- * NDJSON), then on the signal an orderly close and a totals line.
+ * Runs one or more servers (chat listens on several transports at once)
+ * until SIGINT/SIGTERM: banner, the connection log of every server (human or
+ * NDJSON), then an orderly close and the totals.
  */
-import { attachProtocol, type ProtocolFactory } from '../protocols/protocol.js';
-import { ERROR_CODES, LimitError } from '../errors.js';
-import { transportFor } from '../transports/registry.js';
-import type { Session, TransportName } from '../transports/session.js';
-import type { Listener, TlsOptions } from '../transports/types.js';
+import type { TrafficRecord } from '../policies/traffic-log.js';
+import type { ProtocolFactory } from '../protocols/protocol.js';
+import { createServer, type Server, type ServerTotals } from '../server/server.js';
+import type { TransportName } from '../transports/session.js';
+import type { TlsOptions } from '../transports/types.js';
 import { formatEndpoint } from '../util/endpoint.js';
+import { formatBytes } from './format.js';
 import type { Output } from './output.js';
+import { untilStopped } from './signals.js';
 
 export interface ServeSpec {
   transport: TransportName;
@@ -16,90 +19,87 @@ export interface ServeSpec {
   port: number;
   protocol: ProtocolFactory;
   maxConnections: number;
+  idleTimeoutSeconds?: number;
   tls?: TlsOptions;
-  banner: (address: string) => string;
-  /** Extra fields of the final totals record. */
+  maxMessageBytes?: number;
+}
+
+export interface ServeManyOptions {
+  /** The human banner line of one listening server. */
+  banner: (server: Server) => string;
+  /** Extra fields of the final summary. */
   summary?: () => Record<string, number>;
-  /** Runs first on a signal (e.g. tell every chat user); the listeners close after it. */
+  /** Runs first on a signal (e.g. tell every chat user); the servers close after it. */
   beforeClose?: () => Promise<void> | void;
 }
 
-interface Totals {
-  connections: number;
-  bytes_in: number;
-  bytes_out: number;
-  reads: number;
-  writes: number;
-}
-
-function logSessions(out: Output, listener: Listener, spec: ServeSpec, totals: Totals): void {
-  let open = 0;
-  listener.on('session', (session: Session) => {
-    if (open >= spec.maxConnections) {
-      session.fail(new LimitError(ERROR_CODES.TOO_MANY_CONNECTIONS, `the server is full (${spec.maxConnections} connections); try again later`));
-      return;
+function describe(record: TrafficRecord): string {
+  const head = `${record.time} ${record.event.padEnd(7)} ${record.transport} ${record.peer}`;
+  switch (record.event) {
+    case 'connect':
+      return head;
+    case 'close': {
+      const why = record.error ? ` (${record.error.message})` : '';
+      return `${head} after ${record.duration_ms} ms: ${formatBytes(record.bytes_in)} in, ${formatBytes(record.bytes_out)} out, ${record.reads} reads, ${record.writes} writes${why}`;
     }
-    open += 1;
-    totals.connections += 1;
-    const time = session.stats.openedAt.toISOString();
-    if (out.json) out.event({ event: 'connect', transport: session.transport, peer: session.peer, time });
-    else out.info(`${time} connect ${session.transport} ${session.peer}`);
-    session.once('close', ({ error }) => {
-      open -= 1;
-      const s = session.stats;
-      totals.bytes_in += s.bytesIn;
-      totals.bytes_out += s.bytesOut;
-      totals.reads += s.reads;
-      totals.writes += s.writes;
-      const record = {
-        event: 'close',
-        transport: session.transport,
-        peer: session.peer,
-        time: (s.closedAt ?? new Date()).toISOString(),
-        duration_ms: session.durationMs,
-        bytes_in: s.bytesIn,
-        bytes_out: s.bytesOut,
-        reads: s.reads,
-        writes: s.writes,
-        ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
-      };
-      if (out.json) out.event(record);
-      else out.info(`${record.time} close ${session.transport} ${session.peer} after ${record.duration_ms} ms, ${s.bytesIn} bytes in / ${s.bytesOut} out${error ? ` (${error.message})` : ''}`);
-    });
-    attachProtocol(session, spec.protocol(session));
-  });
+    case 'refused':
+      return `${head}: ${record.reason}`;
+    case 'peer_error':
+      return `${head}: ${record.message}`;
+  }
 }
 
 /**
- * Listens on every spec (all or nothing), then waits for SIGINT/SIGTERM.
- * @throws NetlabError when a port cannot be bound (the others are closed first)
+ * Starts every server (all or nothing), then waits for SIGINT/SIGTERM.
+ * @throws NetlabError when a port cannot be bound (the servers already started are closed first)
  */
-export async function serveUntilSignal(out: Output, ...specs: ServeSpec[]): Promise<void> {
-  const listeners: Listener[] = [];
-  const totals: Totals = { connections: 0, bytes_in: 0, bytes_out: 0, reads: 0, writes: 0 };
+export async function serveUntilSignal(out: Output, specs: ServeSpec[], options: ServeManyOptions): Promise<void> {
+  const servers: Server[] = [];
   try {
-    for (const spec of specs) {
-      const listener = await transportFor(spec.transport).listen({ host: spec.host, port: spec.port, tls: spec.tls });
-      listeners.push(listener);
-      logSessions(out, listener, spec, totals);
-      out.note(spec.banner(formatEndpoint(listener.address)));
-    }
+    for (const spec of specs) servers.push(await createServer(spec));
   } catch (err) {
-    await Promise.all(listeners.map((l) => l.close()));
+    await Promise.all(servers.map((s) => s.close()));
     throw err;
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  for (const spec of specs) await spec.beforeClose?.();
-  await Promise.all(listeners.map((l) => l.close()));
-  const extra = Object.assign({}, ...specs.map((s) => s.summary?.() ?? {})) as Record<string, number>;
-  if (out.json) out.event({ event: 'totals', ...totals, ...extra });
-  else out.note(`stopped: ${totals.connections} connections, ${totals.bytes_in} bytes in, ${totals.bytes_out} bytes out${Object.entries(extra).map(([k, v]) => `, ${k} ${v}`).join('')}`);
+  for (const server of servers) {
+    server.on('traffic', (record) => (out.json ? out.event(record) : out.info(describe(record))));
+    const address = formatEndpoint(server.address);
+    if (out.json) {
+      out.event({
+        event: 'listening',
+        transport: server.transport,
+        address,
+        time: new Date().toISOString(),
+        ...(server.certificate ? { fingerprint256: server.certificate.fingerprint256, ephemeral_certificate: server.certificate.ephemeral } : {}),
+      });
+    }
+    out.note(options.banner(server));
+    if (server.certificate !== undefined) out.note(`tls certificate SHA-256 fingerprint ${server.certificate.fingerprint256}${server.certificate.ephemeral ? ' (ephemeral, self-signed)' : ''}`);
+  }
+
+  const why = await untilStopped();
+  await options.beforeClose?.();
+  await Promise.all(servers.map((s) => s.close()));
+  const totals = servers.reduce<ServerTotals>(
+    (sum, s) => {
+      const t = s.totals;
+      return {
+        connections: sum.connections + t.connections,
+        refused: sum.refused + t.refused,
+        bytes_in: sum.bytes_in + t.bytes_in,
+        bytes_out: sum.bytes_out + t.bytes_out,
+        reads: sum.reads + t.reads,
+        writes: sum.writes + t.writes,
+      };
+    },
+    { connections: 0, refused: 0, bytes_in: 0, bytes_out: 0, reads: 0, writes: 0 },
+  );
+  const extra = options.summary?.() ?? {};
+  if (out.json) out.event({ event: 'summary', signal: why, ...totals, ...extra });
+  else {
+    out.note(
+      `stopped (${why}): ${totals.connections} connection${totals.connections === 1 ? '' : 's'} (${totals.refused} refused), ` +
+        `${formatBytes(totals.bytes_in)} in, ${formatBytes(totals.bytes_out)} out${Object.entries(extra).map(([k, v]) => `, ${k.replace(/_/g, ' ')} ${v}`).join('')}`,
+    );
+  }
 }

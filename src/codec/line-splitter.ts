@@ -61,14 +61,13 @@ export class LineSplitter {
   /** The input ended: deliver a final unterminated line, if any. */
   finish(): void {
     if (this.#failed || this.#pendingBytes === 0) return;
-    const line = this.#takePending();
-    // #hold() allows one byte over the cap for a possible \r of a \r\n
-    // ending; an unterminated last line gets no such allowance.
-    if (line.length > this.#maxLineBytes) {
+    // #hold lets one byte past the cap wait for a possible \r\n; without a
+    // newline coming, that byte makes the line too long after all.
+    if (this.#pendingBytes > this.#maxLineBytes) {
       this.#fail();
       return;
     }
-    this.#onLine(line, '');
+    this.#onLine(this.#takePending(), '');
   }
 
   #hold(piece: Buffer): void {

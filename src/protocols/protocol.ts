@@ -4,12 +4,13 @@
  * the session's events and writes back through the session; it never sees a
  * socket.
  */
+import { ERROR_CODES, NetlabError } from '../errors.js';
 import type { Session } from '../transports/session.js';
 
 export interface Protocol {
   /** A chunk (stream) or one datagram/message (message framing). */
   dataReceived(chunk: Buffer): void;
-  /** The peer half-closed: it sends no more but may still read. */
+  /** The peer half-closed: it sends no more but may still read. Default: end our side too. */
   endReceived?(): void;
   /** The session is gone; release timers and state. */
   connectionLost?(): void;
@@ -18,15 +19,53 @@ export interface Protocol {
 /** Builds one protocol instance for one session. */
 export type ProtocolFactory = (session: Session) => Protocol;
 
+const kProtocol = Symbol('netlab.protocol');
+type SessionWithProtocol = Session & { [kProtocol]?: Protocol };
+
 /**
- * Connects a protocol to a session's events. Called once per session by the
- * server (or by a client wanting the same logic).
+ * A throwing handler is a bug, but it must cost one session, never the
+ * server: Twisted's reactor does the same around dataReceived.
  */
-export function attachProtocol(session: Session, protocol: Protocol): void {
-  session.on('data', (chunk) => protocol.dataReceived(chunk));
-  session.on('end', () => {
+function guarded(session: SessionWithProtocol, call: (protocol: Protocol) => void): void {
+  const protocol = session[kProtocol];
+  if (protocol === undefined) return;
+  try {
+    call(protocol);
+  } catch (err) {
+    session.destroy(new NetlabError(ERROR_CODES.INTERNAL, `internal error in the protocol handler: ${(err as Error).message}`, { cause: err }));
+  }
+}
+
+function sessionOnData(this: SessionWithProtocol, chunk: Buffer): void {
+  guarded(this, (protocol) => protocol.dataReceived(chunk));
+}
+
+function sessionOnEnd(this: SessionWithProtocol): void {
+  guarded(this, (protocol) => {
     if (protocol.endReceived !== undefined) protocol.endReceived();
-    else session.end();
+    else this.end();
   });
-  session.once('close', () => protocol.connectionLost?.());
+}
+
+function sessionOnClose(this: SessionWithProtocol): void {
+  guarded(this, (protocol) => protocol.connectionLost?.());
+  delete this[kProtocol];
+}
+
+/**
+ * Builds the protocol for a session and connects it to the session's events.
+ * Called once per session by the server (or by a client wanting the same logic).
+ */
+export function attachProtocol(session: Session, factory: ProtocolFactory): void {
+  const target = session as SessionWithProtocol;
+  try {
+    target[kProtocol] = factory(session);
+  } catch (err) {
+    session.destroy(new NetlabError(ERROR_CODES.INTERNAL, `internal error building the protocol: ${(err as Error).message}`, { cause: err }));
+    return;
+  }
+  if (session.closed) return;
+  session.on('data', sessionOnData);
+  session.on('end', sessionOnEnd);
+  session.once('close', sessionOnClose);
 }

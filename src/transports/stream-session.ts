@@ -6,22 +6,30 @@ import { EventEmitter } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import { explainSystemError, type NetlabError } from '../errors.js';
 import { toEndpoint, type Endpoint } from '../util/endpoint.js';
+import type { RecordingSocket } from './recording-socket.js';
 import { Session, type TransportName } from './session.js';
 import type { Listener, ListenerEvents } from './types.js';
 
 const kSession = Symbol('netlab.session');
-type SocketWithSession = Socket & { [kSession]?: StreamSession };
+
+/** A TCP or TLS socket, or the tap's recording wrapper around one. */
+export type StreamSocket = Socket | RecordingSocket;
+type SocketWithSession = StreamSocket & { [kSession]?: StreamSession };
 
 export class StreamSession extends Session {
-  readonly socket: Socket;
+  readonly socket: StreamSocket;
   #error: NetlabError | undefined;
 
-  constructor(transport: TransportName, socket: Socket) {
+  /**
+   * @param endpoints the addresses, when the socket cannot tell them itself
+   *   (a TLS socket layered over the tap's recording wrapper)
+   */
+  constructor(transport: TransportName, socket: StreamSocket, endpoints?: { local: Endpoint; remote: Endpoint }) {
     super(
       transport,
       'stream',
-      toEndpoint(socket.localAddress, socket.localPort, socket.localFamily),
-      toEndpoint(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
+      endpoints?.local ?? toEndpoint(socket.localAddress, socket.localPort, socket.localFamily),
+      endpoints?.remote ?? toEndpoint(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
     );
     this.socket = socket;
     (socket as SocketWithSession)[kSession] = this;
@@ -65,7 +73,9 @@ export class StreamSession extends Session {
 
   protected override sendFailure(error: NetlabError): void {
     this.#error ??= error;
-    if (this.socket.writable) this.socket.end(`error: ${error.message}\n`);
+    // End, then drop the socket once the notice is flushed: a failed peer must
+    // not keep its session alive by never closing its own side.
+    if (this.socket.writable) this.socket.end(`error: ${error.message}\n`, () => this.socket.destroy());
     else this.socket.destroy();
   }
 
@@ -117,22 +127,27 @@ function socketOnClose(this: SocketWithSession): void {
   this[kSession]?.onSocketClose();
 }
 
-/** Wraps a net/tls server: one StreamSession per accepted socket. */
+/**
+ * Wraps a listening net/tls server. The transport decides when a socket is
+ * ready to be a session (TCP: accepted; TLS: handshake done) and calls adopt().
+ */
 export class StreamListener extends EventEmitter<ListenerEvents> implements Listener {
   readonly transport: TransportName;
   readonly server: Server;
   readonly #sessions = new Set<Session>();
   #address: Endpoint = toEndpoint('', 0);
 
-  /**
-   * @param connectionEvent 'connection' for TCP, 'secureConnection' for TLS
-   *   (a TLS peer becomes a session only once its handshake is done).
-   */
-  constructor(transport: TransportName, server: Server, connectionEvent: 'connection' | 'secureConnection') {
+  /** Every accepted TCP socket, sessions or not yet (a TLS handshake in progress). */
+  readonly #sockets = new Set<Socket>();
+
+  constructor(transport: TransportName, server: Server) {
     super();
     this.transport = transport;
     this.server = server;
-    server.on(connectionEvent, (socket: Socket) => this.#accept(socket));
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
   }
 
   get address(): Endpoint {
@@ -162,8 +177,9 @@ export class StreamListener extends EventEmitter<ListenerEvents> implements List
     return this;
   }
 
-  #accept(socket: Socket): void {
-    const session = new StreamSession(this.transport, socket);
+  /** Makes `socket` a session of this listener and announces it. */
+  adopt(socket: StreamSocket, endpoints?: { local: Endpoint; remote: Endpoint }): void {
+    const session = new StreamSession(this.transport, socket, endpoints);
     this.#sessions.add(session);
     session.once('close', () => this.#sessions.delete(session));
     this.emit('session', session);
@@ -172,6 +188,9 @@ export class StreamListener extends EventEmitter<ListenerEvents> implements List
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const session of this.#sessions) session.destroy();
+    // Peers that never became sessions (a handshake half done, a port scan)
+    // must not hold the server open either.
+    for (const socket of this.#sockets) socket.destroy();
     await closed;
   }
 }

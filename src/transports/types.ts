@@ -26,6 +26,26 @@ export interface TlsOptions {
   maxVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
+/**
+ * Records what crosses each socket, as it crosses it: the bytes on the TCP
+ * connection (TLS ciphertext, WebSocket frames and all) or each UDP datagram.
+ * The --pcap tap implements it; transports call it.
+ */
+export interface WireTap {
+  /** A TCP connection opened by `client`. */
+  tcp(client: Endpoint, server: Endpoint): ConversationTap;
+  /** One UDP datagram; `fromClient` says which side of the exchange sent it. */
+  datagram(src: Endpoint, dst: Endpoint, fromClient: boolean, payload: Uint8Array): void;
+}
+
+export interface ConversationTap {
+  data(fromClient: boolean, bytes: Uint8Array): void;
+  /** That side will send no more. */
+  fin(fromClient: boolean): void;
+  /** The connection is gone; `failedFromClient` names the side that reset it, if one did. */
+  close(failedFromClient?: boolean): void;
+}
+
 export interface ListenOptions {
   host: string;
   /** 0 asks the kernel for a free port. */
@@ -33,6 +53,8 @@ export interface ListenOptions {
   tls?: TlsOptions;
   /** Largest WebSocket message accepted, in bytes. */
   maxMessageBytes?: number;
+  /** Records every session's traffic (netlab serve --pcap). */
+  tap?: WireTap;
 }
 
 export interface ConnectOptions {
@@ -44,6 +66,8 @@ export interface ConnectOptions {
   /** WebSocket request path (default `/`). */
   path?: string;
   maxMessageBytes?: number;
+  /** Records the session's traffic (netlab connect --pcap). */
+  tap?: WireTap;
 }
 
 export interface ListenerEvents {

@@ -11,7 +11,7 @@ import { explainSystemError, type NetlabError } from '../errors.js';
 import { toEndpoint, type Endpoint } from '../util/endpoint.js';
 import { waitUntilReady } from './connect-timeout.js';
 import { Session } from './session.js';
-import type { Listener, ListenerEvents, TransportDriver } from './types.js';
+import type { Listener, ListenerEvents, TransportDriver, WireTap } from './types.js';
 
 async function socketTypeFor(host: string): Promise<dgram.SocketType> {
   const family = net.isIP(host) || (await dns.lookup(host).catch(() => ({ family: 4 }))).family;
@@ -77,9 +77,12 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
   readonly #sessions = new Set<UdpPeerSession>();
   #address: Endpoint = toEndpoint('', 0);
 
-  constructor(socket: dgram.Socket) {
+  readonly #tap: WireTap | undefined;
+
+  constructor(socket: dgram.Socket, tap: WireTap | undefined) {
     super();
     this.socket = socket;
+    this.#tap = tap;
     socket.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
   }
 
@@ -114,11 +117,13 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
       // A protocol may refuse or end the session while handling 'session'.
       if (session.closed) return;
     }
+    this.#tap?.datagram(session.remote, this.#address, true, datagram);
     session.deliver(datagram);
   }
 
   /** @internal */
   sendTo(session: UdpPeerSession, data: Uint8Array): void {
+    this.#tap?.datagram(this.#address, session.remote, false, data);
     this.socket.send(data, session.remote.port, session.remote.address, (err) => {
       if (err) session.destroy(explainSystemError(err, { action: 'connect', transport: 'udp', host: session.remote.address, port: session.remote.port }));
     });
@@ -140,15 +145,18 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
 /** A client's connected UDP socket: datagrams to and from one server. */
 class UdpClientSession extends Session {
   readonly socket: dgram.Socket;
+  readonly #tap: WireTap | undefined;
   #paused = false;
   #socketOpen = true;
 
-  constructor(socket: dgram.Socket) {
+  constructor(socket: dgram.Socket, tap: WireTap | undefined) {
     const local = socket.address();
     const remote = socket.remoteAddress();
     super('udp', 'message', toEndpoint(local.address, local.port, local.family), toEndpoint(remote.address, remote.port, remote.family));
     this.socket = socket;
+    this.#tap = tap;
     socket.on('message', (msg) => {
+      this.#tap?.datagram(this.remote, this.local, false, msg);
       if (!this.#paused) this.received(msg);
     });
     // On Linux a connected UDP socket learns of ICMP port-unreachable as ECONNREFUSED.
@@ -181,6 +189,7 @@ class UdpClientSession extends Session {
   }
 
   protected override sendData(data: Uint8Array): boolean {
+    this.#tap?.datagram(this.local, this.remote, true, data);
     this.socket.send(data, (err) => {
       if (err) this.#fail(err);
     });
@@ -208,7 +217,7 @@ export const udpTransport: TransportDriver = {
 
   async listen(options) {
     const socket = dgram.createSocket({ type: await socketTypeFor(options.host) });
-    return new UdpListener(socket).bind(options.host, options.port);
+    return new UdpListener(socket, options.tap).bind(options.host, options.port);
   },
 
   async connect(options) {
@@ -218,6 +227,6 @@ export const udpTransport: TransportDriver = {
     );
     socket.connect(options.port, options.host);
     await ready;
-    return new UdpClientSession(socket);
+    return new UdpClientSession(socket, options.tap);
   },
 };

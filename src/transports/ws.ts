@@ -3,6 +3,7 @@
  * Byte counters count message payloads, not frame headers.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
@@ -11,7 +12,8 @@ import { ERROR_CODES, explainSystemError, NetworkError, type ErrorCode, type Net
 import { toEndpoint, type Endpoint } from '../util/endpoint.js';
 import { waitUntilReady } from './connect-timeout.js';
 import { Session } from './session.js';
-import type { Listener, ListenerEvents, TransportDriver } from './types.js';
+import { RecordingSocket } from './recording-socket.js';
+import type { Listener, ListenerEvents, TransportDriver, WireTap } from './types.js';
 
 /** RFC 6455 §7.4.1: 1000 normal, 1001 going away, 1005 no status received. */
 const NORMAL_CLOSE_CODES = new Set([1000, 1001, 1005]);
@@ -116,7 +118,10 @@ class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener
   readonly #sessions = new Set<Session>();
   #address: Endpoint = toEndpoint('', 0);
 
-  constructor(maxPayload: number) {
+  /** What is bound: the HTTP server itself, or, when tapping, a TCP server feeding it recorded sockets. */
+  readonly #bound: net.Server;
+
+  constructor(maxPayload: number, tap: WireTap | undefined) {
     super();
     this.http = http.createServer((_req, res) => {
       // A plain HTTP request (a browser tab, curl) gets a hint, not a hang.
@@ -137,6 +142,12 @@ class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener
       this.emit('session', session);
     });
     this.wss.on('error', (err) => this.emit('peerError', err, ''));
+    if (tap === undefined) {
+      this.#bound = this.http;
+    } else {
+      // An HTTP server takes any Duplex as a connection: hand it recorded sockets.
+      this.#bound = net.createServer({ noDelay: true }, (raw) => this.http.emit('connection', new RecordingSocket(raw, tap, false)));
+    }
   }
 
   get address(): Endpoint {
@@ -149,11 +160,11 @@ class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener
 
   async bind(host: string, port: number): Promise<this> {
     const context = { action: 'listen' as const, transport: 'ws', host, port };
-    const ready = waitUntilReady(this.http, 'listening', 0, context, () => undefined);
-    this.http.listen({ host, port });
+    const ready = waitUntilReady(this.#bound, 'listening', 0, context, () => undefined);
+    this.#bound.listen({ host, port });
     await ready;
-    this.http.on('error', (err) => this.emit('peerError', err, ''));
-    const bound = this.http.address();
+    this.#bound.on('error', (err) => this.emit('peerError', err, ''));
+    const bound = this.#bound.address();
     if (bound !== null && typeof bound === 'object') this.#address = toEndpoint(bound.address, bound.port, bound.family);
     return this;
   }
@@ -161,6 +172,8 @@ class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener
   async close(): Promise<void> {
     for (const session of this.#sessions) session.destroy();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    this.http.closeAllConnections();
+    if (this.#bound !== this.http) await new Promise<void>((resolve) => this.#bound.close(() => resolve()));
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());
       this.http.closeAllConnections();
@@ -174,20 +187,25 @@ export const wsTransport: TransportDriver = {
   connectionless: false,
 
   async listen(options) {
-    return new WebSocketListener(options.maxMessageBytes ?? DEFAULTS.maxWebSocketMessageBytes).bind(options.host, options.port);
+    return new WebSocketListener(options.maxMessageBytes ?? DEFAULTS.maxWebSocketMessageBytes, options.tap).bind(options.host, options.port);
   },
 
   async connect(options) {
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+    const tap = options.tap;
     const ws = new WebSocket(`ws://${host}:${options.port}${options.path ?? '/'}`, {
       maxPayload: options.maxMessageBytes ?? DEFAULTS.maxWebSocketMessageBytes,
       perMessageDeflate: false,
+      // Tapped: the HTTP upgrade and every frame go through the recording socket.
+      ...(tap === undefined
+        ? {}
+        : { createConnection: () => new RecordingSocket(net.connect({ host: options.host, port: options.port, noDelay: true }), tap, true) as unknown as net.Socket }),
     });
     await waitUntilReady(ws, 'open', options.timeoutMs ?? 0, { action: 'connect', transport: 'ws', host: options.host, port: options.port }, () =>
       ws.terminate(),
     );
     // ws keeps its socket private; the peer and local addresses come from it.
-    const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    const socket = (ws as unknown as { _socket: net.Socket })._socket;
     return new WebSocketSession(
       ws,
       toEndpoint(socket.localAddress, socket.localPort, socket.localFamily),

@@ -1,28 +1,108 @@
-/** Spawns the built CLI (`node dist/cli/main.js`; run `npm run build` first). */
-import { spawn, type ChildProcess } from 'node:child_process';
+/**
+ * Runs the built CLI (dist/cli/main.js) as a user would, with bounded waits.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { TestContext } from 'node:test';
-import { LineCollector } from './wait.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-export interface RunningCli {
-  child: ChildProcess;
-  stdout: LineCollector;
-  stderr: LineCollector;
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
 }
 
-/** Starts `netlab ...args`; killed (by PID) in the test's teardown if still running. */
-export function spawnCli(t: TestContext, args: string[]): RunningCli {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+/**
+ * Runs `netlab ...args` to completion.
+ * @param input written to stdin, then stdin is closed (default: closed at once)
+ * @param timeoutMs the process is killed after this long (the test then fails on its output)
+ */
+export function runCli(args: string[], options: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [CLI, ...args], options);
+}
+
+/** Runs any program to completion with a kill timeout. */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, NO_COLOR: '1', ...options.env }, cwd: options.cwd });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
   });
-  return { child, stdout: new LineCollector(child.stdout!), stderr: new LineCollector(child.stderr!) };
 }
 
-/** The port from a banner like `... listening on 127.0.0.1:43211 ...`. */
-export async function bannerPort(cli: RunningCli, pattern = /listening on 127\.0\.0\.1:(\d+)/): Promise<number> {
-  const line = await cli.stderr.waitForLine(pattern);
-  return Number(pattern.exec(line)?.[1]);
+/** A long-running child (a server) whose output can be awaited line by line. */
+export class RunningProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(command: string, args: string[], env?: NodeJS.ProcessEnv) {
+    this.child = spawn(command, args, { env: { ...process.env, NO_COLOR: '1', ...env } });
+    this.child.stdout.on('data', (c: Buffer) => (this.stdout += c.toString()));
+    this.child.stderr.on('data', (c: Buffer) => (this.stderr += c.toString()));
+    this.child.stdin.on('error', () => undefined);
+    this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
+  }
+
+  /**
+   * Waits until stdout or stderr matches `pattern`.
+   * @throws after `timeoutMs`, with what was printed so far
+   */
+  async waitFor(pattern: RegExp, timeoutMs = 15_000, stream: 'stdout' | 'stderr' | 'both' = 'both'): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = stream === 'stdout' ? this.stdout : stream === 'stderr' ? this.stderr : `${this.stdout}\n${this.stderr}`;
+      const match = text.match(pattern);
+      if (match) return match;
+      if (Date.now() > deadline || this.child.exitCode !== null) {
+        throw new Error(`timed out waiting for ${pattern}; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Sends a signal (default SIGTERM) and waits for exit, killing after `timeoutMs`. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+}
+
+/** Starts `netlab serve ... --json -p 0` and resolves once it listens, with its port. */
+export async function startServeCli(args: string[], env?: NodeJS.ProcessEnv): Promise<{ proc: RunningProcess; port: number; listening: Record<string, unknown> }> {
+  const proc = new RunningProcess(process.execPath, [CLI, 'serve', ...args, '--json', '-p', '0'], env);
+  const match = await proc.waitFor(/^(\{"event":"listening".*\})$/m, 15_000, 'stdout');
+  const listening = JSON.parse(match[1] as string) as Record<string, unknown>;
+  const port = Number(String(listening.address).split(':').pop());
+  return { proc, port, listening };
+}
+
+/** Parses NDJSON output into records. */
+export function ndjson(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }

@@ -14,6 +14,6 @@ export interface RunningRelay {
 export async function startRelay(options: ImRelayOptions = {}): Promise<RunningRelay> {
   const relay = new ImRelay(options);
   const listener = await TRANSPORTS.tcp.listen({ host: '127.0.0.1', port: 0 });
-  listener.on('session', (session) => attachProtocol(session, relay.protocol(session)));
+  listener.on('session', (session) => attachProtocol(session, relay.protocol));
   return { relay, listener, port: listener.address.port, close: () => listener.close() };
 }

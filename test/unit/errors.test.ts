@@ -37,3 +37,19 @@ test('system errors become sentences with a cause and a next step', () => {
   assert.match(tls.message, /--insecure/);
   assert.match(tls.message, /--ca/);
 });
+
+test('an unknown host names the host and suggests an address', () => {
+  const err = explainSystemError(Object.assign(new Error('getaddrinfo ENOTFOUND nosuch.invalid'), { code: 'ENOTFOUND' }), {
+    action: 'connect',
+    transport: 'tcp',
+    host: 'nosuch.invalid',
+    port: 80,
+  });
+  assert.equal(err.code, ERROR_CODES.UNKNOWN_HOST);
+  assert.equal(err.message, 'unknown host nosuch.invalid (ENOTFOUND); check the spelling or use an IP address such as 127.0.0.1');
+});
+
+test('an already explained error passes through unchanged', () => {
+  const original = new NetlabError(ERROR_CODES.TIMEOUT, 'waited too long');
+  assert.equal(explainSystemError(original, { action: 'connect', transport: 'udp', host: 'h', port: 1 }), original);
+});

@@ -12,6 +12,7 @@ import { LineConsole } from '../line-console.js';
 import { Output } from '../output.js';
 import { oneOf, parsePort, positiveInteger } from '../parse.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
+import { formatEndpoint } from '../../util/endpoint.js';
 
 interface ServeFlags {
   port: number;
@@ -49,18 +50,17 @@ export function registerIm(program: Command): void {
         if (out.json) out.event({ event: 'dropped', transport: session.transport, peer: session.peer, code: error.code, reason: error.message });
         else out.info(`dropped ${session.peer}: ${error.message}`);
       });
-      await serveUntilSignal(out, {
-        transport: 'tcp',
-        host: flags.host,
-        port: flags.port,
-        protocol: relay.protocol,
-        maxConnections: flags.maxConns,
-        banner: (address) => `IM relay listening on ${address} (tcp, max frame ${flags.maxFrame} bytes); Ctrl-C to stop`,
-        summary: () => {
-          const s = relay.stats;
-          return { frames_in: s.framesIn, frames_out: s.framesOut };
+      await serveUntilSignal(
+        out,
+        [{ transport: 'tcp', host: flags.host, port: flags.port, protocol: relay.protocol, maxConnections: flags.maxConns }],
+        {
+          banner: (server) => `IM relay listening on ${formatEndpoint(server.address)} (tcp, max frame ${flags.maxFrame} bytes); Ctrl-C to stop`,
+          summary: () => {
+            const s = relay.stats;
+            return { frames_in: s.framesIn, frames_out: s.framesOut };
+          },
         },
-      });
+      );
     });
 
   im.command('join')

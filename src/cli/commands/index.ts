@@ -1,7 +1,15 @@
 /** Every subcommand, registered in the order `netlab --help` lists them. */
 import type { Command } from 'commander';
+import { registerServe } from './serve.js';
+import { registerConnect } from './connect.js';
+import { registerCert } from './cert.js';
+import { registerLab } from './lab.js';
 import { registerIm } from './im.js';
 
 export function registerCommands(program: Command): void {
+  registerServe(program);
+  registerConnect(program);
+  registerCert(program);
+  registerLab(program);
   registerIm(program);
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { encodeFrame } from '../../../src/codec/length-prefixed.js';
 import { CourseCipher } from '../../../src/protocols/im/crypto.js';
-import { bannerPort, spawnCli } from '../../helpers/cli.js';
+import { bannerPort, spawnCli } from '../../helpers/spawn-cli.js';
 import { prepareReference, type PythonReference } from '../../helpers/python-im.js';
 import { RawClient } from '../../helpers/raw-tcp.js';
 import { LineCollector, waitFor, waitForExit } from '../../helpers/wait.js';
@@ -44,7 +44,7 @@ test('im serve + im join (encrypted) talk to the Python reference both ways; SIG
 
   serve.child.kill('SIGINT');
   assert.equal(await waitForExit(serve.child), 0);
-  assert.match(await serve.stderr.waitForLine(/^stopped:/), /2 connections/);
+  assert.match(await serve.stderr.waitForLine(/^stopped/), /^stopped \(SIGINT\): 2 connections \(0 refused\)/);
 });
 
 test('every single-byte flip of an encrypted frame gives the uniform notice; wrong keys too; the connection survives', async (t) => {

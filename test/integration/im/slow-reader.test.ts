@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { encodeFrame, FrameDecoder } from '../../../src/codec/length-prefixed.js';
 import { ERROR_CODES } from '../../../src/errors.js';
-import { bannerPort, spawnCli } from '../../helpers/cli.js';
+import { bannerPort, spawnCli } from '../../helpers/spawn-cli.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const FRAME_BYTES = 16 * 1024;

@@ -1,0 +1,147 @@
+/** `netlab serve <tcp|tls|udp|ws>`: the echo-family server with connection logging. */
+import { Command, Option } from 'commander';
+import { DEFAULTS } from '../../constants.js';
+import { UsageError } from '../../errors.js';
+import type { TrafficRecord } from '../../policies/traffic-log.js';
+import { ECHO_MODES, echoProtocol, type EchoMode } from '../../protocols/echo/echo.js';
+import { PcapTap } from '../../pcap/write/tap.js';
+import { createServer, type Server } from '../../server/server.js';
+import { TRANSPORT_NAMES, transportFor } from '../../transports/registry.js';
+import { formatEndpoint } from '../../util/endpoint.js';
+import { formatBytes } from '../format.js';
+import { Output, paint } from '../output.js';
+import { oneOf, parsePort, parseSeconds, positiveInteger } from '../parse.js';
+import { untilStopped } from '../signals.js';
+import { rejectTlsFlags, tlsOptionsFrom, type TlsFlags } from '../tls-flags.js';
+
+interface ServeFlags extends TlsFlags {
+  port?: number;
+  host: string;
+  mode?: EchoMode;
+  reply?: string;
+  once?: boolean;
+  maxConns: number;
+  idleTimeout?: number;
+  maxLine: number;
+  json?: boolean;
+  pcap?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .summary('run an echo-family server over tcp, tls, udp or ws')
+    .description(
+      'Run an echo-family server: echo (bytes back unchanged), upper, rot13, reverse (each line by character) or reply (a fixed answer).\n' +
+        'Logs every peer: connect time, address, and on close its duration, bytes and reads/writes. Ctrl-C prints totals.',
+    )
+    .argument('<transport>', `one of ${TRANSPORT_NAMES.join(', ')}`, oneOf('transport', TRANSPORT_NAMES))
+    .option('-p, --port <port>', `port to listen on (default tcp ${DEFAULTS.ports.tcp}, tls ${DEFAULTS.ports.tls}, udp ${DEFAULTS.ports.udp}, ws ${DEFAULTS.ports.ws}; 0 picks a free one)`, parsePort)
+    .option('--host <address>', 'address to listen on (0.0.0.0 or :: for every interface)', DEFAULTS.host)
+    .addOption(new Option('-m, --mode <mode>', 'what to answer').choices(ECHO_MODES))
+    .option('--reply <text>', 'the answer of reply mode (implies -m reply)')
+    .option('--once', 'reply mode: close a connection after its first answer')
+    .option('--max-conns <n>', 'sessions at once before new peers are refused', positiveInteger('connection count'), DEFAULTS.maxConnections)
+    .option('--idle-timeout <seconds>', `close a session after this long without traffic (udp peers: ${DEFAULTS.udpPeerIdleSeconds} s by default)`, parseSeconds)
+    .option('--max-line <bytes>', 'longest line of the reverse and reply modes', positiveInteger('byte count'), DEFAULTS.maxLineBytes)
+    .option('--cert <file>', 'tls: PEM certificate (default: an ephemeral self-signed one)')
+    .option('--key <file>', 'tls: PEM private key of --cert')
+    .option('--keylog <file>', 'tls: append NSS key-log lines for Wireshark (default: $SSLKEYLOGFILE)')
+    .option('--pcap <file>', 'write what crosses every socket to a pcap file for Wireshark (no root needed)')
+    .option('--json', 'NDJSON events on stdout (listening, connect, close, summary)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  netlab serve tcp -p 5000\n  netlab serve udp -m upper\n  netlab serve tls --keylog keys.log\n  netlab serve tcp -m reply --reply "HTTP/1.0 200 OK" --once\n',
+    )
+    .action(async (transport: string, flags: ServeFlags) => serve(transport, flags));
+}
+
+function resolveMode(flags: ServeFlags): EchoMode {
+  const mode = flags.mode ?? (flags.reply !== undefined ? 'reply' : 'echo');
+  if (mode === 'reply' && flags.reply === undefined) throw new UsageError('-m reply needs the answer: --reply TEXT');
+  if (flags.reply !== undefined && mode !== 'reply') throw new UsageError(`--reply goes with -m reply, not -m ${mode}`);
+  if (flags.once === true && mode !== 'reply') throw new UsageError('--once goes with -m reply');
+  return mode;
+}
+
+async function serve(transportName: string, flags: ServeFlags): Promise<void> {
+  const driver = transportFor(transportName);
+  const mode = resolveMode(flags);
+  const out = new Output(flags);
+  if (driver.name !== 'tls') rejectTlsFlags(driver.name, flags);
+  const { tls, keylog } = driver.name === 'tls' ? tlsOptionsFrom(flags) : { tls: undefined, keylog: undefined };
+  const tap = flags.pcap === undefined ? undefined : new PcapTap(flags.pcap);
+
+  let server: Server;
+  try {
+    server = await createServer({
+      transport: driver.name,
+      host: flags.host,
+      port: flags.port,
+      protocol: echoProtocol({ mode, reply: flags.reply, once: flags.once, maxLineBytes: flags.maxLine }),
+      maxConnections: flags.maxConns,
+      idleTimeoutSeconds: flags.idleTimeout,
+      tls,
+      tap,
+    });
+  } catch (err) {
+    keylog?.close();
+    tap?.close();
+    throw err;
+  }
+
+  server.on('traffic', (record) => (out.json ? out.event(record) : out.info(describe(record))));
+  announce(out, server, mode, keylog?.path, tap?.path);
+
+  const why = await untilStopped();
+  await server.close();
+  keylog?.close();
+  tap?.close();
+  const t = server.totals;
+  if (out.json) out.event({ event: 'summary', transport: server.transport, signal: why, ...t });
+  else {
+    out.info(
+      `stopped (${why}): ${t.connections} connection${t.connections === 1 ? '' : 's'} (${t.refused} refused), ` +
+        `${formatBytes(t.bytes_in)} in, ${formatBytes(t.bytes_out)} out, ${t.reads} reads, ${t.writes} writes`,
+    );
+  }
+}
+
+function announce(out: Output, server: Server, mode: EchoMode, keylogPath: string | undefined, pcapPath: string | undefined): void {
+  const address = formatEndpoint(server.address);
+  if (out.json) {
+    out.event({
+      event: 'listening',
+      transport: server.transport,
+      address,
+      mode,
+      time: new Date().toISOString(),
+      ...(server.certificate ? { fingerprint256: server.certificate.fingerprint256, ephemeral_certificate: server.certificate.ephemeral } : {}),
+    });
+  }
+  const say = (text: string): void => (out.json ? out.note(text) : out.info(text));
+  say(`netlab ${server.transport} ${mode} server listening on ${paint(process.stdout, 'bold', address)} (Ctrl-C to stop)`);
+  if (server.certificate !== undefined) {
+    const kind = server.certificate.ephemeral ? 'ephemeral self-signed certificate' : 'certificate';
+    say(`${kind}, SHA-256 fingerprint ${server.certificate.fingerprint256}`);
+    if (server.certificate.ephemeral) say(`clients must skip verification: netlab connect tls ${server.address.address} ${server.address.port} --insecure`);
+  }
+  if (keylogPath !== undefined) say(`TLS keys are appended to ${keylogPath} (Wireshark: Preferences > Protocols > TLS > (Pre)-Master-Secret log filename)`);
+  if (pcapPath !== undefined) say(`traffic is written to ${pcapPath} (open it with Wireshark, or: tshark -r ${pcapPath})`);
+}
+
+function describe(record: TrafficRecord): string {
+  const head = `${record.time} ${record.event.padEnd(7)} ${record.transport} ${record.peer}`;
+  switch (record.event) {
+    case 'connect':
+      return head;
+    case 'close': {
+      const why = record.error ? ` (${record.error.message})` : '';
+      return `${head} after ${record.duration_ms} ms: ${formatBytes(record.bytes_in)} in, ${formatBytes(record.bytes_out)} out, ${record.reads} reads, ${record.writes} writes${why}`;
+    }
+    case 'refused':
+      return `${head}: ${record.reason}`;
+    case 'peer_error':
+      return `${head}: ${record.message}`;
+  }
+}

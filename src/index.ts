@@ -1,0 +1,61 @@
+/**
+ * netlab as a library: everything the CLI does, importable and typed.
+ * Re-exports only; each feature lives in its own module.
+ */
+
+// errors and defaults
+export * from './errors.js';
+export { DEFAULTS } from './constants.js';
+export { formatHostPort, type Endpoint } from './util/endpoint.js';
+
+// transports: one session shape over tcp, tls, udp and ws
+export { Session, type SessionEvents, type SessionStats, type SessionCloseInfo, type TransportName, type Framing } from './transports/session.js';
+export type { TransportDriver, Listener, ListenerEvents, ListenOptions, ConnectOptions as TransportConnectOptions, TlsOptions } from './transports/types.js';
+export { TRANSPORTS, TRANSPORT_NAMES, transportFor, parseTransportUrl, isTransportName, type TransportAddress } from './transports/registry.js';
+export { StreamSession } from './transports/stream-session.js';
+export { WebSocketSession } from './transports/ws.js';
+export { tlsDetails, type TlsDetails } from './transports/tls.js';
+
+// codecs
+export { LineSplitter, type LineEnding, type LineSplitterOptions } from './codec/line-splitter.js';
+
+// protocols and servers
+export { attachProtocol, type Protocol, type ProtocolFactory } from './protocols/protocol.js';
+export { writeOrPause } from './protocols/backpressure.js';
+export { echoProtocol, ECHO_MODES, type EchoMode, type EchoOptions } from './protocols/echo/echo.js';
+export { upperInPlace, rot13InPlace, reverseByCharacter } from './protocols/echo/transforms.js';
+export { limitConnections } from './policies/max-connections.js';
+export { idleTimeout } from './policies/idle-timeout.js';
+export { logTraffic, type TrafficRecord, type ConnectRecord, type CloseRecord, type RefusedRecord, type PeerErrorRecord } from './policies/traffic-log.js';
+export { createServer, Server, type ServerOptions, type ServerEvents, type ServerTotals, type ServerCertificate } from './server/server.js';
+
+// clients
+export { connect, type ConnectOptions } from './client/connect.js';
+export { exchange, ReplyReader, encodeMessage } from './client/exchange.js';
+export { runInteractive, type InteractiveOptions } from './client/interactive.js';
+export { DEMO_SECRETS } from './client/demo-secrets.js';
+
+// TLS material
+export { createSelfSignedCertificate, writeCertificateFiles, fingerprint256, type CertificateOptions, type GeneratedCertificate, type KeyType } from './tls/certificate.js';
+export { KeyLogWriter, keyLogPath } from './tls/keylog.js';
+
+// the guided lab
+export { runEchoDemo, type DemoResult } from './lab/demo.js';
+
+// chat and IM
+export { FrameDecoder, encodeFrame, FRAME_HEADER_BYTES, type FrameDecoderOptions } from './codec/length-prefixed.js';
+export { OutboundQueue, type OutboundQueueOptions } from './protocols/outbound-queue.js';
+export { ImRelay, type ImRelayOptions, type ImRelayEvents, type ImRelayStats } from './protocols/im/relay.js';
+export { ImClient, NOT_DECODED_NOTICE, type ImClientEvents, type ImConnectOptions } from './protocols/im/client.js';
+export {
+  CourseCipher,
+  EtmCipher,
+  PlainCipher,
+  createImCipher,
+  pkcs7Pad,
+  pkcs7Unpad,
+  NOT_AUTHENTICATED_NOTICE,
+  type ImCipher,
+  type ImSuite,
+} from './protocols/im/crypto.js';
+export { encodeChatMessage, decodeChatMessage, type ChatMessage } from './protocols/im/messages.js';

@@ -1,0 +1,72 @@
+/** Reading captures with tshark, the reference dissector. */
+import { runProcess } from './cli.js';
+
+const CHECKSUMS = ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'];
+
+/** Frames tshark flags: bad checksums, malformed packets, expert warnings or errors. */
+export async function tsharkComplaints(file: string): Promise<string> {
+  const filter = '_ws.expert.severity >= 0x600000 || _ws.malformed || ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0';
+  const result = await runProcess('tshark', ['-r', file, ...CHECKSUMS, '-Y', filter]);
+  if (result.code !== 0) throw new Error(`tshark failed on ${file}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** How many frames tshark reads from the file. */
+export async function tsharkFrameCount(file: string): Promise<number> {
+  const result = await runProcess('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.number']);
+  if (result.code !== 0) throw new Error(`tshark failed on ${file}: ${result.stderr}`);
+  return result.stdout.trim() === '' ? 0 : result.stdout.trim().split('\n').length;
+}
+
+/**
+ * Each direction's bytes of TCP stream `index` as `tshark -z follow,tcp,raw`
+ * reassembles them. Node 0 (the client) is the side that sent the first packet.
+ */
+export async function tsharkFollowTcp(file: string, index = 0): Promise<{ client: Buffer; server: Buffer }> {
+  const result = await runProcess('tshark', ['-r', file, '-q', '-z', `follow,tcp,raw,${index}`]);
+  if (result.code !== 0) throw new Error(`tshark failed on ${file}: ${result.stderr}`);
+  const client: Buffer[] = [];
+  const server: Buffer[] = [];
+  let inBody = false;
+  for (const line of result.stdout.split('\n')) {
+    if (line.startsWith('Node 1:')) {
+      inBody = true;
+      continue;
+    }
+    if (!inBody || line.startsWith('=====') || line.trim() === '') continue;
+    if (line.startsWith('\t')) server.push(Buffer.from(line.trim(), 'hex'));
+    else client.push(Buffer.from(line.trim(), 'hex'));
+  }
+  return { client: Buffer.concat(client), server: Buffer.concat(server) };
+}
+
+/** UDP payloads in capture order, with their source ports. */
+export async function tsharkUdpPayloads(file: string): Promise<{ srcport: number; data: Buffer }[]> {
+  const result = await runProcess('tshark', ['-r', file, '-Y', 'udp', '-T', 'fields', '-e', 'udp.srcport', '-e', 'data.data']);
+  if (result.code !== 0) throw new Error(`tshark failed on ${file}: ${result.stderr}`);
+  return result.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [port, hex] = l.split('\t');
+      return { srcport: Number(port), data: Buffer.from(hex ?? '', 'hex') };
+    });
+}
+
+/** TLS application data tshark decrypts with a key log, per source port. */
+export async function tsharkDecryptedTls(file: string, keylog: string): Promise<{ srcport: number; data: Buffer }[]> {
+  const result = await runProcess('tshark', [
+    '-r', file, '-o', `tls.keylog_file:${keylog}`, '--disable-protocol', 'http', '-Y', 'data.data', '-T', 'fields', '-e', 'tcp.srcport', '-e', 'data.data',
+  ]);
+  if (result.code !== 0) throw new Error(`tshark failed on ${file}: ${result.stderr}`);
+  return result.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [port, hex] = l.split('\t');
+      // Several records in one frame come as comma-separated fields.
+      return { srcport: Number(port), data: Buffer.concat((hex ?? '').split(',').map((h) => Buffer.from(h, 'hex'))) };
+    });
+}
