@@ -50,4 +50,6 @@ export const DEFAULTS = Object.freeze({
    * room stops reading from senders, so healthy readers are not outrun.
    */
   drainTimeoutMs: 5000,
+  /** How long a shutting-down chat server waits for users to take its goodbye, in milliseconds. */
+  chatCloseTimeoutMs: 2000,
 });

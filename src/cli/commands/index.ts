@@ -4,6 +4,7 @@ import { registerServe } from './serve.js';
 import { registerConnect } from './connect.js';
 import { registerCert } from './cert.js';
 import { registerLab } from './lab.js';
+import { registerChat } from './chat.js';
 import { registerIm } from './im.js';
 
 export function registerCommands(program: Command): void {
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerConnect(program);
   registerCert(program);
   registerLab(program);
+  registerChat(program);
   registerIm(program);
 }
