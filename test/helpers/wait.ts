@@ -18,13 +18,20 @@ export class LineCollector {
   readonly lines: string[] = [];
   #partial = '';
 
-  constructor(stream: Readable) {
+  /** @param stream lines are read from it; without one, feed them with add() */
+  constructor(stream?: Readable) {
+    if (stream === undefined) return;
     stream.setEncoding('utf8');
     stream.on('data', (text: string) => {
       const parts = (this.#partial + text).split('\n');
       this.#partial = parts.pop() ?? '';
       this.lines.push(...parts.map((l) => l.replace(/\r$/, '')));
     });
+  }
+
+  /** Adds one line (for sources that are not byte streams, e.g. WebSocket messages). */
+  add(line: string): void {
+    this.lines.push(line);
   }
 
   /** Waits until `count` lines (or a line matching) have arrived. */
