@@ -77,16 +77,21 @@ export function registerIm(program: Command): void {
       if ((flags.confkey === undefined) !== (flags.authkey === undefined)) {
         throw new UsageError('the encrypted mode needs both keys: -c CONFKEY and -a AUTHKEY');
       }
+      if (flags.suite === 'etm' && flags.confkey === undefined) throw new UsageError('--suite etm is an encrypted mode: give -c CONFKEY and -a AUTHKEY too');
       const out = new Output({ json: flags.json });
       const cipher = createImCipher({ confidentialityKey: flags.confkey, authenticityKey: flags.authkey, suite: flags.suite });
       const client = await ImClient.connect({ host: flags.server, port: flags.port, nickname: flags.nickname, cipher, maxFrameBytes: flags.maxFrame });
       out.note(`connected to ${client.session.peer} as ${flags.nickname} (${cipher.suite === 'plain' ? 'plain' : `encrypted, ${cipher.suite}`}); Ctrl-D to leave`);
       await new Promise<void>((resolve, reject) => {
+        let leaving = false;
         const console = new LineConsole({
           onLine: (line) => {
             if (line.length > 0) client.send(line);
           },
-          onClose: () => client.end(),
+          onClose: () => {
+            leaving = true;
+            client.end();
+          },
         });
         const show = (line: string, record: Record<string, unknown>): void => {
           if (out.json) out.event(record);
@@ -95,6 +100,7 @@ export function registerIm(program: Command): void {
         client.on('message', (m) => show(`${m.nickname}: ${m.message}`, { event: 'message', nickname: m.nickname, message: m.message }));
         client.on('notice', (text) => show(text, { event: 'notice', notice: text }));
         client.once('close', (error) => {
+          if (!leaving && error === undefined) out.note('the relay closed the connection');
           console.close();
           if (error !== undefined) reject(error);
           else resolve();

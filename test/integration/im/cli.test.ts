@@ -80,3 +80,30 @@ test('im join refuses one key without the other (usage error, exit 2)', async (t
   assert.equal(await waitForExit(join.child), 2);
   assert.match(await join.stderr.waitForLine(/needs both keys/), /-c CONFKEY and -a AUTHKEY/);
 });
+
+test('--suite etm: two clients talk; a frame replayed by another client on the relay is rejected', async (t) => {
+  const serve = spawnCli(t, ['im', 'serve', '-p', '0']);
+  const port = await bannerPort(serve);
+  const keys = ['-c', 'conf', '-a', 'auth', '--suite', 'etm'];
+  const alice = spawnCli(t, ['im', 'join', '-s', '127.0.0.1', '-p', String(port), '-n', 'alice', ...keys]);
+  const bob = spawnCli(t, ['im', 'join', '-s', '127.0.0.1', '-p', String(port), '-n', 'bob', ...keys]);
+  await alice.stderr.waitForLine(/encrypted, etm/);
+  await bob.stderr.waitForLine(/encrypted, etm/);
+  const eve = await RawClient.connect(port);
+  t.after(() => eve.destroy());
+  await waitFor('three clients in the relay log', () => serve.stdout.lines.filter((l) => / connect tcp /.test(l)).length === 3);
+
+  alice.child.stdin!.write('pay bob 10\n');
+  await bob.stdout.waitForLine('alice: pay bob 10');
+  const [recorded] = await eve.waitForFrames(1);
+  eve.socket.write(encodeFrame(recorded!)); // replay
+  await bob.stdout.waitForLine('message could not be authenticated');
+  alice.child.stdin!.write('that was all\n');
+  await bob.stdout.waitForLine('alice: that was all');
+  assert.deepEqual(bob.stdout.lines, ['alice: pay bob 10', 'message could not be authenticated', 'alice: that was all']);
+});
+
+test('--suite etm without keys is a usage error', async (t) => {
+  const join = spawnCli(t, ['im', 'join', '-s', '127.0.0.1', '-n', 'x', '--suite', 'etm']);
+  assert.equal(await waitForExit(join.child), 2);
+});
