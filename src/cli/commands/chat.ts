@@ -81,9 +81,15 @@ async function serveChat(flags: ServeFlags): Promise<void> {
   chat.on('joined', (nickname, session) => {
     joined += 1;
     if (out.json) out.event({ event: 'joined', nickname, transport: session.transport, peer: session.peer, time: new Date().toISOString() });
+    else out.info(`${new Date().toISOString()} joined  ${nickname} (${session.transport} ${session.peer})`);
   });
   chat.on('left', (nickname, session) => {
     if (out.json) out.event({ event: 'left', nickname, transport: session.transport, peer: session.peer, time: new Date().toISOString() });
+    else out.info(`${new Date().toISOString()} left    ${nickname} (${session.transport} ${session.peer})`);
+  });
+  chat.on('dropped', (session, error) => {
+    if (out.json) out.event({ event: 'dropped', transport: session.transport, peer: session.peer, code: error.code, reason: error.message, time: new Date().toISOString() });
+    else out.info(`${new Date().toISOString()} dropped ${session.transport} ${session.peer}: ${error.message}`);
   });
   const { tls, keylog } = ports.tls === undefined ? { tls: undefined, keylog: undefined } : tlsOptionsFrom(flags);
   const specs: ServeSpec[] = (Object.entries(ports) as [TransportName, number | undefined][])

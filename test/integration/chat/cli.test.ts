@@ -15,7 +15,7 @@ async function listening(serve: RunningCli): Promise<Record<string, number>> {
   return ports;
 }
 
-test('chat join over tcp, tls and ws meets a telnet-style user; !Q and Ctrl-D leave; SIGINT tells everyone', async (t) => {
+test('chat join over tcp, tls, udp and ws meets a telnet-style user; !Q and Ctrl-D leave; SIGINT tells everyone', async (t) => {
   const serve = spawnCli(t, ['chat', 'serve', '--tcp', '0', '--tls', '0', '--udp', '0', '--ws', '0', '--json']);
   const ports = await listening(serve);
   const nc = await tcpUser(t, ports.tcp!, 'nc');
@@ -29,9 +29,15 @@ test('chat join over tcp, tls and ws meets a telnet-style user; !Q and Ctrl-D le
   const overWs = spawnCli(t, ['chat', 'join', '127.0.0.1', '-p', String(ports.ws), '-n', 'cli_ws', '--transport', 'ws']);
   await overWs.stdout.waitForLine('Welcome to the chat cli_ws. Please type !Q to quit.');
   await nc.out.waitForLine('cli_ws has entered the chat');
+  const overUdp = spawnCli(t, ['chat', 'join', '127.0.0.1', '-p', String(ports.udp), '-n', 'cli_udp', '--transport', 'udp']);
+  await overUdp.stdout.waitForLine('Welcome to the chat cli_udp. Please type !Q to quit.');
+  await nc.out.waitForLine('cli_udp has entered the chat');
 
   nc.send('hello clients');
-  for (const c of [overTcp, overTls, overWs]) await c.stdout.waitForLine('nc: hello clients');
+  for (const c of [overTcp, overTls, overWs, overUdp]) await c.stdout.waitForLine('nc: hello clients');
+  overUdp.child.stdin!.write('!Q\n');
+  assert.equal(await waitForExit(overUdp.child), 0);
+  await nc.out.waitForLine('cli_udp has left the chat');
   overTls.child.stdin!.write('hello from the tls client\n');
   await nc.out.waitForLine('cli_tls: hello from the tls client');
 
@@ -48,7 +54,7 @@ test('chat join over tcp, tls and ws meets a telnet-style user; !Q and Ctrl-D le
   assert.equal(await waitForExit(overWs.child), 0);
   assert.equal(await waitForExit(serve.child), 0);
   const summary = JSON.parse(serve.stdout.lines.find((l) => l.includes('"event":"summary"')) as string) as Record<string, unknown>;
-  assert.equal(summary.users_joined, 4);
+  assert.equal(summary.users_joined, 5);
   assert.ok(serve.stdout.lines.some((l) => l.includes('"event":"joined"') && l.includes('"nickname":"cli_ws"') && l.includes('"transport":"ws"')));
 });
 
