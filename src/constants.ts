@@ -31,6 +31,8 @@ export const DEFAULTS = Object.freeze({
   chatPort: 1234,
   /** Longest chat line, in bytes, not counting its ending. */
   chatMaxLineBytes: 4096,
+  /** Largest WebSocket message a chat server accepts, in bytes (bigger: close code 1009). */
+  chatMaxWebSocketMessageBytes: 64 * 1024,
   /** Longest nickname, in characters. */
   nicknameMaxChars: 32,
   /** Users in one chat room (--max-users). */

@@ -7,8 +7,12 @@
 export interface ChatLineReaderOptions {
   /** Longest line accepted, in bytes, not counting `\n` or `\r\n`. */
   maxLineBytes: number;
-  /** Each line, decoded as UTF-8 (invalid sequences become U+FFFD), without its ending. */
-  onLine: (line: string) => void;
+  /**
+   * Each line, decoded as UTF-8 (invalid sequences become U+FFFD), without
+   * its ending. Returning false stops push() right after this line (the
+   * caller keeps the rest of the chunk and pushes it again later).
+   */
+  onLine: (line: string) => boolean | void;
   /** Once per refused line, as soon as it goes over the cap. */
   onTooLong: () => void;
 }
@@ -38,22 +42,28 @@ export class ChatLineReader {
     return this.#pendingBytes;
   }
 
-  /** Feeds the next chunk; lines are delivered synchronously. */
-  push(chunk: Buffer): void {
+  /**
+   * Feeds the next chunk; lines are delivered synchronously.
+   * @returns how many bytes were used: less than the chunk only when onLine returned false
+   */
+  push(chunk: Buffer): number {
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(LF, start);
       const end = newline === -1 ? chunk.length : newline;
+      let go = true;
       if (this.#skipping) {
         if (newline !== -1) this.#skipping = false;
       } else if (newline === -1) {
         this.#hold(chunk.subarray(start, end));
       } else {
-        this.#complete(chunk.subarray(start, end));
+        go = this.#complete(chunk.subarray(start, end));
       }
-      if (newline === -1) return;
+      if (newline === -1) return chunk.length;
       start = newline + 1;
+      if (!go) return start;
     }
+    return chunk.length;
   }
 
   /** The input ended: a final unterminated line is delivered too. */
@@ -78,11 +88,14 @@ export class ChatLineReader {
     }
   }
 
-  #complete(tail: Buffer): void {
+  #complete(tail: Buffer): boolean {
     let line = this.#pendingBytes === 0 ? tail : Buffer.concat([...this.#takePieces(), tail]);
     if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-    if (line.length > this.#max) this.#onTooLong();
-    else this.#onLine(line.toString('utf8'));
+    if (line.length > this.#max) {
+      this.#onTooLong();
+      return true;
+    }
+    return this.#onLine(line.toString('utf8')) !== false;
   }
 
   #takePieces(): Buffer[] {

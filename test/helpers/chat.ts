@@ -26,6 +26,7 @@ export async function startChat(t: TestContext, transports: TransportName[], opt
       port: 0,
       protocol: chat.protocol,
       idleTimeoutSeconds: transport === 'udp' ? options.udpIdleSeconds : undefined,
+      maxMessageBytes: transport === 'ws' ? 64 * 1024 : undefined,
     });
     servers.push(server);
     ports[transport] = server.address.port;

@@ -102,6 +102,8 @@ async function serveChat(flags: ServeFlags): Promise<void> {
       maxConnections: flags.maxConns,
       idleTimeoutSeconds: transport === 'udp' ? flags.udpIdle : undefined,
       tls: transport === 'tls' ? tls : undefined,
+      // A WebSocket message is a line or a few: no need to accept 16 MiB ones.
+      maxMessageBytes: transport === 'ws' ? DEFAULTS.chatMaxWebSocketMessageBytes : undefined,
     }));
   try {
     await serveUntilSignal(out, specs, {

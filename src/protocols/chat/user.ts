@@ -7,7 +7,9 @@
  * Stream transports (TCP, TLS) are split into lines; each UDP datagram or
  * WebSocket message is a line (or several, if it holds newlines). Every
  * line costs a token of the user's rate limit; with none left, reading from
- * that user pauses until one is back (throttling, never a disconnect).
+ * that user pauses until one is back (throttling, never a disconnect). While
+ * paused, what was already read waits unparsed (at most one chunk, datagram
+ * or message), so a flood costs no more memory than one read.
  * Lines to the user go through a bounded outgoing queue.
  */
 import { ChatLineReader } from '../../codec/chat-line-reader.js';
@@ -33,9 +35,16 @@ export class ChatUser implements Protocol, RoomMember {
   readonly #newline: string;
   #nickname = '';
   #state: State = 'naming';
-  /** Lines read but not yet handled (waiting for a token or for the room). */
-  #backlog: string[] = [];
+  /** A line read while no token was left (or the room was deciding). */
+  #waiting: string | undefined;
+  /** Stream bytes read but not yet parsed (the rest of a chunk). */
+  #rest: Buffer | undefined;
+  /** Lines of a datagram/message not yet handled. */
+  #restLines: string[] = [];
   #throttle: NodeJS.Timeout | undefined;
+  /** The peer half-closed: leave once everything it sent is handled. */
+  #ended = false;
+  #finished = false;
 
   constructor(server: ChatServer, session: Session) {
     this.#server = server;
@@ -52,7 +61,7 @@ export class ChatUser implements Protocol, RoomMember {
     if (session.framing === 'stream') {
       this.#reader = new ChatLineReader({
         maxLineBytes: o.maxLineBytes,
-        onLine: (line) => this.#read(line),
+        onLine: (line) => this.#offer(line),
         onTooLong: () => this.deliver(text.lineTooLong(o.maxLineBytes)),
       });
     }
@@ -75,23 +84,17 @@ export class ChatUser implements Protocol, RoomMember {
   dataReceived(chunk: Buffer): void {
     if (this.#state === 'gone') return;
     if (this.#reader !== undefined) {
-      this.#reader.push(chunk);
-      return;
+      // Data may still trickle in just after a pause: keep it behind the rest.
+      this.#rest = this.#rest === undefined ? chunk : Buffer.concat([this.#rest, chunk]);
+    } else {
+      this.#restLines.push(...this.#splitMessage(chunk));
     }
-    // One datagram or message: one line, or several separated by newlines.
-    const max = this.#server.options.maxLineBytes;
-    const body = chunk[chunk.length - 1] === 0x0a ? chunk.subarray(0, chunk.length - 1) : chunk;
-    for (const raw of body.toString('utf8').split('\n')) {
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (Buffer.byteLength(line) > max) this.deliver(text.lineTooLong(max));
-      else this.#read(line);
-    }
+    this.#work();
   }
 
   endReceived(): void {
-    this.#reader?.finish();
-    this.#leave();
-    this.session.end();
+    this.#ended = true;
+    this.#work();
   }
 
   connectionLost(): void {
@@ -109,30 +112,80 @@ export class ChatUser implements Protocol, RoomMember {
     this.session.end();
   }
 
-  #read(line: string): void {
-    if (this.#state === 'gone') return;
-    this.#backlog.push(line);
-    this.#work();
+  /** One datagram or message: one line, or several separated by newlines. */
+  #splitMessage(message: Buffer): string[] {
+    const max = this.#server.options.maxLineBytes;
+    const body = message[message.length - 1] === 0x0a ? message.subarray(0, message.length - 1) : message;
+    const lines: string[] = [];
+    for (const raw of body.toString('utf8').split('\n')) {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (Buffer.byteLength(line) > max) this.deliver(text.lineTooLong(max));
+      else lines.push(line);
+    }
+    return lines;
   }
 
-  /** Handles waiting lines while tokens last; otherwise pauses the peer until one is back. */
+  /** Handles what was read, line by line, while tokens last and the state allows. */
   #work(): void {
-    while (this.#backlog.length > 0 && (this.#state === 'naming' || this.#state === 'chatting')) {
-      if (this.#throttle !== undefined) return;
-      const now = this.#server.options.now();
-      if (!this.#bucket.take(now)) {
-        this.session.pause();
-        this.#throttle = setTimeout(() => {
-          this.#throttle = undefined;
-          this.session.resume();
-          this.#work();
-        }, this.#bucket.waitMs(now));
+    if (this.#waiting !== undefined) {
+      const line = this.#waiting;
+      this.#waiting = undefined;
+      if (!this.#offer(line)) return;
+    }
+    while (this.#restLines.length > 0) {
+      if (!this.#offer(this.#restLines.shift() as string)) return;
+    }
+    if (this.#rest !== undefined && this.#reader !== undefined) {
+      const rest = this.#rest;
+      this.#rest = undefined;
+      const used = this.#reader.push(rest);
+      // Keep only the unparsed tail, copied so the chunk it came from can go.
+      if (used < rest.length && this.#state !== 'gone') {
+        this.#rest = Buffer.from(rest.subarray(used));
         return;
       }
-      const line = this.#backlog.shift() as string;
-      if (this.#state === 'naming') this.#chooseName(line);
-      else this.#chat(line);
     }
+    this.#maybeFinish();
+  }
+
+  /** After a half-close, once all that was sent is handled: the last line, then leave. */
+  #maybeFinish(): void {
+    if (!this.#ended || this.#state === 'gone' || this.#state === 'joining') return;
+    if (this.#waiting !== undefined || this.#rest !== undefined || this.#restLines.length > 0) return;
+    if (!this.#finished) {
+      this.#finished = true;
+      this.#reader?.finish();
+      if (this.#waiting !== undefined) return;
+    }
+    this.#leave();
+    this.session.end();
+  }
+
+  /**
+   * Handles one line if a token is there and the user is not waiting for the
+   * room; otherwise keeps it and stops reading from the user.
+   * @returns whether the next line may be handled right away
+   */
+  #offer(line: string): boolean {
+    if (this.#state === 'gone') return false;
+    if (this.#state === 'joining' || this.#throttle !== undefined) {
+      this.#waiting = line;
+      return false;
+    }
+    const now = this.#server.options.now();
+    if (!this.#bucket.take(now)) {
+      this.#waiting = line;
+      this.session.pause();
+      this.#throttle = setTimeout(() => {
+        this.#throttle = undefined;
+        this.session.resume();
+        this.#work();
+      }, this.#bucket.waitMs(now));
+      return false;
+    }
+    if (this.#state === 'naming') this.#chooseName(line);
+    else this.#chat(line);
+    return this.#state === 'naming' || this.#state === 'chatting';
   }
 
   #chooseName(line: string): void {
@@ -146,24 +199,26 @@ export class ChatUser implements Protocol, RoomMember {
     this.#state = 'joining';
     const result = this.#server.room.join(this);
     if (result instanceof Promise) {
-      // A broker-backed room answers later; lines meanwhile wait in the backlog.
+      // A broker-backed room answers later; what the user sends meanwhile waits.
       this.session.pause();
       result.then(
-        (r) => this.#joined(r),
-        () => this.#joined('full'),
+        (r) => this.#joined(r, true),
+        () => this.#joined('full', true),
       );
     } else {
-      this.#joined(result);
+      this.#joined(result, false);
     }
   }
 
-  #joined(result: JoinResult): void {
+  /** @param later true when the room answered asynchronously (reading must then restart) */
+  #joined(result: JoinResult, later: boolean): void {
     if (this.#state !== 'joining') {
       // The user went away while the room decided.
       if (result === 'joined') this.#server.room.leave(this);
       return;
     }
-    this.session.resume();
+    if (later) this.session.resume();
+    let go = true;
     if (result === 'taken') {
       this.#state = 'naming';
       this.deliver(text.nameTaken(this.#nickname));
@@ -172,14 +227,14 @@ export class ChatUser implements Protocol, RoomMember {
       this.#state = 'gone';
       this.deliver(text.roomFull(this.#server.options.maxUsers));
       this.session.end();
-      return;
+      go = false;
     } else {
       this.#state = 'chatting';
       this.deliver(text.welcome(this.#nickname));
       this.#server.room.broadcast(text.entered(this.#nickname), this);
       this.#server.emit('joined', this.#nickname, this.session);
     }
-    this.#work();
+    if (go && later) this.#work();
   }
 
   #chat(line: string): void {
@@ -207,7 +262,9 @@ export class ChatUser implements Protocol, RoomMember {
   #leave(): void {
     const wasChatting = this.#state === 'chatting';
     this.#state = 'gone';
-    this.#backlog = [];
+    this.#waiting = undefined;
+    this.#rest = undefined;
+    this.#restLines = [];
     if (!wasChatting) return;
     this.#server.room.leave(this);
     this.#server.room.broadcast(text.left(this.#nickname));

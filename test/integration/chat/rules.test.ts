@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
+import { LocalRoom, type Room } from '../../../src/protocols/chat/room.js';
 import { startChat, tcpUser, udpUser, wsUser, type ChatPeer } from '../../helpers/chat.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -147,4 +148,38 @@ test('a silent UDP user is removed after --udp-idle and announced as gone', asyn
   u.send('quiet');
   await a.out.waitForLine('quiet has entered the chat');
   await a.out.waitForLine('quiet has left the chat', 20000);
+});
+
+test('a piped user (many lines, then end of input) is throttled, yet every line is said before it leaves', async (t) => {
+  const { ports } = await startChat(t, ['tcp'], { linesPerSecond: 200, lineBurst: 5 });
+  const reader = await named(t, ports.tcp!, 'reader');
+  const socket = net.connect({ host: '127.0.0.1', port: ports.tcp! });
+  socket.on('error', () => undefined);
+  t.after(() => socket.destroy());
+  const lines = Array.from({ length: 60 }, (_, i) => `piped ${i}`);
+  socket.end(['piper', ...lines].join('\n') + '\nlast line without newline');
+  await reader.out.waitForLine('piper has left the chat', 30000);
+  const said = reader.out.lines.filter((l) => l.startsWith('piper: '));
+  assert.deepEqual(said, [...lines, 'last line without newline'].map((l) => `piper: ${l}`));
+});
+
+test('a room that answers joins asynchronously (as a broker-backed one would) plugs in unchanged', async (t) => {
+  const local = new LocalRoom();
+  const slowRoom: Room = {
+    join: (m) => new Promise((resolve) => setTimeout(() => resolve(local.join(m)), 50)),
+    leave: (m) => local.leave(m),
+    broadcast: (line, from) => local.broadcast(line, from),
+    who: () => local.who(),
+  };
+  const { ports } = await startChat(t, ['tcp', 'ws'], { room: slowRoom });
+  const a = await tcpUser(t, ports.tcp!, 'a');
+  a.send('ann');
+  await a.out.waitForLine(welcome('ann'));
+  const b = await wsUser(t, ports.ws!, 'b');
+  b.send('ANN'); // taken, answered later
+  b.send('ben'); // sent before the room answered: must wait, in order
+  b.send('first words');
+  await a.out.waitForLine('ben: first words');
+  assert.deepEqual(b.out.lines, [GREETING, 'The name ANN is already taken; what is your name?', welcome('ben')]);
+  assert.deepEqual(a.out.lines.slice(2), ['ben has entered the chat', 'ben: first words']);
 });

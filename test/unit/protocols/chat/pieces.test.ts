@@ -8,7 +8,7 @@ import { LocalRoom, type RoomMember } from '../../../../src/protocols/chat/room.
 
 function read(chunks: string[], max: number): string[] {
   const out: string[] = [];
-  const reader = new ChatLineReader({ maxLineBytes: max, onLine: (l) => out.push(l), onTooLong: () => out.push('<too long>') });
+  const reader = new ChatLineReader({ maxLineBytes: max, onLine: (l) => void out.push(l), onTooLong: () => out.push('<too long>') });
   for (const c of chunks) reader.push(Buffer.from(c));
   reader.finish();
   return out;
