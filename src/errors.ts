@@ -27,8 +27,6 @@ export const ERROR_CODES = {
   // chat and IM
   FRAME_TOO_LARGE: 'NETLAB_ERR_FRAME_TOO_LARGE',
   SLOW_READER: 'NETLAB_ERR_SLOW_READER',
-  BAD_MESSAGE: 'NETLAB_ERR_BAD_MESSAGE',
-  SHUTTING_DOWN: 'NETLAB_ERR_SHUTTING_DOWN',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

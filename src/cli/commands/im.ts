@@ -47,7 +47,7 @@ export function registerIm(program: Command): void {
       const out = new Output({ json: flags.json });
       const relay = new ImRelay({ maxFrameBytes: flags.maxFrame });
       relay.on('dropped', (session, error) => {
-        if (out.json) out.event({ event: 'dropped', transport: session.transport, peer: session.peer, code: error.code, reason: error.message });
+        if (out.json) out.event({ event: 'dropped', transport: session.transport, peer: session.peer, code: error.code, reason: error.message, time: new Date().toISOString() });
         else out.info(`dropped ${session.peer}: ${error.message}`);
       });
       await serveUntilSignal(
