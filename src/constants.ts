@@ -21,4 +21,37 @@ export const DEFAULTS = Object.freeze({
   writeHighWaterMarkBytes: 64 * 1024,
   /** Validity of generated certificates, in days (--days). */
   certificateDays: 365,
+
+  // chat and IM
+  /** Port of `netlab im serve` (-p). */
+  imPort: 9999,
+  /** Largest IM frame payload relayed, in bytes (--max-frame); one more disconnects the sender. */
+  maxFrameBytes: 65536,
+  /** TCP port of `netlab chat serve` when no listener flag is given. */
+  chatPort: 1234,
+  /** Longest chat line, in bytes, not counting its ending. */
+  chatMaxLineBytes: 4096,
+  /** Largest WebSocket message a chat server accepts, in bytes (bigger: close code 1009). */
+  chatMaxWebSocketMessageBytes: 64 * 1024,
+  /** Longest nickname, in characters. */
+  nicknameMaxChars: 32,
+  /** Users in one chat room (--max-users). */
+  chatMaxUsers: 1024,
+  /** Per-user rate limit: lines per second (a token bucket refilled at this rate). */
+  chatLinesPerSecond: 20,
+  /** Per-user rate limit: burst of lines allowed before throttling. */
+  chatLineBurst: 40,
+  /**
+   * Bytes a chat user or IM client may have waiting for it beyond the socket's
+   * own high-water mark before it is cut off as too slow a reader.
+   */
+  maxQueuedBytesPerClient: 1024 * 1024,
+  /**
+   * A chat user or IM client whose socket stays full this long without
+   * draining is cut off as a stalled reader, in milliseconds. Meanwhile the
+   * room stops reading from senders, so healthy readers are not outrun.
+   */
+  drainTimeoutMs: 5000,
+  /** How long a shutting-down chat server waits for users to take its goodbye, in milliseconds. */
+  chatCloseTimeoutMs: 2000,
 });

@@ -24,6 +24,9 @@ export const ERROR_CODES = {
   IDLE_TIMEOUT: 'NETLAB_ERR_IDLE_TIMEOUT',
   FILE: 'NETLAB_ERR_FILE',
   INTERNAL: 'NETLAB_ERR_INTERNAL',
+  // chat and IM
+  FRAME_TOO_LARGE: 'NETLAB_ERR_FRAME_TOO_LARGE',
+  SLOW_READER: 'NETLAB_ERR_SLOW_READER',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -68,6 +71,17 @@ export class LimitError extends NetlabError {
   constructor(code: ErrorCode, message: string) {
     super(code, message);
     this.name = 'LimitError';
+  }
+}
+
+/**
+ * A peer sent bytes that do not decode (a malformed frame, a protobuf that
+ * does not parse): that peer's fault, handled by closing that one session.
+ */
+export class ProtocolError extends NetlabError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'ProtocolError';
   }
 }
 

@@ -41,3 +41,27 @@ export { KeyLogWriter, keyLogPath } from './tls/keylog.js';
 
 // the guided lab
 export { runEchoDemo, type DemoResult } from './lab/demo.js';
+
+// chat and IM
+export { FrameDecoder, encodeFrame, FRAME_HEADER_BYTES, type FrameDecoderOptions } from './codec/length-prefixed.js';
+export { OutboundQueue, type OutboundQueueOptions } from './protocols/outbound-queue.js';
+export { ImRelay, type ImRelayOptions, type ImRelayEvents, type ImRelayStats } from './protocols/im/relay.js';
+export { ImClient, NOT_DECODED_NOTICE, type ImClientEvents, type ImConnectOptions } from './protocols/im/client.js';
+export {
+  CourseCipher,
+  EtmCipher,
+  PlainCipher,
+  createImCipher,
+  pkcs7Pad,
+  pkcs7Unpad,
+  NOT_AUTHENTICATED_NOTICE,
+  type ImCipher,
+  type ImSuite,
+} from './protocols/im/crypto.js';
+export { encodeChatMessage, decodeChatMessage, type ChatMessage } from './protocols/im/messages.js';
+export { ChatLineReader, type ChatLineReaderOptions } from './codec/chat-line-reader.js';
+export { ChatServer, type ChatServerOptions, type ChatServerEvents } from './protocols/chat/server.js';
+export { LocalRoom, type Room, type RoomMember, type JoinResult, type LocalRoomOptions } from './protocols/chat/room.js';
+export { COMMANDS, commandFor, type CommandContext, type CommandHandler } from './protocols/chat/commands.js';
+export { nicknameProblem, nicknameKey, type NicknameProblem } from './protocols/chat/nickname.js';
+export { TokenBucket } from './protocols/chat/rate-limit.js';

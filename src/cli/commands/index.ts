@@ -4,10 +4,14 @@ import { registerServe } from './serve.js';
 import { registerConnect } from './connect.js';
 import { registerCert } from './cert.js';
 import { registerLab } from './lab.js';
+import { registerChat } from './chat.js';
+import { registerIm } from './im.js';
 
 export function registerCommands(program: Command): void {
   registerServe(program);
   registerConnect(program);
   registerCert(program);
   registerLab(program);
+  registerChat(program);
+  registerIm(program);
 }

@@ -1,0 +1,178 @@
+/**
+ * `netlab chat serve` (one room over TCP, TLS, UDP and WebSocket at once) and
+ * `netlab chat join` (the interactive client, over any of them).
+ */
+import type { Command } from 'commander';
+import { DEFAULTS } from '../../constants.js';
+import { UsageError } from '../../errors.js';
+import { connect } from '../../client/connect.js';
+import { ChatServer } from '../../protocols/chat/server.js';
+import { TRANSPORT_NAMES } from '../../transports/registry.js';
+import type { Session, TransportName } from '../../transports/session.js';
+import { formatEndpoint } from '../../util/endpoint.js';
+import { LineConsole } from '../line-console.js';
+import { Output } from '../output.js';
+import { oneOf, parsePort, parseSeconds, positiveInteger } from '../parse.js';
+import { serveUntilSignal, type ServeSpec } from '../serve-until-signal.js';
+import { tlsOptionsFrom, type TlsFlags } from '../tls-flags.js';
+
+interface ServeFlags extends TlsFlags {
+  tcp?: number;
+  tls?: number;
+  udp?: number;
+  ws?: number;
+  host: string;
+  udpIdle: number;
+  maxUsers: number;
+  maxConns: number;
+  json?: boolean;
+}
+
+interface JoinFlags extends TlsFlags {
+  port: number;
+  nick?: string;
+  transport: TransportName;
+  timeout: number;
+}
+
+export function registerChat(program: Command): void {
+  const chat = program.command('chat').description('text chat: one room shared over tcp, tls, udp and ws; usable with telnet, nc, ncat and openssl s_client');
+
+  chat
+    .command('serve')
+    .description(`run a chat room on one or more transports at once (no listener flag: --tcp ${DEFAULTS.chatPort})`)
+    .option('--tcp <port>', 'listen for TCP users on this port', parsePort)
+    .option('--tls <port>', 'listen for TLS users on this port', parsePort)
+    .option('--udp <port>', 'listen for UDP users on this port (a user is an address)', parsePort)
+    .option('--ws <port>', 'listen for WebSocket users on this port', parsePort)
+    .option('--host <address>', 'address to listen on', DEFAULTS.host)
+    .option('--udp-idle <seconds>', 'forget UDP users silent this long', parseSeconds, DEFAULTS.udpPeerIdleSeconds)
+    .option('--max-users <n>', 'users in the room at once', positiveInteger('user count'), DEFAULTS.chatMaxUsers)
+    .option('--max-conns <n>', 'connections per listener (named or not)', positiveInteger('connection count'), DEFAULTS.maxConnections)
+    .option('--cert <file>', 'tls: PEM certificate (default: an ephemeral self-signed one)')
+    .option('--key <file>', 'tls: PEM private key of --cert')
+    .option('--keylog <file>', 'tls: append NSS key-log lines for Wireshark (default: $SSLKEYLOGFILE)')
+    .option('--json', 'NDJSON events on stdout (listening, connect, close, joined, left, summary)')
+    .addHelpText('after', '\nExamples:\n  netlab chat serve\n  netlab chat serve --tcp 1234 --tls 1235 --udp 1236 --ws 8080\n  telnet 127.0.0.1 1234\n  openssl s_client -quiet -connect 127.0.0.1:1235\n')
+    .action(async (flags: ServeFlags) => serveChat(flags));
+
+  chat
+    .command('join')
+    .description('join a chat room: lines you type are said to the room, what others say is printed as it comes')
+    .argument('<host>', 'server host')
+    .option('-p, --port <port>', 'server port', parsePort, DEFAULTS.chatPort)
+    .option('-n, --nick <name>', 'your nickname (otherwise you are asked)')
+    .option('--transport <name>', `one of ${TRANSPORT_NAMES.join(', ')}`, oneOf('transport', TRANSPORT_NAMES), 'tcp')
+    .option('--insecure', 'tls: do not verify the server certificate (lab use only)')
+    .option('--ca <file>', 'tls: trust this PEM certificate/CA instead of the system store')
+    .option('--servername <name>', 'tls: SNI name and the name the certificate must match')
+    .option('--timeout <seconds>', 'connect timeout', parseSeconds, DEFAULTS.clientTimeoutSeconds)
+    .addHelpText('after', '\nType !Q or /quit (or press Ctrl-D) to leave; /who lists the users.\n')
+    .action(async (host: string, flags: JoinFlags) => joinChat(host, flags));
+}
+
+async function serveChat(flags: ServeFlags): Promise<void> {
+  const out = new Output({ json: flags.json });
+  const ports: Partial<Record<TransportName, number>> = { tcp: flags.tcp, tls: flags.tls, udp: flags.udp, ws: flags.ws };
+  if (Object.values(ports).every((p) => p === undefined)) ports.tcp = DEFAULTS.chatPort;
+  if (flags.tls === undefined && (flags.cert !== undefined || flags.key !== undefined)) throw new UsageError('--cert and --key go with --tls PORT');
+  const chat = new ChatServer({ maxUsers: flags.maxUsers });
+  let joined = 0;
+  chat.on('joined', (nickname, session) => {
+    joined += 1;
+    if (out.json) out.event({ event: 'joined', nickname, transport: session.transport, peer: session.peer, time: new Date().toISOString() });
+    else out.info(`${new Date().toISOString()} joined  ${nickname} (${session.transport} ${session.peer})`);
+  });
+  chat.on('left', (nickname, session) => {
+    if (out.json) out.event({ event: 'left', nickname, transport: session.transport, peer: session.peer, time: new Date().toISOString() });
+    else out.info(`${new Date().toISOString()} left    ${nickname} (${session.transport} ${session.peer})`);
+  });
+  chat.on('dropped', (session, error) => {
+    if (out.json) out.event({ event: 'dropped', transport: session.transport, peer: session.peer, code: error.code, reason: error.message, time: new Date().toISOString() });
+    else out.info(`${new Date().toISOString()} dropped ${session.transport} ${session.peer}: ${error.message}`);
+  });
+  const { tls, keylog } = ports.tls === undefined ? { tls: undefined, keylog: undefined } : tlsOptionsFrom(flags);
+  const specs: ServeSpec[] = (Object.entries(ports) as [TransportName, number | undefined][])
+    .filter((entry): entry is [TransportName, number] => entry[1] !== undefined)
+    .map(([transport, port]) => ({
+      transport,
+      host: flags.host,
+      port,
+      protocol: chat.protocol,
+      maxConnections: flags.maxConns,
+      idleTimeoutSeconds: transport === 'udp' ? flags.udpIdle : undefined,
+      tls: transport === 'tls' ? tls : undefined,
+      // A WebSocket message is a line or a few: no need to accept 16 MiB ones.
+      maxMessageBytes: transport === 'ws' ? DEFAULTS.chatMaxWebSocketMessageBytes : undefined,
+    }));
+  try {
+    await serveUntilSignal(out, specs, {
+      banner: (server) => `chat room listening on ${formatEndpoint(server.address)} (${server.transport}); Ctrl-C to stop`,
+      beforeClose: () => chat.shutdown(),
+      summary: () => ({ users_joined: joined }),
+    });
+  } finally {
+    keylog?.close();
+  }
+}
+
+async function joinChat(host: string, flags: JoinFlags): Promise<void> {
+  const { tls, keylog } = flags.transport === 'tls' ? tlsOptionsFrom(flags) : { tls: undefined, keylog: undefined };
+  let session: Session;
+  try {
+    session = await connect({ transport: flags.transport, host, port: flags.port, tls, timeoutSeconds: flags.timeout });
+  } catch (err) {
+    keylog?.close();
+    throw err;
+  }
+  const out = new Output({});
+  const message = session.framing === 'message';
+  out.note(`connected to ${session.peer} over ${session.transport}; type !Q or /quit (or Ctrl-D) to leave`);
+  const send = (line: string): void => {
+    session.write(Buffer.from(message ? line : `${line}\n`));
+  };
+  if (flags.nick !== undefined) send(flags.nick);
+  else if (session.transport === 'udp') out.note('UDP: type your nickname first');
+
+  await new Promise<void>((resolve) => {
+    let partial = '';
+    let leaving = false;
+    const leave = (): void => {
+      if (leaving) return;
+      leaving = true;
+      // UDP has no close to wait for; streams and WebSocket close from the server side.
+      if (session.transport === 'udp') setTimeout(() => session.end(), 50);
+      else setTimeout(() => session.destroy(), DEFAULTS.chatCloseTimeoutMs).unref();
+    };
+    const console = new LineConsole({
+      prompt: '',
+      onLine: (line) => {
+        if (leaving) return;
+        send(line);
+        if (line.trim() === '!Q' || line.trim() === '/quit') leave();
+      },
+      onClose: () => {
+        // Ctrl-D: leave the room properly rather than just dropping.
+        if (!leaving && !session.closed) send('!Q');
+        leave();
+      },
+    });
+    session.on('data', (chunk) => {
+      if (message) {
+        console.print(chunk.toString('utf8').replace(/\r?\n$/, ''));
+        return;
+      }
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) console.print(line.replace(/\r$/, ''));
+    });
+    session.on('end', () => session.end());
+    session.once('close', () => {
+      if (partial !== '') console.print(partial);
+      if (!leaving) out.note('the server closed the connection');
+      console.close();
+      keylog?.close();
+      resolve();
+    });
+  });
+}

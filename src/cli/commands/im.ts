@@ -1,0 +1,110 @@
+/**
+ * `netlab im serve` (the blind relay) and `netlab im join` (the client with
+ * the course's flags -s -p -n -c -a, plus --suite etm).
+ */
+import type { Command } from 'commander';
+import { DEFAULTS } from '../../constants.js';
+import { UsageError } from '../../errors.js';
+import { createImCipher, type ImSuite } from '../../protocols/im/crypto.js';
+import { ImClient } from '../../protocols/im/client.js';
+import { ImRelay } from '../../protocols/im/relay.js';
+import { LineConsole } from '../line-console.js';
+import { Output } from '../output.js';
+import { oneOf, parsePort, positiveInteger } from '../parse.js';
+import { serveUntilSignal } from '../serve-until-signal.js';
+import { formatEndpoint } from '../../util/endpoint.js';
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  maxFrame: number;
+  maxConns: number;
+  json?: boolean;
+}
+
+interface JoinFlags {
+  server: string;
+  port: number;
+  nickname: string;
+  confkey?: string;
+  authkey?: string;
+  suite: ImSuite;
+  maxFrame: number;
+  json?: boolean;
+}
+
+export function registerIm(program: Command): void {
+  const im = program.command('im').description('Protocol Buffers instant messaging: a blind relay and a client, plain or encrypted');
+
+  im.command('serve')
+    .description('relay every length-prefixed frame to every other client, unchanged (no keys needed)')
+    .option('-p, --port <port>', 'TCP port to listen on', parsePort, DEFAULTS.imPort)
+    .option('--host <host>', 'address to listen on', DEFAULTS.host)
+    .option('--max-frame <bytes>', 'largest frame relayed; a longer one disconnects its sender', positiveInteger('frame size'), DEFAULTS.maxFrameBytes)
+    .option('--max-conns <n>', 'clients at once before new ones are refused', positiveInteger('connection count'), DEFAULTS.maxConnections)
+    .option('--json', 'connection log as NDJSON events on stdout')
+    .action(async (flags: ServeFlags) => {
+      const out = new Output({ json: flags.json });
+      const relay = new ImRelay({ maxFrameBytes: flags.maxFrame });
+      relay.on('dropped', (session, error) => {
+        if (out.json) out.event({ event: 'dropped', transport: session.transport, peer: session.peer, code: error.code, reason: error.message, time: new Date().toISOString() });
+        else out.info(`dropped ${session.peer}: ${error.message}`);
+      });
+      await serveUntilSignal(
+        out,
+        [{ transport: 'tcp', host: flags.host, port: flags.port, protocol: relay.protocol, maxConnections: flags.maxConns }],
+        {
+          banner: (server) => `IM relay listening on ${formatEndpoint(server.address)} (tcp, max frame ${flags.maxFrame} bytes); Ctrl-C to stop`,
+          summary: () => {
+            const s = relay.stats;
+            return { frames_in: s.framesIn, frames_out: s.framesOut };
+          },
+        },
+      );
+    });
+
+  im.command('join')
+    .description('join an IM relay: each line typed is sent, each message received is printed as NICK: TEXT')
+    .requiredOption('-s, --server <host>', 'relay host')
+    .option('-p, --port <port>', 'relay port', parsePort, DEFAULTS.imPort)
+    .requiredOption('-n, --nickname <nick>', 'your nickname')
+    .option('-c, --confkey <key>', 'confidentiality key (encrypted mode; needs -a too)')
+    .option('-a, --authkey <key>', 'authenticity key (encrypted mode; needs -c too)')
+    .option('--suite <suite>', 'encrypted mode: course (wire-compatible with the course clients) or etm (hardened)', oneOf('suite', ['course', 'etm'] as const), 'course')
+    .option('--max-frame <bytes>', 'largest frame accepted from the relay', positiveInteger('frame size'), DEFAULTS.maxFrameBytes)
+    .option('--json', 'print received messages as NDJSON events')
+    .action(async (flags: JoinFlags) => {
+      if ((flags.confkey === undefined) !== (flags.authkey === undefined)) {
+        throw new UsageError('the encrypted mode needs both keys: -c CONFKEY and -a AUTHKEY');
+      }
+      if (flags.suite === 'etm' && flags.confkey === undefined) throw new UsageError('--suite etm is an encrypted mode: give -c CONFKEY and -a AUTHKEY too');
+      const out = new Output({ json: flags.json });
+      const cipher = createImCipher({ confidentialityKey: flags.confkey, authenticityKey: flags.authkey, suite: flags.suite });
+      const client = await ImClient.connect({ host: flags.server, port: flags.port, nickname: flags.nickname, cipher, maxFrameBytes: flags.maxFrame });
+      out.note(`connected to ${client.session.peer} as ${flags.nickname} (${cipher.suite === 'plain' ? 'plain' : `encrypted, ${cipher.suite}`}); Ctrl-D to leave`);
+      await new Promise<void>((resolve, reject) => {
+        let leaving = false;
+        const console = new LineConsole({
+          onLine: (line) => {
+            if (line.length > 0) client.send(line);
+          },
+          onClose: () => {
+            leaving = true;
+            client.end();
+          },
+        });
+        const show = (line: string, record: Record<string, unknown>): void => {
+          if (out.json) out.event(record);
+          else console.print(line);
+        };
+        client.on('message', (m) => show(`${m.nickname}: ${m.message}`, { event: 'message', nickname: m.nickname, message: m.message }));
+        client.on('notice', (text) => show(text, { event: 'notice', notice: text }));
+        client.once('close', (error) => {
+          if (!leaving && error === undefined) out.note('the relay closed the connection');
+          console.close();
+          if (error !== undefined) reject(error);
+          else resolve();
+        });
+      });
+    });
+}

@@ -1,0 +1,77 @@
+/**
+ * The chat room behind a small interface. The protocol code only ever talks
+ * to a `Room`; `LocalRoom` keeps members in this process. A broker-backed
+ * room (Redis pub/sub, several `chat serve` processes) or a room shared with
+ * a browser page implements the same four calls and plugs in without
+ * touching the protocol.
+ */
+import { DEFAULTS } from '../../constants.js';
+import { nicknameKey } from './nickname.js';
+
+/** One user as the room sees it: a name and a way to hand it a line. */
+export interface RoomMember {
+  readonly nickname: string;
+  /** Queues one line (without line ending) for this user. Must not throw. */
+  deliver(line: string): void;
+}
+
+export type JoinResult = 'joined' | 'taken' | 'full';
+
+export interface Room {
+  /**
+   * Claims the member's nickname (case-insensitively unique) and adds it.
+   * May be asynchronous for rooms that ask a broker.
+   */
+  join(member: RoomMember): JoinResult | Promise<JoinResult>;
+  /** Removes the member; unknown members are ignored. */
+  leave(member: RoomMember): void;
+  /** Hands `line` to every member except `from` (when given), in join order. */
+  broadcast(line: string, from?: RoomMember): void;
+  /** Nicknames present, in join order. */
+  who(): string[];
+}
+
+export interface LocalRoomOptions {
+  /** Most members at once. Default 1024. */
+  maxUsers?: number;
+}
+
+/** A room in this process: a Map in join order. */
+export class LocalRoom implements Room {
+  readonly maxUsers: number;
+  readonly #members = new Map<string, RoomMember>();
+
+  /** @throws RangeError when maxUsers is not a positive integer */
+  constructor(options: LocalRoomOptions = {}) {
+    this.maxUsers = options.maxUsers ?? DEFAULTS.chatMaxUsers;
+    if (!Number.isInteger(this.maxUsers) || this.maxUsers < 1) throw new RangeError('maxUsers must be a positive integer');
+  }
+
+  get size(): number {
+    return this.#members.size;
+  }
+
+  join(member: RoomMember): JoinResult {
+    const key = nicknameKey(member.nickname);
+    if (this.#members.has(key)) return 'taken';
+    if (this.#members.size >= this.maxUsers) return 'full';
+    this.#members.set(key, member);
+    return 'joined';
+  }
+
+  leave(member: RoomMember): void {
+    const key = nicknameKey(member.nickname);
+    if (this.#members.get(key) === member) this.#members.delete(key);
+  }
+
+  broadcast(line: string, from?: RoomMember): void {
+    // A copy: delivering may make a member leave (a slow reader cut off).
+    for (const member of [...this.#members.values()]) {
+      if (member !== from) member.deliver(line);
+    }
+  }
+
+  who(): string[] {
+    return [...this.#members.values()].map((m) => m.nickname);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The chat application: one room, shared by every listener it is attached
+ * to (TCP, TLS, UDP, WebSocket alike), and an orderly shutdown that tells
+ * every user before closing.
+ */
+import { EventEmitter } from 'node:events';
+import { DEFAULTS } from '../../constants.js';
+import { UsageError, type NetlabError } from '../../errors.js';
+import type { Session } from '../../transports/session.js';
+import type { ProtocolFactory } from '../protocol.js';
+import { LocalRoom, type Room } from './room.js';
+import { SHUTDOWN_NOTICE } from './text.js';
+import { ChatUser } from './user.js';
+
+export interface ChatServerOptions {
+  /** The room; default a LocalRoom of `maxUsers`. */
+  room?: Room;
+  /** Default 1024. */
+  maxUsers?: number;
+  /** Longest line, in bytes. Default 4096. */
+  maxLineBytes?: number;
+  /** Longest nickname, in characters. Default 32. */
+  nicknameMaxChars?: number;
+  /** Rate limit: lines per second per user. Default 20. */
+  linesPerSecond?: number;
+  /** Rate limit: burst of lines. Default 40. */
+  lineBurst?: number;
+  /** Bytes that may wait for a slow reader before it is cut off. Default 1 MiB. */
+  maxQueuedBytes?: number;
+  /** A reader whose socket stays full this long is cut off, in ms. Default 5000. */
+  drainTimeoutMs?: number;
+  /** Clock for the rate limit (tests). Default Date.now. */
+  now?: () => number;
+}
+
+export type ResolvedChatOptions = Readonly<Required<Omit<ChatServerOptions, 'room'>>>;
+
+export interface ChatServerEvents {
+  joined: [nickname: string, session: Session];
+  left: [nickname: string, session: Session];
+  /** A user cut off for a reason of its own (too slow a reader). */
+  dropped: [session: Session, error: NetlabError];
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a number greater than 0`);
+  return value;
+}
+
+export class ChatServer extends EventEmitter<ChatServerEvents> {
+  readonly room: Room;
+  readonly options: ResolvedChatOptions;
+  readonly #users = new Set<ChatUser>();
+  #closing = false;
+
+  /**
+   * @param options limits (see ChatServerOptions for defaults) and the room
+   * @throws UsageError for a limit that is not a positive number
+   */
+  constructor(options: ChatServerOptions = {}) {
+    super();
+    const maxUsers = options.maxUsers ?? DEFAULTS.chatMaxUsers;
+    this.options = Object.freeze({
+      maxUsers: positive('--max-users', maxUsers),
+      maxLineBytes: positive('the line limit', options.maxLineBytes ?? DEFAULTS.chatMaxLineBytes),
+      nicknameMaxChars: positive('the nickname limit', options.nicknameMaxChars ?? DEFAULTS.nicknameMaxChars),
+      linesPerSecond: positive('the rate limit', options.linesPerSecond ?? DEFAULTS.chatLinesPerSecond),
+      lineBurst: positive('the rate-limit burst', options.lineBurst ?? DEFAULTS.chatLineBurst),
+      maxQueuedBytes: positive('the queue limit', options.maxQueuedBytes ?? DEFAULTS.maxQueuedBytesPerClient),
+      drainTimeoutMs: options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
+      now: options.now ?? Date.now,
+    });
+    this.room = options.room ?? new LocalRoom({ maxUsers });
+  }
+
+  /** The per-session protocol: attach it to as many servers/listeners as you like. */
+  readonly protocol: ProtocolFactory = (session) => {
+    const user = new ChatUser(this, session);
+    if (this.#closing) user.close(SHUTDOWN_NOTICE);
+    else this.#users.add(user);
+    return user;
+  };
+
+  /** Sessions connected (named or not). */
+  get connections(): number {
+    return this.#users.size;
+  }
+
+  /** @internal */
+  forget(user: ChatUser): void {
+    this.#users.delete(user);
+  }
+
+  /**
+   * Tells every user the server is closing, ends their connections, and
+   * waits (at most `timeoutMs`) for them to go.
+   */
+  async shutdown(timeoutMs: number = DEFAULTS.chatCloseTimeoutMs): Promise<void> {
+    this.#closing = true;
+    const sessions = [...this.#users].map((u) => u.session);
+    for (const user of [...this.#users]) user.close(SHUTDOWN_NOTICE);
+    const open = sessions.filter((s) => !s.closed && s.transport !== 'udp');
+    if (open.length === 0) return;
+    await new Promise<void>((resolve) => {
+      let left = open.length;
+      const timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+      for (const s of open) {
+        s.once('close', () => {
+          left -= 1;
+          if (left === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      }
+    });
+  }
+}

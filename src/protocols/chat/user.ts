@@ -1,0 +1,279 @@
+/**
+ * One chat user: the per-session protocol. A small state machine:
+ *
+ *     naming --(valid, free name)--> joining --(room says joined)--> chatting --> gone
+ *        ^------(explain, ask again)--'
+ *
+ * Stream transports (TCP, TLS) are split into lines; each UDP datagram or
+ * WebSocket message is a line (or several, if it holds newlines). Every
+ * line costs a token of the user's rate limit; with none left, reading from
+ * that user pauses until one is back (throttling, never a disconnect). While
+ * paused, what was already read waits unparsed (at most one chunk, datagram
+ * or message), so a flood costs no more memory than one read.
+ * Lines to the user go through a bounded outgoing queue.
+ */
+import { ChatLineReader } from '../../codec/chat-line-reader.js';
+import type { NetlabError } from '../../errors.js';
+import type { Session } from '../../transports/session.js';
+import { OutboundQueue } from '../outbound-queue.js';
+import type { Protocol } from '../protocol.js';
+import { commandFor, type CommandContext } from './commands.js';
+import { nicknameProblem } from './nickname.js';
+import { TokenBucket } from './rate-limit.js';
+import type { JoinResult, RoomMember } from './room.js';
+import * as text from './text.js';
+import type { ChatServer } from './server.js';
+
+type State = 'naming' | 'joining' | 'chatting' | 'gone';
+
+export class ChatUser implements Protocol, RoomMember {
+  readonly session: Session;
+  readonly #server: ChatServer;
+  readonly #queue: OutboundQueue;
+  readonly #reader: ChatLineReader | undefined;
+  readonly #bucket: TokenBucket;
+  readonly #newline: string;
+  #nickname = '';
+  #state: State = 'naming';
+  /** A line read while no token was left (or the room was deciding). */
+  #waiting: string | undefined;
+  /** Stream bytes read but not yet parsed (the rest of a chunk). */
+  #rest: Buffer | undefined;
+  /** Lines of a datagram/message not yet handled. */
+  #restLines: string[] = [];
+  #throttle: NodeJS.Timeout | undefined;
+  /** The peer half-closed: leave once everything it sent is handled. */
+  #ended = false;
+  #finished = false;
+
+  constructor(server: ChatServer, session: Session) {
+    this.#server = server;
+    this.session = session;
+    const o = server.options;
+    this.#queue = new OutboundQueue(session, {
+      maxQueuedBytes: o.maxQueuedBytes,
+      drainTimeoutMs: o.drainTimeoutMs,
+      onOverflow: (error) => this.#cutOff(error),
+    });
+    this.#bucket = new TokenBucket(o.linesPerSecond, o.lineBurst, o.now());
+    // A WebSocket message is already a line; everything else gets a newline.
+    this.#newline = session.transport === 'ws' ? '' : '\n';
+    if (session.framing === 'stream') {
+      this.#reader = new ChatLineReader({
+        maxLineBytes: o.maxLineBytes,
+        onLine: (line) => this.#offer(line),
+        onTooLong: () => this.deliver(text.lineTooLong(o.maxLineBytes)),
+      });
+    }
+    // UDP has no connection to greet: its first datagram is already the name.
+    if (session.transport !== 'udp') this.deliver(text.GREETING);
+  }
+
+  get nickname(): string {
+    return this.#nickname;
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  deliver(line: string): void {
+    this.#queue.send(Buffer.from(line + this.#newline));
+  }
+
+  dataReceived(chunk: Buffer): void {
+    if (this.#state === 'gone') return;
+    if (this.#reader !== undefined) {
+      // Data may still trickle in just after a pause: keep it behind the rest.
+      this.#rest = this.#rest === undefined ? chunk : Buffer.concat([this.#rest, chunk]);
+    } else {
+      this.#restLines.push(...this.#splitMessage(chunk));
+    }
+    this.#work();
+  }
+
+  endReceived(): void {
+    this.#ended = true;
+    this.#work();
+  }
+
+  connectionLost(): void {
+    clearTimeout(this.#throttle);
+    this.#leave();
+    this.#server.forget(this);
+  }
+
+  /** @internal server shutdown: say goodbye, close, and announce nothing. */
+  close(notice: string): void {
+    clearTimeout(this.#throttle);
+    this.deliver(notice);
+    if (this.#state === 'chatting') this.#server.room.leave(this);
+    this.#state = 'gone';
+    this.session.end();
+  }
+
+  /** One datagram or message: one line, or several separated by newlines. */
+  #splitMessage(message: Buffer): string[] {
+    const max = this.#server.options.maxLineBytes;
+    const body = message[message.length - 1] === 0x0a ? message.subarray(0, message.length - 1) : message;
+    const lines: string[] = [];
+    for (const raw of body.toString('utf8').split('\n')) {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (Buffer.byteLength(line) > max) this.deliver(text.lineTooLong(max));
+      else lines.push(line);
+    }
+    return lines;
+  }
+
+  /** Handles what was read, line by line, while tokens last and the state allows. */
+  #work(): void {
+    if (this.#waiting !== undefined) {
+      const line = this.#waiting;
+      this.#waiting = undefined;
+      if (!this.#offer(line)) return;
+    }
+    while (this.#restLines.length > 0) {
+      if (!this.#offer(this.#restLines.shift() as string)) return;
+    }
+    if (this.#rest !== undefined && this.#reader !== undefined) {
+      const rest = this.#rest;
+      this.#rest = undefined;
+      const used = this.#reader.push(rest);
+      // Keep only the unparsed tail, copied so the chunk it came from can go.
+      if (used < rest.length && this.#state !== 'gone') {
+        this.#rest = Buffer.from(rest.subarray(used));
+        return;
+      }
+    }
+    this.#maybeFinish();
+  }
+
+  /** After a half-close, once all that was sent is handled: the last line, then leave. */
+  #maybeFinish(): void {
+    if (!this.#ended || this.#state === 'gone' || this.#state === 'joining') return;
+    if (this.#waiting !== undefined || this.#rest !== undefined || this.#restLines.length > 0) return;
+    if (!this.#finished) {
+      this.#finished = true;
+      this.#reader?.finish();
+      if (this.#waiting !== undefined) return;
+    }
+    this.#leave();
+    this.session.end();
+  }
+
+  /**
+   * Handles one line if a token is there and the user is not waiting for the
+   * room; otherwise keeps it and stops reading from the user.
+   * @returns whether the next line may be handled right away
+   */
+  #offer(line: string): boolean {
+    if (this.#state === 'gone') return false;
+    if (this.#state === 'joining' || this.#throttle !== undefined) {
+      this.#waiting = line;
+      return false;
+    }
+    const now = this.#server.options.now();
+    if (!this.#bucket.take(now)) {
+      this.#waiting = line;
+      this.session.pause();
+      this.#throttle = setTimeout(() => {
+        this.#throttle = undefined;
+        this.session.resume();
+        this.#work();
+      }, this.#bucket.waitMs(now));
+      return false;
+    }
+    if (this.#state === 'naming') this.#chooseName(line);
+    else this.#chat(line);
+    return this.#state === 'naming' || this.#state === 'chatting';
+  }
+
+  #chooseName(line: string): void {
+    const name = line.trim();
+    const max = this.#server.options.nicknameMaxChars;
+    const problem = nicknameProblem(name, max);
+    if (problem === 'empty') return this.deliver(text.nameEmpty());
+    if (problem === 'too-long') return this.deliver(text.nameTooLong(max));
+    if (problem === 'invalid') return this.deliver(text.nameInvalid());
+    this.#nickname = name;
+    this.#state = 'joining';
+    const result = this.#server.room.join(this);
+    if (result instanceof Promise) {
+      // A broker-backed room answers later; what the user sends meanwhile waits.
+      this.session.pause();
+      result.then(
+        (r) => this.#joined(r, true),
+        () => this.#joined('full', true),
+      );
+    } else {
+      this.#joined(result, false);
+    }
+  }
+
+  /** @param later true when the room answered asynchronously (reading must then restart) */
+  #joined(result: JoinResult, later: boolean): void {
+    if (this.#state !== 'joining') {
+      // The user went away while the room decided.
+      if (result === 'joined') this.#server.room.leave(this);
+      return;
+    }
+    if (later) this.session.resume();
+    let go = true;
+    if (result === 'taken') {
+      this.#state = 'naming';
+      this.deliver(text.nameTaken(this.#nickname));
+      this.#nickname = '';
+    } else if (result === 'full') {
+      this.#state = 'gone';
+      this.deliver(text.roomFull(this.#server.options.maxUsers));
+      this.session.end();
+      go = false;
+    } else {
+      this.#state = 'chatting';
+      this.deliver(text.welcome(this.#nickname));
+      this.#server.room.broadcast(text.entered(this.#nickname), this);
+      this.#server.emit('joined', this.#nickname, this.session);
+    }
+    if (go && later) this.#work();
+  }
+
+  #chat(line: string): void {
+    const command = commandFor(line);
+    if (command !== undefined) {
+      command(this.#commandContext());
+      return;
+    }
+    if (line.length === 0) return;
+    this.#server.room.broadcast(text.said(this.#nickname, line), this);
+  }
+
+  #commandContext(): CommandContext {
+    return {
+      room: this.#server.room,
+      reply: (line) => this.deliver(line),
+      quit: () => {
+        this.#leave();
+        this.session.end();
+      },
+    };
+  }
+
+  /** Leaves the room once, telling the others (a quit, a drop and a cut-off alike). */
+  #leave(): void {
+    const wasChatting = this.#state === 'chatting';
+    this.#state = 'gone';
+    this.#waiting = undefined;
+    this.#rest = undefined;
+    this.#restLines = [];
+    if (!wasChatting) return;
+    this.#server.room.leave(this);
+    this.#server.room.broadcast(text.left(this.#nickname));
+    this.#server.emit('left', this.#nickname, this.session);
+  }
+
+  #cutOff(error: NetlabError): void {
+    this.#leave();
+    this.#server.emit('dropped', this.session, error);
+    this.session.destroy(error);
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The IM lab's encrypted modes.
+ *
+ * `course` (the default; wire-compatible with the course clients), MAC-then-
+ * encrypt:
+ *     confKey = SHA-256(UTF-8(-c))          authKey = SHA-256(UTF-8(-a))
+ *     im   = IM{nickname, message} bytes
+ *     mac  = HMAC-SHA256(authKey, im)
+ *     pmac = PlaintextAndMAC{paddedPlaintext = PKCS#7(im, 16), mac}
+ *     frame payload = EncryptedPackage{iv, AES-256-CBC(confKey, iv, PKCS#7(pmac))}
+ *
+ * `etm` (`--suite etm`), encrypt-then-MAC with derived keys and replay
+ * protection; see docs/chat-and-im.md for the design and its reasons:
+ *     encKey = HKDF-SHA256(UTF-8(-c), salt = LABEL, info = "enc")
+ *     macKey = HKDF-SHA256(UTF-8(-a), salt = LABEL, info = "mac")
+ *     ciphertext = AES-256-CBC(encKey, iv, PKCS#7(IM bytes))
+ *     mac = HMAC-SHA256(macKey, LABEL || u8 version || sender(8) || u64be seq || iv(16) || ciphertext)
+ *     frame payload = EtmPackage{version, sender, seq, iv, ciphertext, mac}
+ *
+ * Opening never throws and never says why it failed: every failure (bad
+ * protobuf, bad padding, bad MAC, replay) is the same `undefined`, so a peer
+ * cannot tell the causes apart from our answers. MACs are compared with
+ * crypto.timingSafeEqual.
+ */
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  decodeChatMessage,
+  decodeEncryptedPackage,
+  decodeEtmPackage,
+  decodePlaintextAndMac,
+  encodeChatMessage,
+  encodeEncryptedPackage,
+  encodeEtmPackage,
+  encodePlaintextAndMac,
+  type ChatMessage,
+} from './messages.js';
+
+/** AES block size and CBC IV length, in bytes. */
+export const AES_BLOCK_BYTES = 16;
+/** HMAC-SHA256 output length, in bytes. */
+export const MAC_BYTES = 32;
+/** Domain-separation label of the etm suite (HKDF salt and MAC prefix). */
+export const ETM_LABEL = 'netlab-im-etm-v1';
+export const ETM_VERSION = 1;
+/** Length of an etm sender id, in bytes. */
+export const ETM_SENDER_BYTES = 8;
+/** Senders whose sequence numbers an etm receiver remembers. */
+export const ETM_MAX_TRACKED_SENDERS = 4096;
+
+/** The uniform notice for any frame that does not open. */
+export const NOT_AUTHENTICATED_NOTICE = 'message could not be authenticated';
+
+/** Turns messages into frame payloads and back, for one mode. */
+export interface ImCipher {
+  readonly suite: 'plain' | 'course' | 'etm';
+  /**
+   * @param message what to send
+   * @param iv a fixed IV (test vectors only); random by default
+   */
+  seal(message: ChatMessage, iv?: Uint8Array): Buffer;
+  /** @returns the message, or undefined for anything that does not open (never throws) */
+  open(payload: Uint8Array): ChatMessage | undefined;
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** PKCS#7 (RFC 5652 §6.3): pad to a multiple of `block`, always at least one byte. */
+export function pkcs7Pad(data: Uint8Array, block = AES_BLOCK_BYTES): Buffer {
+  const n = block - (data.byteLength % block);
+  const out = Buffer.alloc(data.byteLength + n, n);
+  out.set(data, 0);
+  return out;
+}
+
+/** @returns the unpadded bytes, or undefined when the padding is not valid PKCS#7 */
+export function pkcs7Unpad(data: Uint8Array, block = AES_BLOCK_BYTES): Buffer | undefined {
+  if (data.byteLength === 0 || data.byteLength % block !== 0) return undefined;
+  const n = data[data.byteLength - 1] as number;
+  if (n < 1 || n > block) return undefined;
+  let bad = 0;
+  for (let i = data.byteLength - n; i < data.byteLength; i++) bad |= (data[i] as number) ^ n;
+  if (bad !== 0) return undefined;
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength - n);
+}
+
+function macEquals(expected: Buffer, received: Uint8Array): boolean {
+  // timingSafeEqual needs equal lengths; the length of a MAC is no secret.
+  return received.byteLength === expected.byteLength && timingSafeEqual(expected, received);
+}
+
+function aesCbc(mode: 'encrypt' | 'decrypt', key: Buffer, iv: Uint8Array, data: Uint8Array): Buffer | undefined {
+  try {
+    const c = mode === 'encrypt' ? createCipheriv('aes-256-cbc', key, iv) : createDecipheriv('aes-256-cbc', key, iv);
+    return Buffer.concat([c.update(data), c.final()]);
+  } catch {
+    // Wrong IV length, ciphertext not a whole number of blocks, bad padding.
+    return undefined;
+  }
+}
+
+function checkIv(iv: Uint8Array | undefined): Uint8Array {
+  const value = iv ?? randomBytes(AES_BLOCK_BYTES);
+  if (value.byteLength !== AES_BLOCK_BYTES) throw new RangeError(`the IV must be ${AES_BLOCK_BYTES} bytes`);
+  return value;
+}
+
+/** Plain mode: `Message{nickname, message}` in the clear. */
+export class PlainCipher implements ImCipher {
+  readonly suite = 'plain' as const;
+
+  seal(message: ChatMessage): Buffer {
+    return encodeChatMessage(message, 'Message');
+  }
+
+  open(payload: Uint8Array): ChatMessage | undefined {
+    return decodeChatMessage(payload, 'Message');
+  }
+}
+
+/** The course's MAC-then-encrypt mode, byte-compatible with its clients. */
+export class CourseCipher implements ImCipher {
+  readonly suite = 'course' as const;
+  readonly #confKey: Buffer;
+  readonly #authKey: Buffer;
+
+  /**
+   * @param confidentialityKey the -c string (its SHA-256 is the AES key)
+   * @param authenticityKey the -a string (its SHA-256 is the HMAC key)
+   */
+  constructor(confidentialityKey: string, authenticityKey: string) {
+    this.#confKey = sha256(confidentialityKey);
+    this.#authKey = sha256(authenticityKey);
+  }
+
+  /** @throws RangeError when a fixed IV is not 16 bytes */
+  seal(message: ChatMessage, iv?: Uint8Array): Buffer {
+    const ivBytes = checkIv(iv);
+    const im = encodeChatMessage(message, 'IM');
+    const mac = createHmac('sha256', this.#authKey).update(im).digest();
+    const pmac = encodePlaintextAndMac({ paddedPlaintext: pkcs7Pad(im), mac });
+    const encryptedMessage = aesCbc('encrypt', this.#confKey, ivBytes, pmac) as Buffer;
+    return encodeEncryptedPackage({ iv: ivBytes, encryptedMessage });
+  }
+
+  open(payload: Uint8Array): ChatMessage | undefined {
+    const pkg = decodeEncryptedPackage(payload);
+    if (pkg === undefined || pkg.iv.byteLength !== AES_BLOCK_BYTES) return undefined;
+    const pmacBytes = aesCbc('decrypt', this.#confKey, pkg.iv, pkg.encryptedMessage);
+    if (pmacBytes === undefined) return undefined;
+    const pmac = decodePlaintextAndMac(pmacBytes);
+    if (pmac === undefined) return undefined;
+    const im = pkcs7Unpad(pmac.paddedPlaintext);
+    if (im === undefined) return undefined;
+    const expected = createHmac('sha256', this.#authKey).update(im).digest();
+    if (!macEquals(expected, pmac.mac)) return undefined;
+    return decodeChatMessage(im, 'IM');
+  }
+}
+
+function hkdf(ikm: string, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', Buffer.from(ikm, 'utf8'), Buffer.from(ETM_LABEL), Buffer.from(info), 32));
+}
+
+/** `--suite etm`: encrypt-then-MAC, HKDF keys, per-sender sequence numbers. */
+export class EtmCipher implements ImCipher {
+  readonly suite = 'etm' as const;
+  readonly #encKey: Buffer;
+  readonly #macKey: Buffer;
+  readonly #sender: Buffer;
+  #nextSeq = 1n;
+  /** Highest sequence number accepted per sender (hex id), oldest first. */
+  readonly #lastSeen = new Map<string, bigint>();
+
+  /**
+   * @param confidentialityKey the -c string (HKDF input of the AES key)
+   * @param authenticityKey the -a string (HKDF input of the HMAC key)
+   * @param sender this client's 8-byte id; random by default (test vectors fix it)
+   */
+  constructor(confidentialityKey: string, authenticityKey: string, sender?: Uint8Array) {
+    this.#encKey = hkdf(confidentialityKey, 'enc');
+    this.#macKey = hkdf(authenticityKey, 'mac');
+    const id = sender ?? randomBytes(ETM_SENDER_BYTES);
+    if (id.byteLength !== ETM_SENDER_BYTES) throw new RangeError(`the sender id must be ${ETM_SENDER_BYTES} bytes`);
+    this.#sender = Buffer.from(id);
+  }
+
+  #mac(version: number, sender: Uint8Array, seq: bigint, iv: Uint8Array, ciphertext: Uint8Array): Buffer {
+    const header = Buffer.alloc(1 + ETM_SENDER_BYTES + 8);
+    header.writeUInt8(version, 0);
+    header.set(sender, 1);
+    header.writeBigUInt64BE(seq, 1 + ETM_SENDER_BYTES);
+    return createHmac('sha256', this.#macKey).update(ETM_LABEL).update(header).update(iv).update(ciphertext).digest();
+  }
+
+  /** @throws RangeError when a fixed IV is not 16 bytes */
+  seal(message: ChatMessage, iv?: Uint8Array): Buffer {
+    const ivBytes = checkIv(iv);
+    const seq = this.#nextSeq++;
+    const ciphertext = aesCbc('encrypt', this.#encKey, ivBytes, encodeChatMessage(message, 'IM')) as Buffer;
+    const mac = this.#mac(ETM_VERSION, this.#sender, seq, ivBytes, ciphertext);
+    return encodeEtmPackage({ version: ETM_VERSION, sender: this.#sender, seq, iv: ivBytes, ciphertext, mac });
+  }
+
+  open(payload: Uint8Array): ChatMessage | undefined {
+    const pkg = decodeEtmPackage(payload);
+    if (pkg === undefined || pkg.version !== ETM_VERSION) return undefined;
+    if (pkg.sender.byteLength !== ETM_SENDER_BYTES || pkg.iv.byteLength !== AES_BLOCK_BYTES) return undefined;
+    if (pkg.seq < 1n || pkg.seq > 0xffff_ffff_ffff_ffffn) return undefined;
+    // Verify before decrypting anything: no padding oracle.
+    if (!macEquals(this.#mac(pkg.version, pkg.sender, pkg.seq, pkg.iv, pkg.ciphertext), pkg.mac)) return undefined;
+    const senderKey = Buffer.from(pkg.sender).toString('hex');
+    // Our own frames reflected back, or a frame not newer than the last one from that sender: replay.
+    if (senderKey === this.#sender.toString('hex')) return undefined;
+    const last = this.#lastSeen.get(senderKey);
+    if (last !== undefined && pkg.seq <= last) return undefined;
+    const plaintext = aesCbc('decrypt', this.#encKey, pkg.iv, pkg.ciphertext);
+    const message = plaintext === undefined ? undefined : decodeChatMessage(plaintext, 'IM');
+    if (message === undefined) return undefined;
+    this.#remember(senderKey, pkg.seq);
+    return message;
+  }
+
+  #remember(sender: string, seq: bigint): void {
+    this.#lastSeen.delete(sender);
+    this.#lastSeen.set(sender, seq);
+    if (this.#lastSeen.size > ETM_MAX_TRACKED_SENDERS) {
+      const oldest = this.#lastSeen.keys().next().value as string;
+      this.#lastSeen.delete(oldest);
+    }
+  }
+}
+
+export type ImSuite = 'course' | 'etm';
+
+/**
+ * The cipher for a client's flags: plain without keys, course or etm with both.
+ * @throws RangeError when only one of the two keys is given
+ */
+export function createImCipher(options: { confidentialityKey?: string; authenticityKey?: string; suite?: ImSuite }): ImCipher {
+  const { confidentialityKey: c, authenticityKey: a } = options;
+  if (c === undefined && a === undefined) return new PlainCipher();
+  if (c === undefined || a === undefined) throw new RangeError('the encrypted mode needs both keys: -c CONFKEY and -a AUTHKEY');
+  return options.suite === 'etm' ? new EtmCipher(c, a) : new CourseCipher(c, a);
+}

@@ -1,0 +1,154 @@
+/**
+ * A bounded outgoing queue for one receiver of a fan-out (chat user, IM relay
+ * client).
+ *
+ * Fan-out needs more than a socket's own backpressure. While a receiver's
+ * socket buffer is full ("congested"), what is sent to it waits here and the
+ * owner is told (`onCongestion`), so it can stop reading from the senders
+ * (room-wide backpressure: healthy readers are not outrun by a flood). A
+ * receiver that stays congested for `drainTimeoutMs`, or falls further behind
+ * than `maxQueuedBytes`, is cut off (the IRC "SendQ exceeded" rule), and
+ * everyone else goes on. Memory per receiver is therefore bounded by the
+ * transport's high-water mark, plus `maxQueuedBytes`, plus one message each.
+ */
+import { ERROR_CODES, LimitError } from '../errors.js';
+import type { Session } from '../transports/session.js';
+
+export interface OutboundQueueOptions {
+  /** Bytes that may wait here while the session's buffer is full. */
+  maxQueuedBytes: number;
+  /** A receiver congested this long without draining is cut off; 0 means never. */
+  drainTimeoutMs: number;
+  /** Called once when the receiver is cut off; the queue is then dropped. */
+  onOverflow: (error: LimitError) => void;
+  /** The receiver became congested (true) or drained everything (false). */
+  onCongestion?: (congested: boolean) => void;
+}
+
+const kQueue = Symbol('netlab.outboundQueue');
+type SessionWithQueue = Session & { [kQueue]?: OutboundQueue };
+
+function sessionOnDrain(this: SessionWithQueue): void {
+  this[kQueue]?.flush();
+}
+
+function sessionOnClose(this: SessionWithQueue): void {
+  this[kQueue]?.dispose();
+}
+
+export class OutboundQueue {
+  readonly #session: SessionWithQueue;
+  readonly #options: OutboundQueueOptions;
+  #queue: Uint8Array[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  #congested = false;
+  #done = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  /**
+   * @param session the receiver
+   * @param options maxQueuedBytes, drainTimeoutMs, onOverflow, onCongestion
+   * @throws RangeError when a limit is not a whole number in range
+   */
+  constructor(session: Session, options: OutboundQueueOptions) {
+    if (!Number.isInteger(options.maxQueuedBytes) || options.maxQueuedBytes < 1) {
+      throw new RangeError('maxQueuedBytes must be a positive integer');
+    }
+    if (!(options.drainTimeoutMs >= 0)) throw new RangeError('drainTimeoutMs must be 0 or more');
+    this.#session = session as SessionWithQueue;
+    this.#options = options;
+    this.#session[kQueue] = this;
+    session.on('drain', sessionOnDrain);
+    session.once('close', sessionOnClose);
+  }
+
+  /** Bytes waiting here (not counting what the transport itself buffers). */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** True while the receiver's socket buffer is full. */
+  get congested(): boolean {
+    return this.#congested;
+  }
+
+  /**
+   * Sends now, or queues while the session's buffer is full.
+   * @returns false when the receiver has been (or now is) cut off
+   */
+  send(data: Uint8Array): boolean {
+    if (this.#done || this.#session.closed) return false;
+    if (!this.#congested) {
+      if (!this.#session.write(data)) this.#setCongested(true);
+      return true;
+    }
+    this.#queue.push(data);
+    this.#queuedBytes += data.byteLength;
+    if (this.#queuedBytes > this.#options.maxQueuedBytes) {
+      this.#cutOff(`more than ${this.#options.maxQueuedBytes} bytes were waiting for it`);
+      return false;
+    }
+    return true;
+  }
+
+  /** @internal the session drained: send what waited, until it is full again. */
+  flush(): void {
+    if (this.#done) return;
+    let full = false;
+    while (this.#head < this.#queue.length && !full && !this.#session.closed) {
+      const data = this.#queue[this.#head] as Uint8Array;
+      this.#queue[this.#head++] = EMPTY;
+      this.#queuedBytes -= data.byteLength;
+      full = !this.#session.write(data);
+    }
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      // Compact now and then instead of shift() per item (quadratic).
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (full) this.#restartTimer();
+    else this.#setCongested(false);
+  }
+
+  /** @internal the session closed: forget everything, stop the timer. */
+  dispose(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#queue = [];
+    this.#head = 0;
+    this.#queuedBytes = 0;
+    clearTimeout(this.#timer);
+    this.#session.off('drain', sessionOnDrain);
+    if (this.#congested) {
+      this.#congested = false;
+      this.#options.onCongestion?.(false);
+    }
+  }
+
+  #setCongested(congested: boolean): void {
+    if (congested) this.#restartTimer();
+    else clearTimeout(this.#timer);
+    if (this.#congested === congested) return;
+    this.#congested = congested;
+    this.#options.onCongestion?.(congested);
+  }
+
+  #restartTimer(): void {
+    clearTimeout(this.#timer);
+    const ms = this.#options.drainTimeoutMs;
+    if (ms === 0) return;
+    this.#timer = setTimeout(() => this.#cutOff(`it read nothing for ${ms / 1000} s while messages waited`), ms);
+    this.#timer.unref();
+  }
+
+  #cutOff(why: string): void {
+    this.dispose();
+    this.#options.onOverflow(new LimitError(ERROR_CODES.SLOW_READER, `too slow a reader: ${why}, so it was disconnected`));
+  }
+}
+
+const EMPTY = new Uint8Array(0);

@@ -1,0 +1,92 @@
+/**
+ * One client never reads while another floods: the relay (a separate
+ * `netlab im serve` process, as in real use) cuts the silent one off instead
+ * of queueing for it without bound, the readers get every frame in order,
+ * and the relay's peak memory stays far below what was sent through it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { encodeFrame, FrameDecoder } from '../../../src/codec/length-prefixed.js';
+import { ERROR_CODES } from '../../../src/errors.js';
+import { bannerPort, spawnCli } from '../../helpers/spawn-cli.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const FRAME_BYTES = 16 * 1024;
+const FRAMES = 16384; // 256 MiB through the relay, to each reader
+
+/** Counts frames and checks their sequence numbers without keeping them. */
+async function countingReader(port: number): Promise<{ socket: net.Socket; count: () => number; inOrder: () => boolean }> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  await once(socket, 'connect');
+  let count = 0;
+  let inOrder = true;
+  const decoder = new FrameDecoder({
+    maxFrameBytes: FRAME_BYTES,
+    onFrame: (p) => {
+      if (p.readUInt32BE(0) !== count) inOrder = false;
+      count += 1;
+    },
+    onError: () => {
+      inOrder = false;
+    },
+  });
+  socket.on('data', (c) => decoder.push(c));
+  socket.on('error', () => undefined);
+  return { socket, count: () => count, inOrder: () => inOrder };
+}
+
+/** Peak resident set size of a process, in bytes (Linux /proc). */
+function peakRss(pid: number): number {
+  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) * 1024;
+}
+
+test('a client that never reads is cut off; the others receive everything; the relay stays small', async (t) => {
+  const serve = spawnCli(t, ['im', 'serve', '-p', '0', '--json']);
+  const port = await bannerPort(serve);
+
+  const silent = net.connect({ host: '127.0.0.1', port });
+  await once(silent, 'connect');
+  silent.pause(); // never reads
+  let silentClosed = false;
+  silent.on('close', () => {
+    silentClosed = true;
+  });
+  silent.on('error', () => undefined);
+  const readers = [await countingReader(port), await countingReader(port)];
+  const sender = net.connect({ host: '127.0.0.1', port });
+  await once(sender, 'connect');
+  t.after(() => [silent, sender, ...readers.map((r) => r.socket)].forEach((s) => s.destroy()));
+  await waitFor('4 clients in the relay log', () => serve.stdout.lines.filter((l) => l.includes('"event":"connect"')).length === 4);
+  const rssBefore = peakRss(serve.child.pid!);
+
+  const frame = Buffer.alloc(FRAME_BYTES, 0x61);
+  for (let i = 0; i < FRAMES; i++) {
+    frame.writeUInt32BE(i, 0);
+    // The sender honours backpressure, so whatever piles up is the relay's doing.
+    if (!sender.write(encodeFrame(frame))) await once(sender, 'drain');
+  }
+  await waitFor('both readers to get every frame', () => readers.every((r) => r.count() === FRAMES), 90000).catch((e: Error) => {
+    throw new Error(`${e.message}: got ${readers.map((r) => r.count()).join(', ')}; relay said ${serve.stdout.lines.filter((l) => l.includes('dropped')).join(' ')}`);
+  });
+  assert.ok(readers.every((r) => r.inOrder()), 'frames arrive complete and in order');
+
+  const drops = serve.stdout.lines.filter((l) => l.includes('"event":"dropped"')).map((l) => JSON.parse(l) as { code: string });
+  assert.deepEqual(drops.map((d) => d.code), [ERROR_CODES.SLOW_READER]);
+  let silentBytes = 0;
+  silent.on('data', (c: Buffer) => {
+    silentBytes += c.length;
+  });
+  silent.resume(); // drains what the kernel still held for it, then sees the close
+  await waitFor('the silent client to see the disconnect', () => silentClosed, 30000);
+  assert.ok(silentBytes < (FRAMES * FRAME_BYTES) / 4, `the silent client was cut off early (${silentBytes} bytes)`);
+
+  const sent = FRAMES * FRAME_BYTES;
+  const growth = peakRss(serve.child.pid!) - rssBefore;
+  t.diagnostic(`relay peak RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB while ${sent / 2 ** 20} MiB went to each reader`);
+  // Unbounded queueing for the silent client would hold all of it.
+  assert.ok(growth < sent / 2, `relay peak RSS grew by ${growth} bytes while ${sent} bytes went through it`);
+});
