@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+export function registerFollow(pcap: Command): void {
+  void pcap;
+}
