@@ -30,9 +30,11 @@ export function decodeLink(d: Dissection): number {
     case LINKTYPE.RAW:
     case LINKTYPE.RAW_OPENBSD:
     case LINKTYPE.RAW_BSD:
+      return rawIp(d, d.start, 0);
     case LINKTYPE.IPV4:
+      return rawIp(d, d.start, 4);
     case LINKTYPE.IPV6:
-      return rawIp(d, d.start);
+      return rawIp(d, d.start, 6);
     case 9: // LINKTYPE_PPP
     case 50: // LINKTYPE_PPP_HDLC
       return ppp(d);
@@ -105,10 +107,14 @@ function ppp(d: Dissection): number {
   return -1;
 }
 
-/** Raw IP: the version nibble says which. */
-function rawIp(d: Dissection, o: number): number {
+/**
+ * Raw IP: the version nibble says which for LINKTYPE_RAW; LINKTYPE_IPV4 and
+ * LINKTYPE_IPV6 fix the version (`only`), so a packet of the other version
+ * there is malformed, as tshark treats it.
+ */
+function rawIp(d: Dissection, o: number, only: number): number {
   if (d.end - o < 1) return short(d, 'IP header');
-  const v = d.buf[o]! >> 4;
+  const v = only !== 0 ? only : d.buf[o]! >> 4;
   if (v === 4) return ethertype(d, ETHERTYPE.IPV4, o);
   if (v === 6) return ethertype(d, ETHERTYPE.IPV6, o);
   d.protoKey = PROTO_KEY.MALFORMED_LINK;
