@@ -183,3 +183,33 @@ export function udpFrame(src: string, dst: string, sport: number, dport: number,
   Buffer.from(payload).copy(f, 42);
   return f;
 }
+
+/** A minimal Ethernet/IPv4/TCP frame. */
+export function tcpFrame(
+  src: string,
+  dst: string,
+  sport: number,
+  dport: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  payload: Uint8Array = new Uint8Array(0),
+): Buffer {
+  const f = Buffer.alloc(14 + 20 + 20 + payload.length);
+  f.writeUInt16BE(0x0800, 12);
+  f[14] = 0x45;
+  f.writeUInt16BE(40 + payload.length, 16);
+  f[22] = 64;
+  f[23] = 6;
+  src.split('.').forEach((x, i) => (f[26 + i] = Number(x)));
+  dst.split('.').forEach((x, i) => (f[30 + i] = Number(x)));
+  f.writeUInt16BE(sport, 34);
+  f.writeUInt16BE(dport, 36);
+  f.writeUInt32BE(seq >>> 0, 38);
+  f.writeUInt32BE(ack >>> 0, 42);
+  f[46] = 0x50;
+  f[47] = flags;
+  f.writeUInt16BE(65535, 48);
+  Buffer.from(payload).copy(f, 54);
+  return f;
+}

@@ -114,6 +114,12 @@ export class HalfStream {
       this.#drain();
       ok = false;
     }
+    if (seqDiff(seq, this.#next) <= 0) {
+      // Skipping the gap made this segment the next in order.
+      this.#take(seq, data, 0, data.length, packetIndex);
+      this.#drain();
+      return ok;
+    }
     if (this.#buffered + data.length > this.#maxBuffered || this.#budget.used + data.length > this.#budget.total) {
       // A single segment bigger than the budget: deliver it now, after the gap.
       this.gaps++;
