@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,15 +19,21 @@ import { startTcpdump } from '../../helpers/tcpdump.js';
 import { tsharkFollowRaw, tsharkStreams } from '../../helpers/tshark-follow.js';
 
 async function echoServer(host: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((s) => s.pipe(s));
+  const server = createServer((s) => {
+    // Another program may connect and reset: that must not fail the test.
+    s.on('error', () => s.destroy());
+    s.pipe(s);
+  });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-/** Sends `data`, reads the echo back completely, then closes. */
-async function exchange(host: string, port: number, data: Buffer): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
+/** Sends `data`, reads the echo back completely, then closes; resolves to the client's port. */
+async function exchange(host: string, port: number, data: Buffer): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     const sock = connect(port, host);
+    let localPort = 0;
+    sock.on('connect', () => (localPort = sock.localPort ?? 0));
     let got = 0;
     const timer = setTimeout(() => {
       sock.destroy();
@@ -39,7 +45,7 @@ async function exchange(host: string, port: number, data: Buffer): Promise<void>
     });
     sock.on('close', () => {
       clearTimeout(timer);
-      resolve();
+      resolve(localPort);
     });
     sock.on('error', reject);
     sock.write(data);
@@ -48,7 +54,12 @@ async function exchange(host: string, port: number, data: Buffer): Promise<void>
 
 test('captures made with tcpdump on loopback read the same as tshark reads them, from a file and from a pipe', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'netlab-live-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A failing run keeps its capture for inspection.
+  let passed = false;
+  t.after(() => {
+    if (!passed) copyFileSync(join(dir, 'lo.pcap'), join(tmpdir(), 'netlab-live-capture-failure.pcap'));
+    rmSync(dir, { recursive: true, force: true });
+  });
   const v4 = await echoServer('127.0.0.1');
   const v6 = await echoServer('::1');
   t.after(() => {
@@ -66,11 +77,16 @@ test('captures made with tcpdump on loopback read the same as tshark reads them,
   // The pipe is read while the traffic flows, as live capture will.
   const piped = readAll(onPipe.child.stdout!, { name: 'tcpdump' });
 
-  const payloads = [Buffer.from('hello\n'), randomBytes(3000), randomBytes(300_000)];
-  for (const p of payloads) await exchange('127.0.0.1', v4.port, p);
-  await exchange('::1', v6.port, Buffer.from('over IPv6\n'));
+  // Other programs on this machine may touch the same port numbers while we
+  // capture; our own connections are known by their client ports.
+  const sent = new Map<string, Buffer>();
+  for (const p of [Buffer.from('hello\n'), randomBytes(3000), randomBytes(300_000)]) {
+    sent.set(`127.0.0.1:${await exchange('127.0.0.1', v4.port, p)}`, p);
+  }
+  const v6Payload = Buffer.from('over IPv6\n');
+  sent.set(`[::1]:${await exchange('::1', v6.port, v6Payload)}`, v6Payload);
   // Let the last packets (FIN/ACK) reach both captures before stopping them.
-  await new Promise((r) => setTimeout(r, 500));
+  await new Promise((r) => setTimeout(r, 1000));
   await onFile.stop();
   await onPipe.stop();
 
@@ -83,34 +99,37 @@ test('captures made with tcpdump on loopback read the same as tshark reads them,
   assert.equal(fromFile.packets.length, Number(capinfos[1]));
   assert.equal(fromFile.packets.reduce((s, p) => s + p.origLen, 0), Number(capinfos[2]));
 
-  for (const path of [file]) {
-    const { streams } = await listTcpStreams(path);
-    const ref = tsharkStreams(path);
-    assert.equal(streams.length, 4);
-    assert.equal(ref.size, 4);
-    for (const s of streams) {
-      assert.equal(s.client, ref.get(s.index)!.client);
-      assert.equal(s.packets, ref.get(s.index)!.packets);
-      const raw = tsharkFollowRaw(path, s.index);
-      const got = ['', ''];
-      await followTcpStream(path, s.index, (side, data) => {
-        got[side] += Buffer.from(data).toString('hex');
-      });
-      assert.equal(got[0], raw.node0);
-      assert.equal(got[1], raw.node1);
-      const sent = s.index < 3 ? payloads[s.index]! : Buffer.from('over IPv6\n');
-      assert.equal(got[0], sent.toString('hex'), 'client bytes are what was sent');
-      assert.equal(got[1], sent.toString('hex'), 'server bytes are the echo');
-    }
-    assert.equal(streams[3]!.client.startsWith('[::1]:'), true);
+  const { streams } = await listTcpStreams(file);
+  const ref = tsharkStreams(file);
+  assert.equal(streams.length, ref.size, 'as many streams as tshark');
+  let ours = 0;
+  for (const s of streams) {
+    assert.equal(s.client, ref.get(s.index)!.client);
+    assert.equal(s.packets, ref.get(s.index)!.packets);
+    const raw = tsharkFollowRaw(file, s.index);
+    const got = ['', ''];
+    await followTcpStream(file, s.index, (side, data) => {
+      got[side] += Buffer.from(data).toString('hex');
+    });
+    assert.equal(got[0], raw.node0, `stream ${s.index} client bytes equal tshark's`);
+    assert.equal(got[1], raw.node1, `stream ${s.index} server bytes equal tshark's`);
+    const payload = sent.get(s.client);
+    if (payload === undefined) continue;
+    ours++;
+    assert.equal(got[0], payload.toString('hex'), 'client bytes are what was sent');
+    assert.equal(got[1], payload.toString('hex'), 'server bytes are the echo');
   }
+  assert.equal(ours, 4, 'all four of our connections were found');
 
-  // The same traffic seen through the pipe (SLL2 framing) carries the same IP bytes.
-  assert.equal(fromPipe.packets.length, fromFile.packets.length);
-  const tcpPayload = (pkts: typeof fromFile.packets, linkHeader: number) =>
-    pkts.reduce((s, p) => s + p.capLen - linkHeader, 0);
-  assert.equal(tcpPayload(fromPipe.packets, 20), tcpPayload(fromFile.packets, 14), 'same IP bytes through SLL2 and Ethernet');
+  // The pipe saw the same traffic through SLL2 framing: every IP packet it
+  // read is one the file has (tcpdump on "any" may see a few fewer at the edges).
+  const ipOf = (p: { data: Uint8Array }, linkHeader: number) => Buffer.from(p.data.subarray(linkHeader)).toString('hex');
+  const inFile = new Set(fromFile.packets.map((p) => ipOf(p, 14)));
+  assert.ok(fromPipe.packets.length >= 10, `the pipe delivered ${fromPipe.packets.length} packets`);
+  for (const p of fromPipe.packets) assert.ok(inFile.has(ipOf(p, 20)), `pipe packet ${p.index} is in the file capture`);
   const stats = await captureStats(file, { local: ['127.0.0.0/8'] });
-  assert.equal(stats.out.packets + stats.other.packets, fromFile.packets.length);
+  assert.equal(stats.packets, fromFile.packets.length);
   assert.equal(stats.protocols.tcp, fromFile.packets.length);
+  assert.ok(stats.out.packets > 0 && stats.in.packets === 0, '127/8 sources are local: everything IPv4 is "out"');
+  passed = true;
 });
