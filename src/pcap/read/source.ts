@@ -166,6 +166,13 @@ export class PacketSource {
         end -= start;
         start = 0;
       }
+      if (decoder.need > this.#buf.length && this.#input.size !== undefined && decoder.consumed + decoder.need > this.#input.size) {
+        // The record claims more than the file holds (size when opened): it is
+        // cut short. Say so without growing the window to the claimed size.
+        eof = true;
+        decoder.finish(end - start);
+        return;
+      }
       if (decoder.need > this.#buf.length) {
         const bigger = new Uint8Array(Math.max(decoder.need, this.#buf.length * 2));
         bigger.set(this.#buf.subarray(0, end));
