@@ -25,6 +25,8 @@ export interface PacketRow {
   index: number;
   /** Epoch seconds, or null without a timestamp. */
   time: number | null;
+  /** The same, exact: "<seconds>.<nine digits>" ("" without a timestamp). */
+  timeText: string;
   src: string;
   dst: string;
   protocol: string;
@@ -161,6 +163,7 @@ export class StatsAccumulator {
     return {
       index: p.index,
       time: p.hasTimestamp ? p.tsSec + p.tsNsec / 1e9 : null,
+      timeText: p.hasTimestamp ? `${p.tsSec}.${String(p.tsNsec).padStart(9, '0')}` : '',
       src: ip ? formatIp(d.buf, d.srcOffset, d.ipVersion) : '',
       dst: ip ? formatIp(d.buf, d.dstOffset, d.ipVersion) : '',
       protocol: protocolKeyName(d.protoKey),

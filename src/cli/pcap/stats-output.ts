@@ -31,7 +31,7 @@ export const PACKETS_CSV_HEADER = 'index,time,src,dst,protocol,sport,dport,lengt
 export function packetCsvRow(r: PacketRow): string {
   return [
     r.index,
-    r.time === null ? '' : r.time.toFixed(9),
+    r.timeText,
     csvText(r.src),
     csvText(r.dst),
     r.protocol,
