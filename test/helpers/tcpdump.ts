@@ -10,6 +10,8 @@ export interface Tcpdump {
   child: ChildProcess;
   /** Stops the capture (SIGINT) and waits for tcpdump to exit (bounded). */
   stop(): Promise<void>;
+  /** Packets tcpdump reported as dropped by the kernel (after stop()). */
+  dropped(): number;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function startTcpdump(args: string[], timeoutMs = 15_000): Promise<
   child.removeAllListeners('exit');
   return {
     child,
+    dropped: () => Number(/(\d+) packets? dropped by kernel/.exec(stderr)?.[1] ?? 0),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -68,8 +68,8 @@ test('captures made with tcpdump on loopback read the same as tshark reads them,
   });
   const filter = `tcp port ${v4.port} or tcp port ${v6.port}`;
   const file = join(dir, 'lo.pcap');
-  const onFile = await startTcpdump(['-i', 'lo', '--immediate-mode', '-U', '-w', file, filter]);
-  const onPipe = await startTcpdump(['-i', 'any', '--immediate-mode', '-U', '-w', '-', filter]);
+  const onFile = await startTcpdump(['-i', 'lo', '--immediate-mode', '-B', '32768', '-U', '-w', file, filter]);
+  const onPipe = await startTcpdump(['-i', 'any', '--immediate-mode', '-B', '32768', '-U', '-w', '-', filter]);
   t.after(async () => {
     await onFile.stop();
     await onPipe.stop();
@@ -116,6 +116,9 @@ test('captures made with tcpdump on loopback read the same as tshark reads them,
     const payload = sent.get(s.client);
     if (payload === undefined) continue;
     ours++;
+    // On a loaded machine the kernel may drop packets before tcpdump sees
+    // them; then the capture (and tshark) miss bytes too.
+    if (onFile.dropped() > 0) continue;
     assert.equal(got[0], payload.toString('hex'), 'client bytes are what was sent');
     assert.equal(got[1], payload.toString('hex'), 'server bytes are the echo');
   }
