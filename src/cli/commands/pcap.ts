@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { NetlabError } from '../../errors.js';
+import { NetlabError, UsageError } from '../../errors.js';
 import { NetworkSet } from '../../pcap/cidr.js';
 import { captureStats, type FileStats } from '../../pcap/stats.js';
 import { DEFAULTS } from '../../constants.js';
@@ -43,6 +43,7 @@ export function registerPcap(program: Command): void {
 
 async function runStats(paths: string[], flags: StatsFlags): Promise<void> {
   const out = new Output({ json: flags.json });
+  if (flags.csv === '-' && flags.json === true) throw new UsageError('--csv - and --json would both write to stdout; give --csv a file name');
   const cidrs = (flags.local ?? [...DEFAULTS.pcapLocalNetworks]).flatMap((s) => s.split(',')).filter((s) => s.trim() !== '');
   const local = new NetworkSet(cidrs);
   const files = await expandInputs(paths, (p) => out.note(`skipping ${p}: not a capture file`));

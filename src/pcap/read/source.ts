@@ -13,7 +13,7 @@
  * `openCapture(stream)`; TLS decryption and reassembly consume either form.
  */
 import { DEFAULTS } from '../../constants.js';
-import { CaptureFormatError, ERROR_CODES } from '../../errors.js';
+import { ERROR_CODES, NetlabError } from '../../errors.js';
 import type { RecordDecoder } from './decoder.js';
 import { detectFormat, MAGIC_BYTES } from './format.js';
 import { FileInput, StreamInput, type ByteInput } from './input.js';
@@ -103,7 +103,7 @@ export class PacketSource {
    * @throws FileError when reading fails
    */
   async forEach(onPacket: (p: PacketRecord) => void, options: ForEachOptions = {}): Promise<CaptureInfo> {
-    if (this.#used) throw new CaptureFormatError(ERROR_CODES.INVALID_ARGUMENT, 'a PacketSource can be read only once; open the capture again');
+    if (this.#used) throw new NetlabError(ERROR_CODES.INVALID_ARGUMENT, 'a PacketSource can be read only once; open the capture again');
     this.#used = true;
     this.#cb = onPacket;
     try {
@@ -119,7 +119,7 @@ export class PacketSource {
   async *[Symbol.asyncIterator](): AsyncGenerator<CapturedPacket, void, undefined> {
     const batch: CapturedPacket[] = [];
     const self = this;
-    if (this.#used) throw new CaptureFormatError(ERROR_CODES.INVALID_ARGUMENT, 'a PacketSource can be read only once; open the capture again');
+    if (this.#used) throw new NetlabError(ERROR_CODES.INVALID_ARGUMENT, 'a PacketSource can be read only once; open the capture again');
     this.#used = true;
     this.#cb = (p) => batch.push(copyPacket(p));
     try {
