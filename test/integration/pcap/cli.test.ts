@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIXTURES, tool } from '../../helpers/pcap.js';
+import { writeSyntheticCapture } from '../../../bench/synth-capture.js';
 import { tsharkFollowRaw } from '../../helpers/tshark-follow.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
@@ -160,4 +161,20 @@ test('follow with a stream that does not exist, or without --list/--stream, says
   assert.match(neither.stderr, /--list or --stream/);
   const badFormat = netlab(['pcap', 'follow', DNS_TCP, '--stream', '0', '--format', 'pdf']);
   assert.equal(badFormat.code, 2);
+});
+
+test('a big input shows a progress bar on a TTY and none when piped', (t) => {
+  const dir = tmp(t);
+  const big = join(dir, 'big.pcap');
+  writeSyntheticCapture(big, 40 * 1024 * 1024, 5);
+  // script(1) gives the command a pseudo-terminal.
+  const cmd = `${process.execPath} --import tsx ${MAIN} pcap stats ${big}`;
+  const tty = spawnSync('script', ['-qfec', cmd, '/dev/null'], { timeout: 60_000, cwd: process.cwd(), env: { ...process.env, NO_COLOR: '1' } });
+  const shown = tty.stdout.toString();
+  assert.equal(tty.status, 0, shown);
+  assert.match(shown, /big\.pcap \[.*\] 100% \| 4\d\/4\d MB/);
+  assert.match(shown, /packets +\d+/);
+  const piped = netlab(['pcap', 'stats', big]);
+  assert.equal(piped.code, 0);
+  assert.doesNotMatch(piped.stderr, /%/);
 });
