@@ -12,6 +12,7 @@ import { TcpStreams, type Side, type TcpStreamInfo, type TcpStreamsOptions } fro
 /** Options of the follow functions. */
 export interface FollowOptions extends TcpStreamsOptions {
   capture?: CaptureOptions;
+  /** Stops reading; the result then covers the packets read so far (with a NETLAB_ERR_PCAP_INTERRUPTED warning). */
   signal?: AbortSignal;
   onProgress?: (bytesRead: number) => void;
 }
@@ -29,7 +30,7 @@ export async function listTcpStreams(input: CaptureInput, options: FollowOptions
     (p) => {
       tcp.add(dissect(d, p), p.index);
     },
-    { signal: options.signal, onProgress: options.onProgress },
+    { signal: options.signal, onProgress: options.onProgress, stopQuietly: true },
   );
   tcp.finish();
   return { streams: [...tcp.streams()], info };
@@ -61,7 +62,7 @@ export async function followTcpStream(
     (p) => {
       tcp.add(dissect(d, p), p.index);
     },
-    { signal: options.signal, onProgress: options.onProgress },
+    { signal: options.signal, onProgress: options.onProgress, stopQuietly: true },
   );
   tcp.finish();
   const stream = tcp.streams()[index];

@@ -67,6 +67,7 @@ export interface StatsOptions {
   onPacketRow?: (row: PacketRow) => void;
   /** Reader limits. */
   capture?: CaptureOptions;
+  /** Stops reading; the result then covers the packets read so far (with a NETLAB_ERR_PCAP_INTERRUPTED warning). */
   signal?: AbortSignal;
   onProgress?: (bytesRead: number) => void;
 }
@@ -229,6 +230,6 @@ export class StatsAccumulator {
 export async function captureStats(input: CaptureInput, options: StatsOptions = {}, file?: string): Promise<FileStats> {
   const source = await openCapture(input, options.capture);
   const acc = new StatsAccumulator(options);
-  const info = await source.forEach((p) => acc.add(p), { signal: options.signal, onProgress: options.onProgress });
+  const info = await source.forEach((p) => acc.add(p), { signal: options.signal, onProgress: options.onProgress, stopQuietly: true });
   return acc.result(file ?? source.name, info);
 }

@@ -13,6 +13,7 @@ import { collect } from '../parse.js';
 import { Output, printError } from '../output.js';
 import { expandInputs } from '../pcap/inputs.js';
 import { byteProgress } from '../pcap/progress.js';
+import { interruptSignal } from '../pcap/interrupt.js';
 import { PACKETS_CSV_HEADER, packetCsvRow, STATS_CSV_HEADER, statsCsvRow, statsText } from '../pcap/stats-output.js';
 import { registerFollow } from '../pcap/follow-command.js';
 import { registerPackets } from '../pcap/packets-command.js';
@@ -51,14 +52,20 @@ async function runStats(paths: string[], flags: StatsFlags): Promise<void> {
   if (flags.packetsCsv !== undefined) mkdirSync(flags.packetsCsv, { recursive: true });
   const results: FileStats[] = [];
   let failed = false;
-  for (const file of files) {
-    try {
-      results.push(await statsOne(file, local, flags));
-    } catch (err) {
-      if (!(err instanceof NetlabError)) throw err;
-      printError(err);
-      failed = true;
+  const interrupt = interruptSignal();
+  try {
+    for (const file of files) {
+      if (interrupt.signal.aborted) break;
+      try {
+        results.push(await statsOne(file, local, flags, interrupt.signal));
+      } catch (err) {
+        if (!(err instanceof NetlabError)) throw err;
+        printError(err);
+        failed = true;
+      }
     }
+  } finally {
+    interrupt.dispose();
   }
   if (flags.csv !== undefined) {
     const text = `${[STATS_CSV_HEADER, ...results.map(statsCsvRow)].join('\n')}\n`;
@@ -74,7 +81,7 @@ async function runStats(paths: string[], flags: StatsFlags): Promise<void> {
   if (failed) process.exitCode = 1;
 }
 
-async function statsOne(file: string, local: NetworkSet, flags: StatsFlags): Promise<FileStats> {
+async function statsOne(file: string, local: NetworkSet, flags: StatsFlags, signal: AbortSignal): Promise<FileStats> {
   // Rows are written synchronously per read window, so a slow disk slows the
   // pass down instead of queueing rows in memory.
   let fd: number | undefined;
@@ -95,6 +102,7 @@ async function statsOne(file: string, local: NetworkSet, flags: StatsFlags): Pro
       file === '-' ? process.stdin : file,
       {
         local,
+        signal,
         onProgress: (n) => {
           bar.update(n);
           flush();

@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { followTcpStream, listTcpStreams, type Side } from '../../pcap/follow.js';
+import type { CaptureInput } from '../../pcap/read/source.js';
 import { oneOf, positiveInteger } from '../parse.js';
 import { Output, paint } from '../output.js';
+import { interruptSignal } from './interrupt.js';
 
 interface FollowFlags {
   list?: boolean;
@@ -37,8 +39,17 @@ async function runFollow(file: string, flags: FollowFlags): Promise<void> {
   }
   if (flags.keylog !== undefined) throw new UsageError('--keylog (TLS decryption) is not available in this version yet');
   const input = file === '-' ? process.stdin : file;
+  const interrupt = interruptSignal();
+  try {
+    await follow(file, input, flags, out, interrupt.signal);
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function follow(file: string, input: CaptureInput, flags: FollowFlags, out: Output, signal: AbortSignal): Promise<void> {
   if (flags.list === true) {
-    const { streams, info } = await listTcpStreams(input, { capture: { name: 'stdin' } });
+    const { streams, info } = await listTcpStreams(input, { capture: { name: 'stdin' }, signal });
     if (flags.json === true) {
       const rows = streams.map((s) => ({
         stream: s.index,
@@ -69,7 +80,7 @@ async function runFollow(file: string, flags: FollowFlags): Promise<void> {
     (side, data) => {
       if (want === -1 || want === side) sink.data(side, data);
     },
-    { capture: { name: 'stdin' }, onProgress: () => sink.flush() },
+    { capture: { name: 'stdin' }, signal, onProgress: () => sink.flush() },
   );
   sink.end();
   if (flags.format !== 'raw' && flags.json !== true) {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { openCapture } from '../../pcap/read/source.js';
 import { PacketSummarizer, summaryLine } from '../../pcap/summary.js';
 import { Output } from '../output.js';
+import { interruptSignal } from './interrupt.js';
 
 /** Registers `pcap packets`. */
 export function registerPackets(pcap: Command): void {
@@ -20,13 +21,16 @@ export function registerPackets(pcap: Command): void {
         if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
         lines = [];
       };
-      const info = await source.forEach(
-        (p) => {
-          const s = summarizer.summarize(p);
-          lines.push(flags.json === true ? JSON.stringify(s) : summaryLine(s));
-        },
-        { onProgress: flush },
-      );
+      const interrupt = interruptSignal();
+      const info = await source
+        .forEach(
+          (p) => {
+            const s = summarizer.summarize(p);
+            lines.push(flags.json === true ? JSON.stringify(s) : summaryLine(s));
+          },
+          { onProgress: flush, signal: interrupt.signal, stopQuietly: true },
+        )
+        .finally(() => interrupt.dispose());
       flush();
       for (const w of info.warnings) out.warn(`${file}: ${w.message}`);
     });

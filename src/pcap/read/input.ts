@@ -96,7 +96,9 @@ export class StreamInput implements ByteInput {
   async close(): Promise<void> {
     if (!this.#done) {
       this.#done = true;
-      await this.#it.return?.();
+      // Not awaited: with a read still pending (an interrupted pipe) the
+      // iterator settles only once that read does.
+      void this.#it.return?.()?.catch(() => {});
     }
   }
 }

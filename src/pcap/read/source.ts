@@ -54,6 +54,11 @@ export interface ForEachOptions {
   signal?: AbortSignal;
   /** Called after each window of input with the bytes consumed so far. */
   onProgress?: (bytesRead: number) => void;
+  /**
+   * When `signal` aborts, resolve with what was read so far (plus a
+   * NETLAB_ERR_PCAP_INTERRUPTED warning) instead of rejecting. Default false.
+   */
+  stopQuietly?: boolean;
 }
 
 export class PacketSource {
@@ -98,7 +103,8 @@ export class PacketSource {
 
   /**
    * Reads the whole input once, calling `onPacket` for each packet with the
-   * reused zero-copy record. Closes the input at the end.
+   * reused zero-copy record. Closes the input at the end. The signal is
+   * checked between read windows (every few MiB).
    * @throws CaptureFormatError when the header shows it is not a capture
    * @throws FileError when reading fails
    */
@@ -108,6 +114,10 @@ export class PacketSource {
     this.#cb = onPacket;
     try {
       await this.#pump(options);
+    } catch (err) {
+      if (options.signal?.aborted !== true || options.stopQuietly !== true) throw err;
+      const at = this.#decoder.consumed;
+      this.#warnings.add(ERROR_CODES.PCAP_INTERRUPTED, at, `reading was stopped at byte offset ${at}; the figures cover the ${this.#decoder.packets} packets before it`);
     } finally {
       this.#cb = noop;
       await this.#input.close();
@@ -185,7 +195,7 @@ export class PacketSource {
       }
       // Fill the window (several reads for a pipe), stopping at end of input.
       while (end < this.#buf.length) {
-        const n = await this.#input.read(this.#buf, end, this.#buf.length - end);
+        const n = await abortable(this.#input.read(this.#buf, end, this.#buf.length - end), options.signal);
         if (n === 0) {
           eof = true;
           break;
@@ -199,6 +209,29 @@ export class PacketSource {
 }
 
 function noop(): void {}
+
+/**
+ * A read that an AbortSignal can interrupt: a pipe may wait for data for
+ * ever (a quiet tcpdump), and Ctrl-C must still stop the command.
+ */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
 
 function copyPacket(p: PacketRecord): CapturedPacket {
   return {

@@ -178,3 +178,41 @@ test('a big input shows a progress bar on a TTY and none when piped', (t) => {
   assert.equal(piped.code, 0);
   assert.doesNotMatch(piped.stderr, /%/);
 });
+
+test('SIGINT while reading a pipe that stays open prints the summary so far and exits 0', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'pcap', 'stats', '-', '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Like a quiet tcpdump: a header and a few packets, then nothing, pipe still open.
+  child.stdin.write(readFileSync(DNS_TCP));
+  const deadline = Date.now() + 30_000;
+  // Wait until netlab catches SIGINT (Linux: bit 2 of SigCgt in /proc), bounded.
+  const catchesSigint = () => {
+    try {
+      const m = /SigCgt:\s+([0-9a-f]+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m !== null && (BigInt(`0x${m[1]}`) & 2n) !== 0n;
+    } catch {
+      return false;
+    }
+  };
+  while (!catchesSigint() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // Give it a moment to consume what was written.
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), Math.max(0, deadline - Date.now()));
+    child.once('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  assert.equal(code, 0, stderr);
+  const doc = JSON.parse(stdout) as { files: { packets: number; warnings: { code: string; message: string }[] }[] };
+  // Normally all 11 packets written were read; a very slow machine may have read fewer.
+  assert.ok(doc.files[0]!.packets <= 11);
+  assert.equal(doc.files[0]!.warnings[0]!.code, 'NETLAB_ERR_PCAP_INTERRUPTED');
+  assert.match(doc.files[0]!.warnings[0]!.message, /stopped at byte offset \d+/);
+});
