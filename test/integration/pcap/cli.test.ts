@@ -181,7 +181,11 @@ test('a big input shows a progress bar on a TTY and none when piped', (t) => {
 
 test('SIGINT while reading a pipe that stays open prints the summary so far and exits 0', async () => {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'pcap', 'stats', '-', '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // The built CLI, so that the only SIGINT handler is netlab's own (tsx installs one too).
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, timeout: 120_000 });
+  assert.equal(build.status, 0, build.stdout?.toString());
+  const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'pcap', 'stats', '-', '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
