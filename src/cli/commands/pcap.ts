@@ -3,7 +3,7 @@
  * parsing and output only; the work is in src/pcap/.
  */
 import type { Command } from 'commander';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { NetlabError, UsageError } from '../../errors.js';
 import { NetworkSet } from '../../pcap/cidr.js';
@@ -53,6 +53,9 @@ async function runStats(paths: string[], flags: StatsFlags): Promise<void> {
   const results: FileStats[] = [];
   let failed = false;
   const interrupt = interruptSignal();
+  if (files.includes('-') && !fstatSync(0).isFile()) {
+    out.note('reading a capture from standard input; Ctrl-C stops and prints the figures so far');
+  }
   try {
     for (const file of files) {
       if (interrupt.signal.aborted) break;
