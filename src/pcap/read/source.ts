@@ -13,7 +13,7 @@
  * `openCapture(stream)`; TLS decryption and reassembly consume either form.
  */
 import { DEFAULTS } from '../../constants.js';
-import { ERROR_CODES, NetlabError } from '../../errors.js';
+import { ERROR_CODES, NetlabError, UsageError } from '../../errors.js';
 import type { RecordDecoder } from './decoder.js';
 import { detectFormat, MAGIC_BYTES } from './format.js';
 import { FileInput, StreamInput, type ByteInput } from './input.js';
@@ -248,6 +248,13 @@ function copyPacket(p: PacketRecord): CapturedPacket {
   };
 }
 
+function checkedInteger(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`capture option ${name} must be a whole number of at least ${min}, not ${value}`);
+  }
+  return value;
+}
+
 /** Where a capture comes from: a path, or a stream of bytes (pipe, stdin, socket). */
 export type CaptureInput = string | AsyncIterable<Uint8Array | string>;
 
@@ -257,13 +264,14 @@ export type CaptureInput = string | AsyncIterable<Uint8Array | string>;
  * @param options reader limits; see {@link CaptureOptions}
  * @throws CaptureFormatError NETLAB_ERR_PCAP_NOT_CAPTURE for an empty or non-capture input
  * @throws FileError NETLAB_ERR_FILE when the file cannot be opened
+ * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT for an option out of range
  */
 export async function openCapture(input: CaptureInput, options: CaptureOptions = {}): Promise<PacketSource> {
-  const opts = {
-    maxRecordBytes: options.maxRecordBytes ?? DEFAULTS.pcapMaxRecordBytes,
-    readChunkBytes: options.readChunkBytes ?? DEFAULTS.pcapReadChunkBytes,
-    maxWarnings: options.maxWarnings ?? DEFAULTS.pcapMaxWarnings,
-  };
+  const opts = Object.freeze({
+    maxRecordBytes: checkedInteger('maxRecordBytes', options.maxRecordBytes ?? DEFAULTS.pcapMaxRecordBytes, 64),
+    readChunkBytes: checkedInteger('readChunkBytes', options.readChunkBytes ?? DEFAULTS.pcapReadChunkBytes, 64),
+    maxWarnings: checkedInteger('maxWarnings', options.maxWarnings ?? DEFAULTS.pcapMaxWarnings, 0),
+  });
   const src: ByteInput = typeof input === 'string' ? await FileInput.open(input) : new StreamInput(input, options.name ?? 'stream');
   try {
     // Peek the magic number; for a file read the first full window at once.

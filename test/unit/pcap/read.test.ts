@@ -15,6 +15,7 @@ import {
   pcapngBlock,
   readAll,
   shbBody,
+  tool,
   udpFrame,
 } from '../../helpers/pcap.js';
 
@@ -215,4 +216,22 @@ test('pcapng: an absurd block length stops reading without allocating', async ()
   assert.equal(packets.length, 1);
   assert.equal(info.warnings[0]!.code, ERROR_CODES.PCAP_RECORD_TOO_LARGE);
   assert.equal(info.warnings[0]!.offset, bytes.length);
+});
+
+test('pcapng if_tsoffset is added to the timestamps, as tshark does', async (t) => {
+  const idb = Buffer.alloc(8 + 12 + 4);
+  idb.writeUInt16LE(1, 0);
+  idb.writeUInt16LE(14, 8); // if_tsoffset
+  idb.writeUInt16LE(8, 10);
+  idb.writeBigInt64LE(1000n, 12);
+  const bytes = Buffer.concat([pcapngBlock(0x0a0d0d0a, shbBody()), pcapngBlock(1, idb), pcapngBlock(6, epbBody(0, 5_000_250n, frame))]);
+  const path = tmpFile(t, bytes);
+  const { packets } = await readAll(path);
+  assert.deepEqual([packets[0]!.tsSec, packets[0]!.tsNsec], [1005, 250_000]);
+  assert.equal(tool('tshark', ['-r', path, '-T', 'fields', '-e', 'frame.time_epoch']).trim(), '1005.000250000');
+});
+
+test('reader options out of range are refused before anything is read', async () => {
+  await assert.rejects(openCapture(join(FIXTURES, 'tcpdump-ssh.pcap'), { maxRecordBytes: -1 }), { code: ERROR_CODES.INVALID_ARGUMENT });
+  await assert.rejects(openCapture(join(FIXTURES, 'tcpdump-ssh.pcap'), { readChunkBytes: 1.5 }), { code: ERROR_CODES.INVALID_ARGUMENT });
 });
