@@ -33,7 +33,7 @@ export async function listTcpStreams(input: CaptureInput, options: FollowOptions
     { signal: options.signal, onProgress: options.onProgress, stopQuietly: true },
   );
   tcp.finish();
-  return { streams: [...tcp.streams()], info };
+  return { streams: [...tcp.streams()], info: withLimitWarnings(info, tcp) };
 }
 
 /**
@@ -75,7 +75,27 @@ export async function followTcpStream(
         : `${source.name} has no TCP stream ${index}; its streams are 0 to ${count - 1} (see: netlab pcap follow ${source.name} --list)`,
     );
   }
-  return { stream, info };
+  return { stream, info: withLimitWarnings(info, tcp) };
+}
+
+/** Adds a warning when reassembly had to give up gaps or forget streams because of its limits. */
+function withLimitWarnings(info: CaptureInfo, tcp: TcpStreams): CaptureInfo {
+  const warnings = [...info.warnings];
+  if (tcp.limitHits > 0) {
+    warnings.push({
+      code: ERROR_CODES.PCAP_REASSEMBLY_LIMIT,
+      offset: -1,
+      message: `reassembly skipped ${tcp.limitHits} gaps because out-of-order data went over its buffer limit; some stream bytes are missing`,
+    });
+  }
+  if (tcp.evicted > 0) {
+    warnings.push({
+      code: ERROR_CODES.PCAP_REASSEMBLY_LIMIT,
+      offset: -1,
+      message: `${tcp.evicted} TCP streams were forgotten because more than the stream limit were open at once; later packets of them start new streams`,
+    });
+  }
+  return { ...info, warnings };
 }
 
 export type { Side, TcpStreamInfo };

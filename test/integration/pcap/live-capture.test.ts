@@ -95,9 +95,12 @@ test('captures made with tcpdump on loopback read the same as tshark reads them,
   assert.deepEqual(fromFile.info.linkTypes, [1], 'tcpdump -i lo writes Ethernet');
   assert.deepEqual(fromPipe.info.linkTypes, [276], 'tcpdump -i any writes Linux cooked v2');
   assert.deepEqual(fromPipe.info.warnings, []);
-  const capinfos = tool('capinfos', ['-T', '-M', '-r', '-c', '-d', file]).trim().split('\t');
+  const capinfos = tool('capinfos', ['-T', '-M', '-r', '-c', '-d', '-a', '-e', '-S', file]).trim().split('\t');
   assert.equal(fromFile.packets.length, Number(capinfos[1]));
   assert.equal(fromFile.packets.reduce((s, p) => s + p.origLen, 0), Number(capinfos[2]));
+  const fileStats = await captureStats(file);
+  assert.equal(fileStats.first!.toFixed(6), Number(capinfos[3]).toFixed(6), 'first timestamp (capinfos -a)');
+  assert.equal(fileStats.last!.toFixed(6), Number(capinfos[4]).toFixed(6), 'last timestamp (capinfos -e)');
 
   const { streams } = await listTcpStreams(file);
   const ref = tsharkStreams(file);

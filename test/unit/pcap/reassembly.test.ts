@@ -148,3 +148,14 @@ test('a flush at the end delivers data still waiting behind a lost segment', () 
   assert.equal(out.join(''), 'abclater');
   assert.equal(half.gaps, 1);
 });
+
+test('a stream whose gaps exceed the buffer limits is reported with a warning', async (t) => {
+  const frames = [tcpFrame(C, S, 40010, 80, 0, 0, SYN)];
+  // Segment 1..100 is lost; 300 later segments of 100 bytes wait behind it.
+  for (let i = 1; i <= 300; i++) frames.push(tcpFrame(C, S, 40010, 80, 1 + i * 100, 1, PSH | ACK, Buffer.alloc(100, i)));
+  const path = capture(t, frames);
+  const { streams, info } = await listTcpStreams(path, { maxBufferedPerStream: 4096 });
+  assert.equal(streams[0]!.bytesClient, 300 * 100);
+  assert.equal(info.warnings[0]!.code, 'NETLAB_ERR_PCAP_REASSEMBLY_LIMIT');
+  assert.match(info.warnings[0]!.message, /skipped \d+ gaps/);
+});
