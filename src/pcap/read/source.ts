@@ -128,16 +128,17 @@ export class PacketSource {
   /** Packets as owned copies; prefer forEach() on hot paths. */
   async *[Symbol.asyncIterator](): AsyncGenerator<CapturedPacket, void, undefined> {
     const batch: CapturedPacket[] = [];
-    const self = this;
     if (this.#used) throw new NetlabError(ERROR_CODES.INVALID_ARGUMENT, 'a PacketSource can be read only once; open the capture again');
     this.#used = true;
     this.#cb = (p) => batch.push(copyPacket(p));
     try {
-      for await (const _ of self.#windows({})) {
-        for (const pkt of batch) yield pkt;
+      const windows = this.#windows({});
+      for (;;) {
+        const { done } = await windows.next();
+        yield* batch;
         batch.length = 0;
+        if (done === true) break;
       }
-      for (const pkt of batch) yield pkt;
     } finally {
       this.#cb = noop;
       await this.#input.close();
@@ -151,8 +152,8 @@ export class PacketSource {
   }
 
   async #pump(options: ForEachOptions): Promise<void> {
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
-    for await (const _ of this.#windows(options));
+    const windows = this.#windows(options);
+    while (!(await windows.next()).done);
   }
 
   /**
