@@ -235,3 +235,28 @@ test('reader options out of range are refused before anything is read', async ()
   await assert.rejects(openCapture(join(FIXTURES, 'tcpdump-ssh.pcap'), { maxRecordBytes: -1 }), { code: ERROR_CODES.INVALID_ARGUMENT });
   await assert.rejects(openCapture(join(FIXTURES, 'tcpdump-ssh.pcap'), { readChunkBytes: 1.5 }), { code: ERROR_CODES.INVALID_ARGUMENT });
 });
+
+test('an aborted read rejects with the signal reason, or resolves with a warning when asked to stop quietly', async () => {
+  const bytes = readFileSync(join(FIXTURES, 'tcpdump-ssh.pcap'));
+  // A source that delivers the file and then never ends, like a quiet pipe.
+  async function* quiet(signal: AbortSignal): AsyncGenerator<Uint8Array> {
+    yield bytes;
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  }
+  const loud = new AbortController();
+  const src = await openCapture(quiet(loud.signal));
+  let n = 0;
+  const pending = src.forEach(() => void n++, { signal: loud.signal });
+  setTimeout(() => loud.abort(new Error('stop')), 50);
+  await assert.rejects(pending, /stop/);
+  assert.equal(n, 54);
+
+  const soft = new AbortController();
+  const src2 = await openCapture(quiet(soft.signal));
+  const done = src2.forEach(() => {}, { signal: soft.signal, stopQuietly: true });
+  setTimeout(() => soft.abort(), 50);
+  const info = await done;
+  assert.equal(info.packets, 54);
+  assert.equal(info.warnings[0]!.code, ERROR_CODES.PCAP_INTERRUPTED);
+  assert.equal(info.warnings[0]!.offset, bytes.length);
+});
