@@ -85,7 +85,7 @@ export class PacketSummarizer {
       s.source = mac(d.buf, d.start + 6);
       s.destination = mac(d.buf, d.start);
     }
-    s.protocol = protocolKeyName(d.protoKey).toUpperCase();
+    s.protocol = displayName(protocolKeyName(d.protoKey));
     s.info = this.#info(d, s);
     if (d.failure !== '') s.info += ` [${d.truncated ? 'Packet size limited during capture' : 'Malformed'}: ${d.failure}]`;
     return s;
@@ -129,6 +129,14 @@ export class PacketSummarizer {
     if ((d.tcpFlags & TCP_FLAGS.ACK) !== 0) info += ` Ack=${back === undefined ? d.tcpAck : (d.tcpAck - back) >>> 0}`;
     return `${info} Win=${d.tcpWindow} Len=${d.payloadLength}`;
   }
+}
+
+/** tshark's spelling of the protocol column. */
+function displayName(name: string): string {
+  if (name === 'icmpv6') return 'ICMPv6';
+  if (name === 'ipv4') return 'IPv4';
+  if (name === 'ipv6') return 'IPv6';
+  return name.includes('-') ? name : name.toUpperCase();
 }
 
 function mac(b: Uint8Array, o: number): string {
