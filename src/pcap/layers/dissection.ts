@@ -76,6 +76,7 @@ export class Dissection {
   payloadLength = 0;
   /** Key for the protocol mix: see PROTO_KEY. */
   protoKey = 0;
+  /** The capture cut this packet short (headers or payload beyond the snap length). */
   truncated = false;
   /** Empty when the packet decoded cleanly, else what was wrong. */
   failure = '';

@@ -38,7 +38,11 @@ export function decodeIpv4(d: Dissection, o: number): number {
     d.fail(`IPv4 total length ${total} is shorter than its header`, false);
     end = o + hl;
   }
-  if (end > d.end) end = d.end;
+  if (end > d.end) {
+    // Cut by the snap length: the payload is what was captured.
+    end = d.end;
+    d.truncated = true;
+  }
   d.ipEnd = end;
   const frag = u16be(b, o + 6);
   d.fragOffset = (frag & 0x1fff) * 8;
@@ -78,7 +82,10 @@ export function decodeIpv6(d: Dissection, o: number): number {
   const plen = u16be(b, o + 4);
   // Payload length 0 with a Jumbo Payload option (RFC 2675, BIG TCP): use what was captured.
   let end = plen === 0 ? d.end : o + 40 + plen;
-  if (end > d.end) end = d.end;
+  if (end > d.end) {
+    end = d.end;
+    d.truncated = true;
+  }
   d.ipEnd = end;
   let next = b[o + 6]!;
   let p = o + 40;

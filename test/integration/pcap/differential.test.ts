@@ -114,3 +114,32 @@ for (const name of sampleFiles().filter((n) => !INVALID_TIMES.has(n) && !UNDISSE
     }
   });
 }
+
+for (const name of sampleFiles().filter((n) => !UNDISSECTED.has(n))) {
+  test(`${name}: addresses, ports and TCP payload lengths equal tshark's dissection`, async () => {
+    const file = join(FIXTURES, name);
+    const rows = tsharkFields(file, ['ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'tcp.srcport', 'tcp.dstport', 'tcp.len', 'udp.srcport', 'udp.dstport', 'frame.interface_id', 'frame.protocols']);
+    const packetRows = rows.filter((r) => !(r[10] === 'data' && r[9] === '' && name.endsWith('.pcapng')));
+    const { packets } = await readAll(file);
+    const { Dissection, L4 } = await import('../../../src/pcap/layers/dissection.js');
+    const { dissectFrame } = await import('../../../src/pcap/layers/dissect.js');
+    const { formatIp } = await import('../../../src/pcap/layers/address.js');
+    const d = new Dissection();
+    packets.forEach((p, i) => {
+      const r = packetRows[i]!;
+      dissectFrame(d, p.data, 0, p.data.length, p.linkType);
+      const src = r[0] || r[1] || '';
+      if (d.ipVersion !== 0 && src !== '' && !(d.fragment && d.fragOffset > 0)) {
+        assert.equal(formatIp(d.buf, d.srcOffset, d.ipVersion), src, `source of packet ${i + 1}`);
+        assert.equal(formatIp(d.buf, d.dstOffset, d.ipVersion), r[2] || r[3], `destination of packet ${i + 1}`);
+      }
+      // tshark's tcp.len is the length the IP header declares; ours is what was captured.
+      if (d.l4 === L4.TCP && d.failure === '' && !d.truncated && r[4] !== '') {
+        assert.equal(`${d.srcPort} ${d.dstPort} ${d.payloadLength}`, `${r[4]} ${r[5]} ${r[6]}`, `TCP ports and length of packet ${i + 1}`);
+      }
+      if (d.l4 === L4.UDP && r[7] !== '') {
+        assert.equal(`${d.srcPort} ${d.dstPort}`, `${r[7]} ${r[8]}`, `UDP ports of packet ${i + 1}`);
+      }
+    });
+  });
+}
