@@ -85,7 +85,7 @@ async function follow(file: string, input: CaptureInput, flags: FollowFlags, out
   sink.end();
   if (flags.format !== 'raw' && flags.json !== true) {
     out.note(
-      `stream ${stream.index}: ${stream.client} -> ${stream.server}, ${stream.bytesClient} bytes from client, ${stream.bytesServer} from server${stream.gaps > 0 ? `, ${stream.gaps} gaps (missing segments)` : ''}`,
+      `stream ${stream.index}: ${stream.client} -> ${stream.server}, ${stream.bytesClient} bytes from client, ${stream.bytesServer} from server${stream.gaps > 0 ? `, ${stream.gaps} gaps (missing segments)` : ''}${stream.undelivered > 0 ? `; ${stream.undelivered} bytes captured after a missing segment are not shown` : ''}`,
     );
   }
   if (stream.tls) out.note('this stream is TLS: its bytes are ciphertext (decryption with --keylog comes in a later version)');

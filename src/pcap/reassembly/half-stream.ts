@@ -33,6 +33,8 @@ export class HalfStream {
   bytes = 0;
   /** Gaps skipped (lost segments, or the buffer limit). */
   gaps = 0;
+  /** Bytes received behind a gap that never closed and not delivered (see flush). */
+  undelivered = 0;
   synSeen = false;
   finSeen = false;
   #started = false;
@@ -88,8 +90,23 @@ export class HalfStream {
     return this.#hold(dataSeq, buf.slice(offset, offset + length), packetIndex);
   }
 
-  /** Delivers whatever still waits, skipping the gaps before it (end of capture). */
-  flush(): void {
+  /**
+   * End of capture. With `deliverAfterGaps` the data still waiting behind a
+   * segment that never came is delivered after the gap; without it (the
+   * default, and what tshark's follow does) it is dropped and counted in
+   * `undelivered`.
+   */
+  flush(deliverAfterGaps = false): void {
+    if (!deliverAfterGaps) {
+      for (const p of this.#pending) {
+        this.undelivered += p.data.length;
+        this.#budget.used -= p.data.length;
+      }
+      if (this.#pending.length > 0) this.gaps++;
+      this.#pending = [];
+      this.#buffered = 0;
+      return;
+    }
     while (this.#pending.length > 0) {
       this.#skipGap();
       this.#drain();

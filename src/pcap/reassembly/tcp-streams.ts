@@ -32,6 +32,8 @@ export interface TcpStreamInfo {
   firstPacket: number;
   /** Gaps skipped in reassembly (missing segments or buffer limits). */
   gaps: number;
+  /** Bytes captured behind a missing segment and therefore not delivered (as tshark's follow). */
+  undelivered: number;
 }
 
 /** Receives reassembled data. */
@@ -46,6 +48,12 @@ export interface StreamConsumer {
 
 /** Limits; defaults in DEFAULTS. */
 export interface TcpStreamsOptions {
+  /**
+   * At the end of the capture, deliver data still waiting behind a segment
+   * that was never captured, after the gap (default false: dropped, as
+   * tshark's follow does, and counted in `undelivered`).
+   */
+  deliverAfterGaps?: boolean;
   maxStreams?: number;
   maxBufferedPerStream?: number;
   maxBufferedTotal?: number;
@@ -71,6 +79,7 @@ export class TcpStreams {
   readonly #maxPerStream: number;
   readonly #maxStreams: number;
   readonly #key: FlowKey = { key: '', forward: true };
+  readonly #deliverAfterGaps: boolean;
   #next = 0;
   /** Streams forgotten because of maxStreams. */
   evicted = 0;
@@ -79,6 +88,7 @@ export class TcpStreams {
 
   constructor(consumer: StreamConsumer, options: TcpStreamsOptions = {}) {
     this.#consumer = consumer;
+    this.#deliverAfterGaps = options.deliverAfterGaps ?? false;
     this.#maxStreams = options.maxStreams ?? DEFAULTS.pcapMaxTcpStreams;
     this.#maxPerStream = options.maxBufferedPerStream ?? DEFAULTS.reassemblyMaxBufferedBytesPerStream;
     this.#budget = new ReassemblyBudget(options.maxBufferedTotal ?? DEFAULTS.reassemblyMaxBufferedBytesTotal);
@@ -138,6 +148,7 @@ export class TcpStreams {
       tls: false,
       firstPacket: packetIndex,
       gaps: 0,
+      undelivered: 0,
     };
     this.#all.push(info);
     const conn: Conn = { info, clientForward: k.forward, base: [-1, -1], halves: null };
@@ -165,9 +176,10 @@ export class TcpStreams {
 
   #complete(conn: Conn): void {
     if (conn.halves === null) return;
-    conn.halves[0].flush();
-    conn.halves[1].flush();
+    conn.halves[0].flush(this.#deliverAfterGaps);
+    conn.halves[1].flush(this.#deliverAfterGaps);
     conn.info.gaps = conn.halves[0].gaps + conn.halves[1].gaps;
+    conn.info.undelivered = conn.halves[0].undelivered + conn.halves[1].undelivered;
     conn.halves = null;
     this.#consumer.complete?.(conn.info);
   }

@@ -138,15 +138,31 @@ test('out-of-order bytes over the buffer limit skip the gap instead of growing m
   assert.equal(half.gaps, 1);
 });
 
-test('a flush at the end delivers data still waiting behind a lost segment', () => {
+test('data behind a segment that was never captured is dropped at the end, as tshark does, unless asked for', async (t) => {
+  const path = capture(t, [
+    tcpFrame(C, S, 40020, 80, 0, 0, SYN),
+    tcpFrame(S, C, 80, 40020, 100, 1, SYN | ACK),
+    tcpFrame(C, S, 40020, 80, 1, 101, PSH | ACK, b('AAAA')),
+    // bytes 5..8 were lost
+    tcpFrame(C, S, 40020, 80, 9, 101, PSH | ACK, b('CCCC')),
+    tcpFrame(S, C, 80, 40020, 101, 5, PSH | ACK, b('reply')),
+  ]);
+  const got = await follow(path);
+  assert.deepEqual(got, ['AAAA', 'reply']);
+  assertLikeTshark(path, got);
+  const { streams } = await listTcpStreams(path);
+  assert.equal(streams[0]!.undelivered, 4);
+
+  const budget = new ReassemblyBudget(1 << 20);
   const out: string[] = [];
-  const half = new HalfStream((d) => out.push(Buffer.from(d).toString()), 1 << 20, new ReassemblyBudget(1 << 20));
+  const half = new HalfStream((d) => out.push(Buffer.from(d).toString()), 1 << 20, budget);
   half.segment(0, false, false, b('abc'), 0, 3, 1);
   half.segment(10, false, false, b('later'), 0, 5, 2);
-  assert.equal(out.join(''), 'abc');
-  half.flush();
+  assert.equal(budget.used, 5);
+  half.flush(true);
   assert.equal(out.join(''), 'abclater');
   assert.equal(half.gaps, 1);
+  assert.equal(budget.used, 0);
 });
 
 test('a stream whose gaps exceed the buffer limits is reported with a warning', async (t) => {
