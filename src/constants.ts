@@ -54,4 +54,23 @@ export const DEFAULTS = Object.freeze({
   drainTimeoutMs: 5000,
   /** How long a shutting-down chat server waits for users to take its goodbye, in milliseconds. */
   chatCloseTimeoutMs: 2000,
+  // pcap: capture files
+  /** Largest pcap record or pcapng block accepted, in bytes; longer length fields are corrupt (no allocation). */
+  pcapMaxRecordBytes: 16 * 1024 * 1024,
+  /** Bytes read from a capture file per read() call (the reader's window grows only for a larger record). */
+  pcapReadChunkBytes: 4 * 1024 * 1024,
+  /** Warnings kept per capture; more are counted, not stored. */
+  pcapMaxWarnings: 100,
+  /** Distinct IP conversations tracked per capture for "top conversations"; more are folded into one row. */
+  pcapMaxConversations: 100_000,
+  /** Distinct TCP connections tracked for `pcap follow`; older ones are forgotten beyond it. */
+  pcapMaxTcpStreams: 1_000_000,
+  /** Out-of-order bytes buffered per TCP stream direction before the gap is skipped. */
+  reassemblyMaxBufferedBytesPerStream: 8 * 1024 * 1024,
+  /** Out-of-order bytes buffered over all streams before gaps are skipped. */
+  reassemblyMaxBufferedBytesTotal: 64 * 1024 * 1024,
+  /** Inputs at least this large get a progress bar on a TTY, in bytes. */
+  pcapProgressMinBytes: 32 * 1024 * 1024,
+  /** Networks whose addresses count as local for `pcap stats` (--local). */
+  pcapLocalNetworks: Object.freeze(['192.168.0.0/16']),
 });

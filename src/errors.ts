@@ -27,6 +27,14 @@ export const ERROR_CODES = {
   // chat and IM
   FRAME_TOO_LARGE: 'NETLAB_ERR_FRAME_TOO_LARGE',
   SLOW_READER: 'NETLAB_ERR_SLOW_READER',
+  // pcap: capture files
+  PCAP_NOT_CAPTURE: 'NETLAB_ERR_PCAP_NOT_CAPTURE',
+  PCAP_TRUNCATED: 'NETLAB_ERR_PCAP_TRUNCATED',
+  PCAP_CORRUPT: 'NETLAB_ERR_PCAP_CORRUPT',
+  PCAP_RECORD_TOO_LARGE: 'NETLAB_ERR_PCAP_RECORD_TOO_LARGE',
+  PCAP_NO_STREAM: 'NETLAB_ERR_PCAP_NO_STREAM',
+  PCAP_REASSEMBLY_LIMIT: 'NETLAB_ERR_PCAP_REASSEMBLY_LIMIT',
+  PCAP_INTERRUPTED: 'NETLAB_ERR_PCAP_INTERRUPTED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -90,6 +98,22 @@ export class FileError extends NetlabError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ERROR_CODES.FILE, message, options);
     this.name = 'FileError';
+  }
+}
+
+/**
+ * A file or stream that is not a pcap/pcapng capture, or one whose header is
+ * unusable. Corruption found after a valid header is not an error but a
+ * {@link CaptureWarning}-style warning: the packets before it are still used.
+ */
+export class CaptureFormatError extends NetlabError {
+  /** Byte offset in the input where the problem was found. */
+  readonly offset: number;
+
+  constructor(code: ErrorCode, message: string, offset = 0, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.offset = offset;
+    this.name = 'CaptureFormatError';
   }
 }
 

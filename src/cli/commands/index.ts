@@ -3,15 +3,17 @@ import type { Command } from 'commander';
 import { registerServe } from './serve.js';
 import { registerConnect } from './connect.js';
 import { registerCert } from './cert.js';
-import { registerLab } from './lab.js';
 import { registerChat } from './chat.js';
 import { registerIm } from './im.js';
+import { registerPcap } from './pcap.js';
+import { registerLab } from './lab.js';
 
 export function registerCommands(program: Command): void {
   registerServe(program);
   registerConnect(program);
   registerCert(program);
-  registerLab(program);
   registerChat(program);
   registerIm(program);
+  registerPcap(program);
+  registerLab(program);
 }

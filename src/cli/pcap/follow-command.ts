@@ -1,0 +1,154 @@
+/** `netlab pcap follow FILE --list | --stream N`: TCP streams and their reassembled bytes. */
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { followTcpStream, listTcpStreams, type Side } from '../../pcap/follow.js';
+import type { CaptureInput } from '../../pcap/read/source.js';
+import { oneOf, positiveInteger } from '../parse.js';
+import { Output, paint } from '../output.js';
+import { interruptSignal } from './interrupt.js';
+
+interface FollowFlags {
+  list?: boolean;
+  stream?: number;
+  direction: 'both' | 'client' | 'server';
+  format: 'text' | 'hex' | 'raw';
+  keylog?: string;
+  json?: boolean;
+}
+
+/** Registers `pcap follow`. */
+export function registerFollow(pcap: Command): void {
+  pcap
+    .command('follow')
+    .description('list TCP streams, or print one reassembled (retransmissions removed, in sequence order)')
+    .argument('<file>', 'capture file ("-" reads standard input)')
+    .option('--list', 'list the TCP streams, numbered as tshark numbers tcp.stream')
+    .option('--stream <n>', 'the stream to print', positiveInteger('stream number', 0))
+    .option('--direction <dir>', 'both, client (first sender) or server', oneOf('direction', ['both', 'client', 'server'] as const), 'both')
+    .option('--format <fmt>', 'text, hex, or raw bytes', oneOf('format', ['text', 'hex', 'raw'] as const), 'text')
+    .option('--keylog <file>', 'NSS key log to decrypt TLS (not available yet)')
+    .option('--json', 'machine output (--list: one JSON array)')
+    .addHelpText('after', '\nExamples:\n  netlab pcap follow lab.pcap --list\n  netlab pcap follow lab.pcap --stream 0 --direction client --format raw > request.bin')
+    .action(async (file: string, flags: FollowFlags) => runFollow(file, flags));
+}
+
+async function runFollow(file: string, flags: FollowFlags): Promise<void> {
+  const out = new Output({ json: flags.json });
+  if ((flags.list === true) === (flags.stream !== undefined)) {
+    throw new UsageError('give either --list or --stream N');
+  }
+  if (flags.keylog !== undefined) throw new UsageError('--keylog (TLS decryption) is not available in this version yet');
+  const input = file === '-' ? process.stdin : file;
+  const interrupt = interruptSignal();
+  try {
+    await follow(file, input, flags, out, interrupt.signal);
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function follow(file: string, input: CaptureInput, flags: FollowFlags, out: Output, signal: AbortSignal): Promise<void> {
+  if (flags.list === true) {
+    const { streams, info } = await listTcpStreams(input, { capture: { name: 'stdin' }, signal });
+    if (flags.json === true) {
+      const rows = streams.map((s) => ({
+        stream: s.index,
+        client: s.client,
+        server: s.server,
+        packets: s.packets,
+        bytes_client: s.bytesClient,
+        bytes_server: s.bytesServer,
+        tls: s.tls,
+        keys: false,
+      }));
+      process.stdout.write(`${JSON.stringify(rows)}\n`);
+    } else {
+      const lines = streams.map(
+        (s) =>
+          `${String(s.index).padStart(6)}  ${s.client} -> ${s.server}  ${s.packets} packets, ${s.bytesClient} bytes from client, ${s.bytesServer} bytes from server${s.tls ? '  [TLS]' : ''}`,
+      );
+      out.info(lines.length > 0 ? `${'stream'.padStart(6)}  client -> server\n${lines.join('\n')}` : 'no TCP streams');
+    }
+    for (const w of info.warnings) out.warn(`${file}: ${w.message}`);
+    return;
+  }
+  const want: Side | -1 = flags.direction === 'client' ? 0 : flags.direction === 'server' ? 1 : -1;
+  const sink = makeSink(flags.format, flags.json === true);
+  const { stream, info } = await followTcpStream(
+    input,
+    flags.stream!,
+    (side, data) => {
+      if (want === -1 || want === side) sink.data(side, data);
+    },
+    { capture: { name: 'stdin' }, signal, onProgress: () => sink.flush() },
+  );
+  sink.end();
+  if (flags.format !== 'raw' && flags.json !== true) {
+    out.note(
+      `stream ${stream.index}: ${stream.client} -> ${stream.server}, ${stream.bytesClient} bytes from client, ${stream.bytesServer} from server${stream.gaps > 0 ? `, ${stream.gaps} gaps (missing segments)` : ''}${stream.undelivered > 0 ? `; ${stream.undelivered} bytes captured after a missing segment are not shown` : ''}`,
+    );
+  }
+  if (stream.tls) out.note('this stream is TLS: its bytes are ciphertext (decryption with --keylog comes in a later version)');
+  for (const w of info.warnings) out.warn(`${file}: ${w.message}`);
+}
+
+interface Sink {
+  data(side: Side, data: Uint8Array): void;
+  flush(): void;
+  end(): void;
+}
+
+/** Buffers output per read window so stdout gets few large writes. */
+function makeSink(format: 'text' | 'hex' | 'raw', json: boolean): Sink {
+  let parts: (string | Uint8Array)[] = [];
+  let size = 0;
+  const offsets = [0, 0];
+  const flush = () => {
+    for (const p of parts) process.stdout.write(p);
+    parts = [];
+    size = 0;
+  };
+  const push = (p: string | Uint8Array) => {
+    parts.push(p);
+    size += p.length;
+    if (size > 1 << 20) flush();
+  };
+  return {
+    data(side, data) {
+      if (json) {
+        push(`${JSON.stringify({ side: side === 0 ? 'client' : 'server', offset: offsets[side], hex: Buffer.from(data).toString('hex') })}\n`);
+      } else if (format === 'raw') {
+        push(Buffer.from(data)); // copy: the view is only valid during this call
+      } else if (format === 'hex') {
+        push(hexDump(data, offsets[side]!, side === 1 ? '\t' : ''));
+      } else {
+        const text = printable(data);
+        push(paint(process.stdout, side === 0 ? 'red' : 'cyan', text));
+      }
+      offsets[side]! += data.length;
+    },
+    flush,
+    end: flush,
+  };
+}
+
+/** Bytes as text: printable ASCII, tab, CR and LF as they are, everything else as ".". */
+function printable(data: Uint8Array): string {
+  let s = '';
+  for (const c of data) s += (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09 ? String.fromCharCode(c) : '.';
+  return s;
+}
+
+/** hexdump -C style, 16 bytes a line, offsets per direction; server lines indented like tshark's. */
+function hexDump(data: Uint8Array, base: number, indent: string): string {
+  let s = '';
+  for (let i = 0; i < data.length; i += 16) {
+    const row = data.subarray(i, i + 16);
+    const hexes = [...row].map((b) => b.toString(16).padStart(2, '0'));
+    const left = hexes.slice(0, 8).join(' ');
+    const right = hexes.slice(8).join(' ');
+    const ascii = [...row].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    s += `${indent}${(base + i).toString(16).padStart(8, '0')}  ${left.padEnd(23)}  ${right.padEnd(23)}  ${ascii}\n`;
+  }
+  return s;
+}

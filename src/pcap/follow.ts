@@ -1,0 +1,101 @@
+/**
+ * `pcap follow`: the TCP streams of a capture (as tshark numbers them) and
+ * the reassembled bytes of one of them, in one streaming pass.
+ */
+import { ERROR_CODES, NetlabError } from '../errors.js';
+import { dissect } from './layers/dissect.js';
+import { Dissection } from './layers/dissection.js';
+import type { CaptureInfo } from './read/packet.js';
+import { openCapture, type CaptureInput, type CaptureOptions } from './read/source.js';
+import { TcpStreams, type Side, type TcpStreamInfo, type TcpStreamsOptions } from './reassembly/tcp-streams.js';
+
+/** Options of the follow functions. */
+export interface FollowOptions extends TcpStreamsOptions {
+  capture?: CaptureOptions;
+  /** Stops reading; the result then covers the packets read so far (with a NETLAB_ERR_PCAP_INTERRUPTED warning). */
+  signal?: AbortSignal;
+  onProgress?: (bytesRead: number) => void;
+}
+
+/**
+ * Lists every TCP stream with its reassembled byte counts.
+ * @param input file path or stream
+ * @throws CaptureFormatError when the input is not a capture
+ */
+export async function listTcpStreams(input: CaptureInput, options: FollowOptions = {}): Promise<{ streams: TcpStreamInfo[]; info: CaptureInfo }> {
+  const source = await openCapture(input, options.capture);
+  const tcp = new TcpStreams({ reassembled() {} }, options);
+  const d = new Dissection();
+  const info = await source.forEach(
+    (p) => {
+      tcp.add(dissect(d, p), p.index);
+    },
+    { signal: options.signal, onProgress: options.onProgress, stopQuietly: true },
+  );
+  tcp.finish();
+  return { streams: [...tcp.streams()], info: withLimitWarnings(info, tcp) };
+}
+
+/**
+ * Reassembles one TCP stream and hands its bytes to `onData` in capture
+ * order of reassembly (client and server interleaved as they complete).
+ * @param index tcp.stream number
+ * @param onData receives each reassembled chunk; `data` is valid only during the call
+ * @throws NetlabError NETLAB_ERR_PCAP_NO_STREAM when the capture has no stream `index`
+ */
+export async function followTcpStream(
+  input: CaptureInput,
+  index: number,
+  onData: (side: Side, data: Uint8Array, packetIndex: number) => void,
+  options: FollowOptions = {},
+): Promise<{ stream: TcpStreamInfo; info: CaptureInfo }> {
+  const source = await openCapture(input, options.capture);
+  const tcp = new TcpStreams(
+    {
+      accept: (s) => s.index === index,
+      reassembled: (_s, side, data, packetIndex) => onData(side, data, packetIndex),
+    },
+    options,
+  );
+  const d = new Dissection();
+  const info = await source.forEach(
+    (p) => {
+      tcp.add(dissect(d, p), p.index);
+    },
+    { signal: options.signal, onProgress: options.onProgress, stopQuietly: true },
+  );
+  tcp.finish();
+  const stream = tcp.streams()[index];
+  if (stream === undefined) {
+    const count = tcp.streams().length;
+    throw new NetlabError(
+      ERROR_CODES.PCAP_NO_STREAM,
+      count === 0
+        ? `${source.name} has no TCP streams`
+        : `${source.name} has no TCP stream ${index}; its streams are 0 to ${count - 1} (see: netlab pcap follow ${source.name} --list)`,
+    );
+  }
+  return { stream, info: withLimitWarnings(info, tcp) };
+}
+
+/** Adds a warning when reassembly had to give up gaps or forget streams because of its limits. */
+function withLimitWarnings(info: CaptureInfo, tcp: TcpStreams): CaptureInfo {
+  const warnings = [...info.warnings];
+  if (tcp.limitHits > 0) {
+    warnings.push({
+      code: ERROR_CODES.PCAP_REASSEMBLY_LIMIT,
+      offset: -1,
+      message: `reassembly skipped ${tcp.limitHits} gaps because out-of-order data went over its buffer limit; some stream bytes are missing`,
+    });
+  }
+  if (tcp.evicted > 0) {
+    warnings.push({
+      code: ERROR_CODES.PCAP_REASSEMBLY_LIMIT,
+      offset: -1,
+      message: `${tcp.evicted} TCP streams were forgotten because more than the stream limit were open at once; later packets of them start new streams`,
+    });
+  }
+  return { ...info, warnings };
+}
+
+export type { Side, TcpStreamInfo };
