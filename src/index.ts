@@ -59,7 +59,6 @@ export {
   type ImSuite,
 } from './protocols/im/crypto.js';
 export { encodeChatMessage, decodeChatMessage, type ChatMessage } from './protocols/im/messages.js';
-export { ChatLineReader, type ChatLineReaderOptions } from './codec/chat-line-reader.js';
 export { ChatServer, type ChatServerOptions, type ChatServerEvents } from './protocols/chat/server.js';
 export { LocalRoom, type Room, type RoomMember, type JoinResult, type LocalRoomOptions } from './protocols/chat/room.js';
 export { COMMANDS, commandFor, type CommandContext, type CommandHandler } from './protocols/chat/commands.js';

@@ -4,6 +4,9 @@
  * ending (`\r\n`), so a reply can keep the peer's own line ending.
  * The pending partial line is capped: a line longer than `maxLineBytes` is
  * reported as soon as that many bytes arrive without a newline, not after.
+ * What happens next is the owner's policy: `stop` (the echo servers close
+ * the connection) or `skip` (chat drops that line up to its newline and
+ * reads on). Memory held is at most `maxLineBytes + 1` whatever the input.
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
 
@@ -12,10 +15,16 @@ export type LineEnding = '\n' | '\r\n' | '';
 export interface LineSplitterOptions {
   /** Longest line accepted, in bytes, not counting its ending. */
   maxLineBytes: number;
-  /** Receives each line without its ending. The buffer is only valid during the call. */
-  onLine: (line: Buffer, ending: LineEnding) => void;
-  /** Called once when a line goes over the limit; the splitter then stops. */
+  /**
+   * Receives each line without its ending. The buffer is only valid during
+   * the call. Returning false pauses: push() returns right after this line,
+   * and the caller pushes the rest of its chunk again later.
+   */
+  onLine: (line: Buffer, ending: LineEnding) => boolean | void;
+  /** Called when a line goes over the limit (once per line). */
   onError: (error: LimitError) => void;
+  /** After an over-long line: `stop` (default) ignores all further input; `skip` drops that line and goes on. */
+  overLong?: 'stop' | 'skip';
 }
 
 const LF = 0x0a;
@@ -25,11 +34,16 @@ export class LineSplitter {
   readonly #maxLineBytes: number;
   readonly #onLine: LineSplitterOptions['onLine'];
   readonly #onError: LineSplitterOptions['onError'];
+  readonly #skipOverLong: boolean;
   /** Pieces of the current unterminated line (copied only when a line spans chunks). */
   #pending: Buffer[] = [];
   #pendingBytes = 0;
-  #failed = false;
+  /** `stop` policy: a line was too long, nothing more is read. */
+  #stopped = false;
+  /** `skip` policy: inside a refused line, dropping bytes until its newline. */
+  #skipping = false;
 
+  /** @throws RangeError when maxLineBytes is not a positive integer */
   constructor(options: LineSplitterOptions) {
     if (!Number.isInteger(options.maxLineBytes) || options.maxLineBytes < 1) {
       throw new RangeError('maxLineBytes must be a positive integer');
@@ -37,6 +51,7 @@ export class LineSplitter {
     this.#maxLineBytes = options.maxLineBytes;
     this.#onLine = options.onLine;
     this.#onError = options.onError;
+    this.#skipOverLong = options.overLong === 'skip';
   }
 
   /** Bytes held for the current unterminated line. */
@@ -44,27 +59,34 @@ export class LineSplitter {
     return this.#pendingBytes;
   }
 
-  /** Feeds the next chunk. Lines are delivered synchronously. */
-  push(chunk: Buffer): void {
+  /**
+   * Feeds the next chunk. Lines are delivered synchronously.
+   * @returns bytes used: less than the chunk only when onLine returned false
+   */
+  push(chunk: Buffer): number {
     let start = 0;
-    while (!this.#failed && start < chunk.length) {
+    while (!this.#stopped && start < chunk.length) {
       const newline = chunk.indexOf(LF, start);
       if (newline === -1) {
-        this.#hold(chunk.subarray(start));
-        return;
+        if (!this.#skipping) this.#hold(chunk.subarray(start));
+        return chunk.length;
       }
-      this.#complete(chunk.subarray(start, newline));
+      let go = true;
+      if (this.#skipping) this.#skipping = false;
+      else go = this.#complete(chunk.subarray(start, newline));
       start = newline + 1;
+      if (!go) return start;
     }
+    return chunk.length;
   }
 
   /** The input ended: deliver a final unterminated line, if any. */
   finish(): void {
-    if (this.#failed || this.#pendingBytes === 0) return;
+    if (this.#stopped || this.#skipping || this.#pendingBytes === 0) return;
     // #hold lets one byte past the cap wait for a possible \r\n; without a
     // newline coming, that byte makes the line too long after all.
     if (this.#pendingBytes > this.#maxLineBytes) {
-      this.#fail();
+      this.#refuse();
       return;
     }
     this.#onLine(this.#takePending(), '');
@@ -74,28 +96,31 @@ export class LineSplitter {
     // The check counts a trailing \r too: it may be part of a \r\n ending, in
     // which case the line is one byte shorter, so allow that one byte.
     if (this.#pendingBytes + piece.length > this.#maxLineBytes + 1) {
-      this.#fail();
+      this.#refuse();
+      this.#skipping = this.#skipOverLong;
       return;
     }
+    if (piece.length === 0) return;
     this.#pending.push(Buffer.from(piece));
     this.#pendingBytes += piece.length;
   }
 
-  #complete(tail: Buffer): void {
-    let line = this.#pendingBytes === 0 ? tail : Buffer.concat([...this.#takePendingPieces(), tail]);
+  /** @returns false when the owner asked to pause */
+  #complete(tail: Buffer): boolean {
+    let line = this.#pendingBytes === 0 ? tail : Buffer.concat([...this.#takePieces(), tail]);
     let ending: LineEnding = '\n';
     if (line.length > 0 && line[line.length - 1] === CR) {
       line = line.subarray(0, line.length - 1);
       ending = '\r\n';
     }
     if (line.length > this.#maxLineBytes) {
-      this.#fail();
-      return;
+      this.#refuse();
+      return true;
     }
-    this.#onLine(line, ending);
+    return this.#onLine(line, ending) !== false;
   }
 
-  #takePendingPieces(): Buffer[] {
+  #takePieces(): Buffer[] {
     const pieces = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -103,14 +128,13 @@ export class LineSplitter {
   }
 
   #takePending(): Buffer {
-    const pieces = this.#takePendingPieces();
+    const pieces = this.#takePieces();
     return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
   }
 
-  #fail(): void {
-    this.#failed = true;
-    this.#pending = [];
-    this.#pendingBytes = 0;
+  #refuse(): void {
+    this.#takePieces();
+    if (!this.#skipOverLong) this.#stopped = true;
     this.#onError(
       new LimitError(ERROR_CODES.LINE_TOO_LONG, `line longer than ${this.#maxLineBytes} bytes (the --max-line limit)`),
     );

@@ -12,7 +12,7 @@
  * or message), so a flood costs no more memory than one read.
  * Lines to the user go through a bounded outgoing queue.
  */
-import { ChatLineReader } from '../../codec/chat-line-reader.js';
+import { LineSplitter } from '../../codec/line-splitter.js';
 import type { NetlabError } from '../../errors.js';
 import type { Session } from '../../transports/session.js';
 import { OutboundQueue } from '../outbound-queue.js';
@@ -30,7 +30,7 @@ export class ChatUser implements Protocol, RoomMember {
   readonly session: Session;
   readonly #server: ChatServer;
   readonly #queue: OutboundQueue;
-  readonly #reader: ChatLineReader | undefined;
+  readonly #reader: LineSplitter | undefined;
   readonly #bucket: TokenBucket;
   readonly #newline: string;
   #nickname = '';
@@ -59,10 +59,13 @@ export class ChatUser implements Protocol, RoomMember {
     // A WebSocket message is already a line; everything else gets a newline.
     this.#newline = session.transport === 'ws' ? '' : '\n';
     if (session.framing === 'stream') {
-      this.#reader = new ChatLineReader({
+      this.#reader = new LineSplitter({
         maxLineBytes: o.maxLineBytes,
-        onLine: (line) => this.#offer(line),
-        onTooLong: () => this.deliver(text.lineTooLong(o.maxLineBytes)),
+        // A refused line is skipped and the user may go on chatting.
+        overLong: 'skip',
+        // Invalid UTF-8 becomes U+FFFD: chat lines are text.
+        onLine: (line) => this.#offer(line.toString('utf8')),
+        onError: () => this.deliver(text.lineTooLong(o.maxLineBytes)),
       });
     }
     // UDP has no connection to greet: its first datagram is already the name.

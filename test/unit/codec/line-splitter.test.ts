@@ -7,7 +7,7 @@ import { ERROR_CODES, NetlabError } from '../../../src/errors.js';
 function split(chunks: Buffer[], maxLineBytes = 1024, finish = true): { lines: [string, LineEnding][]; errors: NetlabError[] } {
   const lines: [string, LineEnding][] = [];
   const errors: NetlabError[] = [];
-  const splitter = new LineSplitter({ maxLineBytes, onLine: (l, e) => lines.push([l.toString('latin1'), e]), onError: (e) => errors.push(e) });
+  const splitter = new LineSplitter({ maxLineBytes, onLine: (l, e) => void lines.push([l.toString('latin1'), e]), onError: (e) => errors.push(e) });
   for (const c of chunks) splitter.push(c);
   if (finish) splitter.finish();
   return { lines, errors };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChatLineReader } from '../../../../src/codec/chat-line-reader.js';
+import { LineSplitter } from '../../../../src/codec/line-splitter.js';
 import { commandFor } from '../../../../src/protocols/chat/commands.js';
 import { nicknameKey, nicknameProblem } from '../../../../src/protocols/chat/nickname.js';
 import { TokenBucket } from '../../../../src/protocols/chat/rate-limit.js';
@@ -8,7 +8,12 @@ import { LocalRoom, type RoomMember } from '../../../../src/protocols/chat/room.
 
 function read(chunks: string[], max: number): string[] {
   const out: string[] = [];
-  const reader = new ChatLineReader({ maxLineBytes: max, onLine: (l) => void out.push(l), onTooLong: () => out.push('<too long>') });
+  const reader = new LineSplitter({
+    maxLineBytes: max,
+    overLong: 'skip',
+    onLine: (l) => void out.push(l.toString('utf8')),
+    onError: () => out.push('<too long>'),
+  });
   for (const c of chunks) reader.push(Buffer.from(c));
   reader.finish();
   return out;

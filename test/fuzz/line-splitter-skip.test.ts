@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ChatLineReader } from '../../src/codec/chat-line-reader.js';
+import { LineSplitter } from '../../src/codec/line-splitter.js';
 
 const RUNS = Number(process.env.NETLAB_FUZZ_RUNS ?? 300);
 
-test('chat line reader: random bytes in random chunks never throw, never hold more than the cap, and chunking does not matter', () => {
+test('line splitter, skip policy (chat): random bytes in random chunks never throw, never hold more than the cap, and chunking does not matter', () => {
   fc.assert(
     fc.property(
       fc.array(fc.oneof(fc.constantFrom(0x0a, 0x0d, 0x41), fc.integer({ min: 0, max: 255 })), { maxLength: 600 }),
@@ -14,13 +14,15 @@ test('chat line reader: random bytes in random chunks never throw, never hold mo
       (bytes, cuts, max) => {
         const run = (chunks: Buffer[]): string[] => {
           const out: string[] = [];
-          const reader = new ChatLineReader({
+          const reader = new LineSplitter({
             maxLineBytes: max,
-            onLine: (line) => {
+            overLong: 'skip',
+            onLine: (bytes) => {
+              const line = bytes.toString('utf8');
               assert.ok(Buffer.byteLength(line) <= max * 3, 'a decoded line stays near the byte cap');
               out.push(`L${line}`);
             },
-            onTooLong: () => out.push('TOO LONG'),
+            onError: () => out.push('TOO LONG'),
           });
           for (const c of chunks) {
             reader.push(c);
