@@ -137,7 +137,7 @@ test('absurd declared lengths never make the record decoder buffer more than one
   );
   // A header claiming 64 KiB fails at once instead of waiting for the body.
   let code: string | undefined;
-  const d = new TlsRecordDecoder({ maxRecordBytes: max, onRecord: assert.fail, onError: (e) => (code = e.code) });
+  const d = new TlsRecordDecoder({ maxRecordBytes: max, onRecord: () => assert.fail('no record expected'), onError: (e) => (code = e.code) });
   d.push(Buffer.from([23, 3, 3, 0xff, 0xff]));
   assert.equal(code, ERROR_CODES.TLS_RECORD_TOO_LARGE);
   assert.equal(d.bufferedBytes, 0);

@@ -67,7 +67,7 @@ test('handshake messages are reassembled across records, several per record, unw
     assert.equal(h.midMessage, false);
   }
   const errors: TlsDecodeError[] = [];
-  const h = new HandshakeReassembler({ wanted: () => true, maxMessageBytes: 64, onMessage: assert.fail, onError: (e) => errors.push(e) });
+  const h = new HandshakeReassembler({ wanted: () => true, maxMessageBytes: 64, onMessage: () => assert.fail('no message expected'), onError: (e) => errors.push(e) });
   h.push(Buffer.from([1, 0xff, 0xff, 0xff]));
   assert.equal(errors[0]?.code, ERROR_CODES.TLS_HANDSHAKE_TOO_LARGE);
 });
