@@ -45,6 +45,8 @@ export interface TlsDataEvent {
   data: Buffer;
   /** Index of the record in its direction's stream (0 = first record on the wire). */
   record: number;
+  /** Byte offset of the record's header in its direction's TCP stream (to map it back to packets). */
+  offset: number;
 }
 
 /** Something that could not be decrypted or understood, in plain words. */
@@ -156,13 +158,17 @@ interface Side {
   opener: RecordOpener | undefined;
   /** TLS 1.3: the current traffic secret, for KeyUpdate. */
   secret: Buffer | undefined;
-  /** Index of the record being processed. */
+  /** Index and stream offset of the record being processed. */
   recordIndex: number;
+  recordOffset: number;
   firstRecordSeen: boolean;
   gaveUp: boolean;
   bytes: number;
   readonly counts: TlsDirectionCounts;
 }
+
+/** Bytes charged per waiting record besides its body (header and bookkeeping). */
+const PENDING_RECORD_OVERHEAD = 64;
 
 const enum Step {
   Done,
@@ -241,6 +247,7 @@ export class TlsStreamDecryptor {
       opener: undefined,
       secret: undefined,
       recordIndex: 0,
+      recordOffset: 0,
       firstRecordSeen: false,
       gaveUp: false,
       bytes: 0,
@@ -387,7 +394,9 @@ export class TlsStreamDecryptor {
 
   #enqueue(side: Side, record: QueuedRecord): void {
     if (side.gaveUp) return;
-    if (side.pendingBytes + record.fragment.length > this.#maxPendingBytes) {
+    // Counted with a per-record overhead so that a flood of empty records is capped too.
+    const cost = record.fragment.length + PENDING_RECORD_OVERHEAD;
+    if (side.pendingBytes + cost > this.#maxPendingBytes) {
       side.gaveUp = true;
       side.decoder.stop();
       side.counts.skipped += side.pending.length + 1;
@@ -401,8 +410,9 @@ export class TlsStreamDecryptor {
       );
       return;
     }
-    side.pending.push(record);
-    side.pendingBytes += record.fragment.length;
+    // A copy, so a small waiting record does not keep its whole pushed chunk alive.
+    side.pending.push({ ...record, fragment: Buffer.from(record.fragment) });
+    side.pendingBytes += cost;
   }
 
   /** Processes queued records of both sides until neither can move. Bounded: each pass consumes a record or stops. */
@@ -425,7 +435,7 @@ export class TlsStreamDecryptor {
       const record = side.pending[0] as QueuedRecord;
       if (this.#process(side, record) === Step.Wait) break;
       side.pending.shift();
-      side.pendingBytes -= record.fragment.length;
+      side.pendingBytes -= record.fragment.length + PENDING_RECORD_OVERHEAD;
       moved = true;
     }
     return moved;
@@ -441,6 +451,7 @@ export class TlsStreamDecryptor {
 
   #process(side: Side, record: QueuedRecord): Step {
     side.recordIndex = record.index;
+    side.recordOffset = record.offset;
     if (record.type === CONTENT_TYPE.changeCipherSpec) {
       // RFC 5246 §7.1: records after ChangeCipherSpec use the new keys.
       // RFC 8446 §5: in TLS 1.3 it is a compatibility no-op, dropped.
@@ -510,7 +521,7 @@ export class TlsStreamDecryptor {
           return Step.Done;
         }
         side.counts.applicationBytes += content.length;
-        if (content.length > 0) this.#onData?.({ direction: side.name, data: content, record: side.recordIndex });
+        if (content.length > 0) this.#onData?.({ direction: side.name, data: content, record: side.recordIndex, offset: side.recordOffset });
         return Step.Done;
       default:
         return Step.Done; // heartbeat, or a decrypted change_cipher_spec: nothing to show

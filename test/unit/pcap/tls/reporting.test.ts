@@ -135,7 +135,7 @@ test('a stream cut inside a record says so', () => {
 });
 
 test('records waiting for the other direction are capped (maxPendingBytes)', () => {
-  const d = new TlsStreamDecryptor({ keyLog: parseKeyLog(v.KEY_LOG), maxPendingBytes: 100 });
+  const d = new TlsStreamDecryptor({ keyLog: parseKeyLog(v.KEY_LOG), maxPendingBytes: 200 });
   d.pushClient(v.CLIENT_HELLO_RECORD);
   for (let i = 0; i < 5; i++) d.pushClient(rec(23, Buffer.alloc(60, i)));
   const summary = d.finish();

@@ -83,7 +83,7 @@ test('the whole trace decrypts through the stream decryptor: handshake keys, Fin
   assert.equal(summary.keysFound, true);
   assert.deepEqual(summary.client, { records: 3, decrypted: 2, failed: 0, skipped: 0, applicationBytes: 50, keyUpdates: 0 });
   assert.deepEqual(summary.server, { records: 2, decrypted: 1, failed: 0, skipped: 0, applicationBytes: 0, keyUpdates: 0 });
-  assert.deepEqual(data, [{ direction: 'client', data: v.APP_DATA, record: 2 }]);
+  assert.deepEqual(data, [{ direction: 'client', data: v.APP_DATA, record: 2, offset: v.CLIENT_HELLO_RECORD.length + v.CLIENT_FINISHED_RECORD.length }]);
 });
 
 test('same result at every split point, byte by byte, and in either direction order', () => {
