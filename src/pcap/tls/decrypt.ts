@@ -162,6 +162,7 @@ interface Side {
   recordIndex: number;
   recordOffset: number;
   firstRecordSeen: boolean;
+  midSession: boolean;
   gaveUp: boolean;
   bytes: number;
   readonly counts: TlsDirectionCounts;
@@ -208,6 +209,8 @@ export class TlsStreamDecryptor {
   /** Protected records are counted as skipped: version/suite unsupported or keys missing. */
   #noDecryption: ErrorCode | undefined;
   #notTls = false;
+  /** A direction began with well-formed records that are not a hello: captured mid-session. */
+  #midSession = false;
   #finished = false;
   #draining = false;
 
@@ -249,6 +252,7 @@ export class TlsStreamDecryptor {
       recordIndex: 0,
       recordOffset: 0,
       firstRecordSeen: false,
+      midSession: false,
       gaveUp: false,
       bytes: 0,
       counts: { records: 0, decrypted: 0, failed: 0, skipped: 0, applicationBytes: 0, keyUpdates: 0 },
@@ -309,7 +313,7 @@ export class TlsStreamDecryptor {
 
   /** The state so far (final after finish()). */
   summary(): TlsStreamSummary {
-    const tls = this.#clientHello !== undefined || this.#serverHello !== undefined || this.#helloRetryRequest;
+    const tls = this.#clientHello !== undefined || this.#serverHello !== undefined || this.#helloRetryRequest || this.#midSession;
     const [status, main] = this.#status(tls);
     return {
       tls,
@@ -371,12 +375,23 @@ export class TlsStreamDecryptor {
       side.firstRecordSeen = true;
       // RFC 8446 §4.1.1/§4.1.3: each side opens with a hello in a handshake record.
       if (record.type !== CONTENT_TYPE.handshake) {
-        this.#notTls = true;
-        side.gaveUp = true;
-        side.decoder.stop();
-        this.#problem(ERROR_CODES.TLS_NOT_TLS, side.name, `the ${side.name} stream does not start with a TLS handshake record (content type ${record.type})`);
-        return;
+        // Well-formed records that are not a hello: the capture began after
+        // the handshake. Without the ClientHello there is no client random
+        // to look the keys up by, so the records are counted, not decrypted.
+        this.#midSession = true;
+        side.midSession = true;
+        const what = record.type === CONTENT_TYPE.applicationData ? 'application_data' : `content type ${record.type}`;
+        this.#problem(
+          ERROR_CODES.TLS_INCOMPLETE,
+          side.name,
+          `the ${side.name} stream starts in the middle of a TLS session (first record: ${what}); the handshake was not captured, so its keys cannot be found`,
+        );
       }
+    }
+    if (side.midSession) {
+      side.counts.records++;
+      side.counts.skipped++;
+      return;
     }
     // No copy needed: push() copied the chunk, so the fragment view stays valid.
     const queued: QueuedRecord = { ...record, index: side.counts.records++ };

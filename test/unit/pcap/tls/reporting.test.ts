@@ -166,3 +166,14 @@ test('0-RTT early data offered: records that only the early secret opens are ski
   assert.equal(summary.client.failed, 0);
   assert.deepEqual(Buffer.concat(data.map((e) => e.data)), v.APP_DATA);
 });
+
+test('a capture that begins after the handshake is TLS, "incomplete", and says the keys cannot be found', () => {
+  const { summary, data } = decryptTlsStreams(v.CLIENT_APP_RECORD, v.SERVER_APP_RECORD, parseKeyLog(v.KEY_LOG));
+  assert.equal(summary.tls, true);
+  assert.equal(summary.status, 'incomplete');
+  assert.equal(summary.code, ERROR_CODES.TLS_INCOMPLETE);
+  assert.match(summary.reason ?? '', /starts in the middle of a TLS session \(first record: application_data\); the handshake was not captured/);
+  assert.equal(summary.client.skipped, 1);
+  assert.equal(summary.server.skipped, 1);
+  assert.deepEqual(data, []);
+});
