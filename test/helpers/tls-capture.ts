@@ -155,15 +155,37 @@ export type Step = { from: 'client' | 'server'; line: string } | { keyUpdate: tr
  * deterministic. `{ keyUpdate: true }` types "K" at s_server (a TLS 1.3
  * KeyUpdate asking the client to update too).
  */
-export async function opensslConversation(options: {
+export async function opensslConversation(options: ConversationOptions): Promise<Conversation> {
+  // The free port is found by binding and releasing it; if something else
+  // takes it before s_server binds, try another (at most 3 times).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await conversationOnce(options, await freePort());
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof PortTakenError)) throw err;
+    }
+  }
+}
+
+interface ConversationOptions {
   dir: string;
   certs: { rsaCert: string; rsaKey: string; ecCert: string; ecKey: string };
   serverArgs: string[];
   clientArgs: string[];
   steps: Step[];
-}): Promise<{ pcap: string; keyLog: string; port: number; clientPort: number }> {
+}
+
+interface Conversation {
+  pcap: string;
+  keyLog: string;
+  port: number;
+  clientPort: number;
+}
+
+class PortTakenError extends Error {}
+
+async function conversationOnce(options: ConversationOptions, port: number): Promise<Conversation> {
   const { dir, certs } = options;
-  const port = await freePort();
   const pcap = join(dir, `capture-${port}.pcap`);
   const keyLog = join(dir, `keys-${port}.log`);
   const capture = await startCapture(pcap, port);
@@ -175,7 +197,12 @@ export async function opensslConversation(options: {
       '-keylogfile', keyLog, ...options.serverArgs,
     ]);
     tools.push(server);
-    await server.waitFor('ACCEPT');
+    try {
+      await server.waitFor('ACCEPT');
+    } catch (err) {
+      if (/Address already in use/i.test(server.stderr)) throw new PortTakenError(`port ${port} was taken`);
+      throw err;
+    }
     const client = new Tool('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', ...options.clientArgs]);
     tools.push(client);
     for (const step of options.steps) {
