@@ -88,9 +88,27 @@ export async function startCapture(file: string, port: number): Promise<Tool> {
   return tool;
 }
 
-/** Stops tcpdump with SIGINT so it flushes and closes the file. */
-export async function stopCapture(tool: Tool): Promise<void> {
+/**
+ * Stops tcpdump with SIGINT so it flushes and closes the file. First waits
+ * (bounded) until the file holds the end of the TCP connection, a FIN from
+ * each side or a RST: tcpdump reads packets asynchronously, and a SIGINT that
+ * comes before it has read the last ones loses them (seen on a loaded machine).
+ */
+export async function stopCapture(tool: Tool, file?: string): Promise<void> {
+  if (file !== undefined) await waitForConnectionEnd(file);
   await tool.stop('SIGINT');
+}
+
+async function waitForConnectionEnd(file: string, ms = 15_000): Promise<void> {
+  const started = Date.now();
+  // Each pass runs tshark once; bounded by `ms`.
+  while (Date.now() - started < ms) {
+    const result = await runProcess('tshark', ['-r', file, '-Y', 'tcp.flags.fin==1 || tcp.flags.reset==1', '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.flags.reset']);
+    const rows = result.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('\t'));
+    const finPorts = new Set(rows.filter((r) => r[1] !== '1' && r[1] !== 'True').map((r) => r[0]));
+    if (finPorts.size >= 2 || rows.some((r) => r[1] === '1' || r[1] === 'True')) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** A self-signed RSA and an EC P-256 certificate for s_server (-cert/-dcert), made with openssl. */
@@ -119,6 +137,10 @@ export async function followRaw(file: string): Promise<{ client: Buffer; server:
     // Lines of the second node are indented with a tab.
     if (line.startsWith('\t')) server.push(Buffer.from(line.trim(), 'hex'));
     else client.push(Buffer.from(line.trim(), 'hex'));
+  }
+  if (client.length === 0 && server.length === 0) {
+    const listing = await runProcess('tshark', ['-r', file]);
+    throw new Error(`tshark found no TCP payload in ${file}:\n${result.stdout}\n${result.stderr}\npackets:\n${listing.stdout}${listing.stderr}`);
   }
   return { client: Buffer.concat(client), server: Buffer.concat(server) };
 }
@@ -207,7 +229,11 @@ async function conversationOnce(options: ConversationOptions, port: number): Pro
     tools.push(client);
     for (const step of options.steps) {
       if ('keyUpdate' in step) {
+        // s_server must read "K" on its own, not merged with the next line:
+        // wait until its KeyUpdate record is on the wire (in the capture).
+        const before = await payloadPackets(pcap, port);
         server.write('K\n');
+        await waitForPayloadPackets(pcap, port, before + 1);
         continue;
       }
       const [writer, reader] = step.from === 'client' ? [client, server] : [server, client];
@@ -216,11 +242,27 @@ async function conversationOnce(options: ConversationOptions, port: number): Pro
     }
     await client.close();
     await server.stop(undefined);
+    await stopCapture(capture, pcap);
   } finally {
     for (const tool of tools.slice(1)) await tool.stop('SIGKILL', 5_000);
     await stopCapture(capture);
   }
   return { pcap, keyLog, port, clientPort: await clientPortOf(pcap) };
+}
+
+/** TCP segments with payload sent from `port` so far. */
+async function payloadPackets(pcap: string, port: number): Promise<number> {
+  const result = await runProcess('tshark', ['-r', pcap, '-Y', `tcp.srcport==${port} && tcp.len>0`, '-T', 'fields', '-e', 'frame.number']);
+  return result.stdout.split('\n').filter((l) => l.trim() !== '').length;
+}
+
+async function waitForPayloadPackets(pcap: string, port: number, count: number, ms = WAIT_MS): Promise<void> {
+  const started = Date.now();
+  // Each pass runs tshark once; bounded by `ms`.
+  while ((await payloadPackets(pcap, port)) < count) {
+    if (Date.now() - started > ms) throw new Error(`no new packet from port ${port} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** The client's port: Node 0 of tshark's follow output. */

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, runCli } from '../../../helpers/cli.js';
+import { CLI, runCli, runProcess } from '../../../helpers/cli.js';
 import { tempDir } from '../../../helpers/temp.js';
 import { Tool, clientPortOf, followRaw, startCapture, stopCapture, tsharkDecrypted } from '../../../helpers/tls-capture.js';
 import { decryptTlsStreams, parseKeyLog } from '../../../../src/pcap/tls/index.js';
@@ -29,7 +29,7 @@ test('netlab connect tls -> netlab serve tls: decrypted both ways, as tshark doe
     result = await runCli(['connect', 'tls', '127.0.0.1', String(port), '--insecure', ...lines.flatMap((l) => ['-m', l])], { timeoutMs: 30_000 });
   } finally {
     await server.stop('SIGINT');
-    await stopCapture(capture);
+    await stopCapture(capture, pcap);
   }
   assert.equal(result.code, 0, result.stderr);
   const expected = lines.map((l) => `${l}\n`).join('');
@@ -37,7 +37,8 @@ test('netlab connect tls -> netlab serve tls: decrypted both ways, as tshark doe
   const streams = await followRaw(pcap);
   const { summary, data } = decryptTlsStreams(streams.client, streams.server, parseKeyLog(readFileSync(keys)));
   const text = (d: 'client' | 'server'): string => Buffer.concat(data.filter((e) => e.direction === d).map((e) => e.data)).toString('utf8');
-  assert.equal(summary.status, 'decrypted', summary.reason ?? '');
+  const listing = async (): Promise<string> => (await runProcess('tshark', ['-r', pcap])).stdout;
+  assert.equal(summary.status, 'decrypted', `${summary.reason ?? ''}\n${await listing()}\nserver: ${server.stdout}`);
   assert.equal(summary.version, 'TLS 1.3');
   assert.equal(text('client'), expected);
   assert.equal(text('server'), expected, 'the echo server answered the same bytes');

@@ -55,8 +55,10 @@ function script(c: Case): { steps: Step[]; client: string; server: string } {
     { from: 'client', line: `1 username=alice via ${tag}` },
     { from: 'server', line: `2 welcome alice, this is the server (${tag})` },
   ];
+  // After a KeyUpdate the server writes first, so the client has read the
+  // update request before it writes (OpenSSL sends its answering KeyUpdate with its next write).
   if (c.keyUpdate === true) steps.push({ keyUpdate: true });
-  steps.push({ from: 'client', line: '3 password=correct horse battery staple' }, { from: 'server', line: '4 api_key=0123456789abcdef ok' });
+  steps.push({ from: 'server', line: '3 api_key=0123456789abcdef ok' }, { from: 'client', line: '4 password=correct horse battery staple' });
   const text = (from: 'client' | 'server'): string =>
     steps
       .filter((s): s is Extract<Step, { from: string }> => 'from' in s && s.from === from)
