@@ -73,4 +73,24 @@ export const DEFAULTS = Object.freeze({
   pcapProgressMinBytes: 32 * 1024 * 1024,
   /** Networks whose addresses count as local for `pcap stats` (--local). */
   pcapLocalNetworks: Object.freeze(['192.168.0.0/16']),
+  /**
+   * TLS decryption from a key log (src/pcap/tls). A TLS 1.2 record carries at
+   * most 2^14 + 2048 bytes of ciphertext (RFC 5246 §6.2.3); TLS 1.3 at most
+   * 2^14 + 256 (RFC 8446 §5.2). Longer declared lengths are record_overflow.
+   */
+  tlsMaxRecordBytes: 2 ** 14 + 2048,
+  tls13MaxRecordBytes: 2 ** 14 + 256,
+  /**
+   * Largest handshake message netlab buffers to parse (ClientHello,
+   * ServerHello, Finished, KeyUpdate), in bytes. Others (certificates) are
+   * skipped by length without being held in memory.
+   */
+  tlsMaxHandshakeMessageBytes: 128 * 1024,
+  /**
+   * Records of one direction held while waiting for the other direction's
+   * hello (the suite or the randoms), in bytes of ciphertext.
+   */
+  tlsMaxPendingBytes: 1024 * 1024,
+  /** Longest key-log line read, in bytes; longer lines are skipped and counted. */
+  keyLogMaxLineBytes: 1024,
 });

@@ -35,6 +35,21 @@ export const ERROR_CODES = {
   PCAP_NO_STREAM: 'NETLAB_ERR_PCAP_NO_STREAM',
   PCAP_REASSEMBLY_LIMIT: 'NETLAB_ERR_PCAP_REASSEMBLY_LIMIT',
   PCAP_INTERRUPTED: 'NETLAB_ERR_PCAP_INTERRUPTED',
+  // TLS decryption from a key log (src/pcap/tls): reasons reported per stream
+  KEYLOG_MALFORMED_LINE: 'NETLAB_ERR_KEYLOG_MALFORMED_LINE',
+  KEYLOG_LINE_TOO_LONG: 'NETLAB_ERR_KEYLOG_LINE_TOO_LONG',
+  TLS_NOT_TLS: 'NETLAB_ERR_TLS_NOT_TLS',
+  TLS_RECORD_MALFORMED: 'NETLAB_ERR_TLS_RECORD_MALFORMED',
+  TLS_RECORD_TOO_LARGE: 'NETLAB_ERR_TLS_RECORD_TOO_LARGE',
+  TLS_HANDSHAKE_MALFORMED: 'NETLAB_ERR_TLS_HANDSHAKE_MALFORMED',
+  TLS_HANDSHAKE_TOO_LARGE: 'NETLAB_ERR_TLS_HANDSHAKE_TOO_LARGE',
+  TLS_UNSUPPORTED_VERSION: 'NETLAB_ERR_TLS_UNSUPPORTED_VERSION',
+  TLS_UNSUPPORTED_CIPHER_SUITE: 'NETLAB_ERR_TLS_UNSUPPORTED_CIPHER_SUITE',
+  TLS_KEYS_MISSING: 'NETLAB_ERR_TLS_KEYS_MISSING',
+  TLS_DECRYPT_FAILED: 'NETLAB_ERR_TLS_DECRYPT_FAILED',
+  TLS_EARLY_DATA: 'NETLAB_ERR_TLS_EARLY_DATA',
+  TLS_PENDING_LIMIT: 'NETLAB_ERR_TLS_PENDING_LIMIT',
+  TLS_INCOMPLETE: 'NETLAB_ERR_TLS_INCOMPLETE',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -114,6 +129,19 @@ export class CaptureFormatError extends NetlabError {
     super(code, message, options);
     this.offset = offset;
     this.name = 'CaptureFormatError';
+  }
+}
+
+/**
+ * Bad bytes in a capture or key log: a TLS record, handshake message or
+ * key-log line that cannot be what it claims. Never thrown out of a decoder's
+ * push(); decoders hand it to their error callback and the stream's summary
+ * reports it.
+ */
+export class TlsDecodeError extends NetlabError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'TlsDecodeError';
   }
 }
 
