@@ -6,6 +6,7 @@ import { registerCert } from './cert.js';
 import { registerChat } from './chat.js';
 import { registerIm } from './im.js';
 import { registerPcap } from './pcap.js';
+import { registerCapture } from './capture.js';
 import { registerLab } from './lab.js';
 
 export function registerCommands(program: Command): void {
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerChat(program);
   registerIm(program);
   registerPcap(program);
+  registerCapture(program);
   registerLab(program);
 }
