@@ -1,5 +1,7 @@
 /** Reading captures with tshark, the reference dissector. */
 import { runProcess } from './cli.js';
+import { tsharkFields } from './pcap.js';
+import { tsharkFollowRaw } from './tshark-follow.js';
 
 const CHECKSUMS = ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'];
 
@@ -13,31 +15,13 @@ export async function tsharkComplaints(file: string): Promise<string> {
 
 /** How many frames tshark reads from the file. */
 export async function tsharkFrameCount(file: string): Promise<number> {
-  const result = await runProcess('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.number']);
-  if (result.code !== 0) throw new Error(`tshark failed on ${file}: ${result.stderr}`);
-  return result.stdout.trim() === '' ? 0 : result.stdout.trim().split('\n').length;
+  return tsharkFields(file, ['frame.number']).length;
 }
 
-/**
- * Each direction's bytes of TCP stream `index` as `tshark -z follow,tcp,raw`
- * reassembles them. Node 0 (the client) is the side that sent the first packet.
- */
+/** Each direction's bytes of TCP stream `index` as `tshark -z follow,tcp,raw` reassembles them. */
 export async function tsharkFollowTcp(file: string, index = 0): Promise<{ client: Buffer; server: Buffer }> {
-  const result = await runProcess('tshark', ['-r', file, '-q', '-z', `follow,tcp,raw,${index}`]);
-  if (result.code !== 0) throw new Error(`tshark failed on ${file}: ${result.stderr}`);
-  const client: Buffer[] = [];
-  const server: Buffer[] = [];
-  let inBody = false;
-  for (const line of result.stdout.split('\n')) {
-    if (line.startsWith('Node 1:')) {
-      inBody = true;
-      continue;
-    }
-    if (!inBody || line.startsWith('=====') || line.trim() === '') continue;
-    if (line.startsWith('\t')) server.push(Buffer.from(line.trim(), 'hex'));
-    else client.push(Buffer.from(line.trim(), 'hex'));
-  }
-  return { client: Buffer.concat(client), server: Buffer.concat(server) };
+  const follow = tsharkFollowRaw(file, index);
+  return { client: Buffer.from(follow.node0, 'hex'), server: Buffer.from(follow.node1, 'hex') };
 }
 
 /** UDP payloads in capture order, with their source ports. */
