@@ -28,8 +28,10 @@ function commands(options: CaptureEngineOptions): EngineCommand[] {
   const count = options.count === undefined ? [] : ['-c', String(options.count)];
   const filter = options.filter === undefined || options.filter === '' ? [] : [options.filter];
   return [
-    // -U: flush each packet to the pipe as it comes; -w -: pcap on stdout.
-    { name: 'tcpdump', args: ['-i', options.iface, '-U', '-w', '-', ...count, ...filter] },
+    // --immediate-mode: hand each packet over as it arrives (libpcap otherwise
+    // holds packets until a buffer block fills or times out); -U: flush each
+    // one to the pipe; -w -: pcap on stdout.
+    { name: 'tcpdump', args: ['-i', options.iface, '--immediate-mode', '-U', '-w', '-', ...count, ...filter] },
     // -P: classic pcap (not pcapng); -q: no packet counter on stderr.
     { name: 'dumpcap', args: ['-i', options.iface, '-P', '-q', '-w', '-', ...count, ...(filter.length ? ['-f', filter[0] as string] : [])] },
   ];

@@ -175,8 +175,8 @@ test('connect --demo-secrets sends the sample secrets and prints the answers', a
   assert.match(lines[3] as string, /^api_key=/);
 });
 
-test('netlab lab shows every transport and mode answering, then exits 0', async () => {
-  const result = await runCli(['lab', '--json'], { timeoutMs: 60_000 });
+test('netlab lab --modes shows every transport and mode answering, then exits 0', async () => {
+  const result = await runCli(['lab', '--modes', '--json'], { timeoutMs: 60_000 });
   assert.equal(result.code, 0, result.stderr);
   const answers = ndjson(result.stdout);
   assert.equal(answers.length, 20);
