@@ -8,9 +8,13 @@ import { Dissection } from './layers/dissection.js';
 import type { CaptureInfo } from './read/packet.js';
 import { openCapture, type CaptureInput, type CaptureOptions } from './read/source.js';
 import { TcpStreams, type Side, type TcpStreamInfo, type TcpStreamsOptions } from './reassembly/tcp-streams.js';
+import type { KeyLog } from './tls/keylog.js';
+import { TlsStreamDecryptor } from './tls/decrypt.js';
 
 /** Options of the follow functions. */
 export interface FollowOptions extends TcpStreamsOptions {
+  /** listTcpStreams: find out per TLS stream whether this key log holds its secrets. */
+  keyLog?: KeyLog;
   capture?: CaptureOptions;
   /** Stops reading; the result then covers the packets read so far (with a NETLAB_ERR_PCAP_INTERRUPTED warning). */
   signal?: AbortSignal;
@@ -22,9 +26,10 @@ export interface FollowOptions extends TcpStreamsOptions {
  * @param input file path or stream
  * @throws CaptureFormatError when the input is not a capture
  */
-export async function listTcpStreams(input: CaptureInput, options: FollowOptions = {}): Promise<{ streams: TcpStreamInfo[]; info: CaptureInfo }> {
+export async function listTcpStreams(input: CaptureInput, options: FollowOptions = {}): Promise<{ streams: ListedTcpStream[]; info: CaptureInfo }> {
   const source = await openCapture(input, options.capture);
-  const tcp = new TcpStreams({ reassembled() {} }, options);
+  const keys = options.keyLog === undefined ? undefined : new KeyLookup(options.keyLog);
+  const tcp = new TcpStreams({ reassembled: (stream, side, data) => keys?.feed(stream, side, data) }, options);
   const d = new Dissection();
   const info = await source.forEach(
     (p) => {
@@ -33,7 +38,52 @@ export async function listTcpStreams(input: CaptureInput, options: FollowOptions
     { signal: options.signal, onProgress: options.onProgress, stopQuietly: true },
   );
   tcp.finish();
-  return { streams: [...tcp.streams()], info: withLimitWarnings(info, tcp) };
+  const streams = tcp.streams().map((s) => ({ ...s, keys: keys?.found(s.index) ?? false }));
+  return { streams, info: withLimitWarnings(info, tcp) };
+}
+
+/** A listed stream: `keys` says whether the key log can decrypt it (false without a key log). */
+export interface ListedTcpStream extends TcpStreamInfo {
+  keys: boolean;
+}
+
+/** Streams whose hellos are still being looked for at once; beyond it, new ones count as "no keys". */
+const MAX_PENDING_KEY_LOOKUPS = 10_000;
+
+/**
+ * Reads just enough of each TLS stream (both hellos) to know whether the key
+ * log has its secrets, then stops looking at it, so memory does not grow
+ * with the capture.
+ */
+class KeyLookup {
+  readonly #keyLog: KeyLog;
+  readonly #pending = new Map<number, TlsStreamDecryptor>();
+  readonly #found = new Map<number, boolean>();
+
+  constructor(keyLog: KeyLog) {
+    this.#keyLog = keyLog;
+  }
+
+  feed(stream: TcpStreamInfo, side: Side, data: Uint8Array): void {
+    if (!stream.tls || this.#found.has(stream.index)) return;
+    let decryptor = this.#pending.get(stream.index);
+    if (decryptor === undefined) {
+      if (this.#pending.size >= MAX_PENDING_KEY_LOOKUPS) return;
+      decryptor = new TlsStreamDecryptor({ keyLog: this.#keyLog });
+      this.#pending.set(stream.index, decryptor);
+    }
+    if (side === 0) decryptor.pushClient(data);
+    else decryptor.pushServer(data);
+    const summary = decryptor.summary();
+    if (summary.clientRandom !== null && summary.version !== null) {
+      this.#found.set(stream.index, summary.keysFound);
+      this.#pending.delete(stream.index);
+    }
+  }
+
+  found(index: number): boolean {
+    return this.#found.get(index) ?? false;
+  }
 }
 
 /**

@@ -2,6 +2,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { followTcpStream, listTcpStreams, type Side } from '../../pcap/follow.js';
+import { TlsStreamDecryptor, type TlsStreamSummary } from '../../pcap/tls/decrypt.js';
+import { parseKeyLog, type KeyLog } from '../../pcap/tls/keylog.js';
+import { readUserFile } from '../files.js';
 import type { CaptureInput } from '../../pcap/read/source.js';
 import { oneOf, positiveInteger } from '../parse.js';
 import { Output, paint } from '../output.js';
@@ -26,9 +29,13 @@ export function registerFollow(pcap: Command): void {
     .option('--stream <n>', 'the stream to print', positiveInteger('stream number', 0))
     .option('--direction <dir>', 'both, client (first sender) or server', oneOf('direction', ['both', 'client', 'server'] as const), 'both')
     .option('--format <fmt>', 'text, hex, or raw bytes', oneOf('format', ['text', 'hex', 'raw'] as const), 'text')
-    .option('--keylog <file>', 'NSS key log to decrypt TLS (not available yet)')
+    .option('--keylog <file>', 'NSS key log (SSLKEYLOGFILE) to decrypt TLS 1.2/1.3 streams: shows their application data')
     .option('--json', 'machine output (--list: one JSON array)')
-    .addHelpText('after', '\nExamples:\n  netlab pcap follow lab.pcap --list\n  netlab pcap follow lab.pcap --stream 0 --direction client --format raw > request.bin')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  netlab pcap follow lab.pcap --list\n  netlab pcap follow lab.pcap --stream 0 --direction client --format raw > request.bin\n' +
+        '  netlab pcap follow lab-tls.pcap --stream 0 --keylog lab-keys.log\n',
+    )
     .action(async (file: string, flags: FollowFlags) => runFollow(file, flags));
 }
 
@@ -37,19 +44,29 @@ async function runFollow(file: string, flags: FollowFlags): Promise<void> {
   if ((flags.list === true) === (flags.stream !== undefined)) {
     throw new UsageError('give either --list or --stream N');
   }
-  if (flags.keylog !== undefined) throw new UsageError('--keylog (TLS decryption) is not available in this version yet');
+  const keyLog = flags.keylog === undefined ? undefined : await loadKeyLog(flags.keylog, out);
   const input = file === '-' ? process.stdin : file;
   const interrupt = interruptSignal();
   try {
-    await follow(file, input, flags, out, interrupt.signal);
+    await follow(file, input, flags, out, interrupt.signal, keyLog);
   } finally {
     interrupt.dispose();
   }
 }
 
-async function follow(file: string, input: CaptureInput, flags: FollowFlags, out: Output, signal: AbortSignal): Promise<void> {
+/**
+ * @throws FileError when the key log cannot be read
+ */
+async function loadKeyLog(path: string, out: Output): Promise<KeyLog> {
+  const keyLog = parseKeyLog(readUserFile(path, '--keylog'));
+  if (keyLog.stats.secrets === 0) out.warn(`${path} holds no TLS secrets (is it an NSS key log, as SSLKEYLOGFILE writes?)`);
+  for (const problem of keyLog.problems.slice(0, 3)) out.warn(`${path}: ${problem.message}`);
+  return keyLog;
+}
+
+async function follow(file: string, input: CaptureInput, flags: FollowFlags, out: Output, signal: AbortSignal, keyLog: KeyLog | undefined): Promise<void> {
   if (flags.list === true) {
-    const { streams, info } = await listTcpStreams(input, { capture: { name: 'stdin' }, signal });
+    const { streams, info } = await listTcpStreams(input, { capture: { name: 'stdin' }, signal, keyLog });
     if (flags.json === true) {
       const rows = streams.map((s) => ({
         stream: s.index,
@@ -59,13 +76,13 @@ async function follow(file: string, input: CaptureInput, flags: FollowFlags, out
         bytes_client: s.bytesClient,
         bytes_server: s.bytesServer,
         tls: s.tls,
-        keys: false,
+        keys: s.keys,
       }));
       process.stdout.write(`${JSON.stringify(rows)}\n`);
     } else {
       const lines = streams.map(
         (s) =>
-          `${String(s.index).padStart(6)}  ${s.client} -> ${s.server}  ${s.packets} packets, ${s.bytesClient} bytes from client, ${s.bytesServer} bytes from server${s.tls ? '  [TLS]' : ''}`,
+          `${String(s.index).padStart(6)}  ${s.client} -> ${s.server}  ${s.packets} packets, ${s.bytesClient} bytes from client, ${s.bytesServer} bytes from server${s.tls ? (s.keys ? '  [TLS, keys found]' : keyLog ? '  [TLS, no keys]' : '  [TLS]') : ''}`,
       );
       out.info(lines.length > 0 ? `${'stream'.padStart(6)}  client -> server\n${lines.join('\n')}` : 'no TCP streams');
     }
@@ -74,22 +91,59 @@ async function follow(file: string, input: CaptureInput, flags: FollowFlags, out
   }
   const want: Side | -1 = flags.direction === 'client' ? 0 : flags.direction === 'server' ? 1 : -1;
   const sink = makeSink(flags.format, flags.json === true);
+  const show = (side: Side, data: Uint8Array): void => {
+    if (want === -1 || want === side) sink.data(side, data);
+  };
+  // With a key log the stream's bytes go through the TLS decryptor, and what
+  // is shown is the application data it authenticates, never a guess.
+  const decryptor = keyLog === undefined ? undefined : new TlsStreamDecryptor({ keyLog, onData: (e) => show(e.direction === 'client' ? 0 : 1, e.data) });
+  // A stream that turns out not to be TLS is shown as captured.
+  let plain = decryptor === undefined;
+  let decided = plain;
   const { stream, info } = await followTcpStream(
     input,
     flags.stream!,
     (side, data) => {
-      if (want === -1 || want === side) sink.data(side, data);
+      if (plain || decryptor === undefined) {
+        show(side, data);
+        return;
+      }
+      if (side === 0) decryptor.pushClient(data);
+      else decryptor.pushServer(data);
+      if (!decided) {
+        const first = decryptor.summary();
+        decided = first.tls || first.status === 'not-tls';
+        plain = first.status === 'not-tls';
+        if (plain) show(side, data);
+      }
     },
     { capture: { name: 'stdin' }, signal, onProgress: () => sink.flush() },
   );
+  const tls = plain ? undefined : decryptor?.finish();
   sink.end();
+  if (plain && decryptor !== undefined) out.note(`stream ${flags.stream}: not TLS, shown as captured (nothing to decrypt)`);
   if (flags.format !== 'raw' && flags.json !== true) {
     out.note(
       `stream ${stream.index}: ${stream.client} -> ${stream.server}, ${stream.bytesClient} bytes from client, ${stream.bytesServer} from server${stream.gaps > 0 ? `, ${stream.gaps} gaps (missing segments)` : ''}${stream.undelivered > 0 ? `; ${stream.undelivered} bytes captured after a missing segment are not shown` : ''}`,
     );
   }
-  if (stream.tls) out.note('this stream is TLS: its bytes are ciphertext (decryption with --keylog comes in a later version)');
+  if (stream.tls && tls === undefined) out.note('this stream is TLS: its bytes are ciphertext; decrypt them with --keylog FILE');
   for (const w of info.warnings) out.warn(`${file}: ${w.message}`);
+  if (tls !== undefined) reportDecryption(stream.index, tls, out);
+}
+
+/**
+ * Says in plain words what the key log did for this stream; anything short
+ * of a full decryption is exit code 1.
+ */
+function reportDecryption(index: number, tls: TlsStreamSummary, out: Output): void {
+  const what = `stream ${index}: ${tls.version ?? 'TLS'}${tls.cipherSuite ? ` ${tls.cipherSuite}` : ''}`;
+  if (tls.status === 'decrypted') {
+    out.note(`${what}: decrypted (${tls.client.decrypted + tls.server.decrypted} records)`);
+    return;
+  }
+  process.exitCode = 1;
+  out.warn(`${what}: ${tls.status}: ${tls.reason ?? 'nothing to decrypt'}${tls.code ? ` (${tls.code})` : ''}`);
 }
 
 interface Sink {
