@@ -74,3 +74,20 @@ test('a bad interface or filter is quoted back from the engine', async () => {
   assert.equal(badFilter.code, 1);
   assert.match(badFilter.stderr, /could not start capturing: .*syntax error/);
 });
+
+test('--keylog decrypts TLS streams as they pass, reading keys the server logs during the capture', async (t) => {
+  const dir = tempDir(t);
+  const keys = join(dir, 'live-keys.log'); // written by the server while the capture runs
+  const { proc: server, port } = await startServeCli(['tls', '-m', 'reverse', '--keylog', keys]);
+  t.after(() => server.stop());
+  const capture = await startCapture(['-i', 'lo', '-f', `tcp port ${port}`, '--keylog', keys]);
+  t.after(() => capture.stop('SIGKILL'));
+  const client = await runCli(['connect', 'tls', '127.0.0.1', String(port), '--insecure', '-m', 'password=hunter2']);
+  assert.equal(client.stdout, '2retnuh=drowssap\n');
+  await capture.waitFor(/\[TLS decrypted, [\d.:]+ → [\d.:]+\] 2retnuh=drowssap/, 15_000, 'stdout');
+  const exit = await capture.stop('SIGINT');
+  assert.equal(exit.code, 0);
+  assert.match(capture.stdout, /\[TLS decrypted, 127\.0\.0\.1:\d+ → 127\.0\.0\.1:\d+\] password=hunter2/);
+  assert.match(capture.stderr, /TLS stream 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+: TLS 1\.3 \S+: decrypted/);
+  assert.doesNotMatch(capture.stdout.replace(/\[TLS decrypted[^\n]*/g, ''), /hunter2/, 'plaintext only in the decrypted lines');
+});

@@ -1,6 +1,7 @@
 /** `netlab capture`: live capture through tcpdump/dumpcap, decoded by netlab's reader. */
 import type { Command } from 'commander';
 import { startLiveCapture } from '../../capture/capture.js';
+import { LiveTlsDecryptor } from '../../capture/live-tls.js';
 import { dissect } from '../../pcap/layers/dissect.js';
 import { Dissection } from '../../pcap/layers/dissection.js';
 import { PacketSummarizer, summaryLine } from '../../pcap/summary.js';
@@ -16,6 +17,7 @@ interface CaptureFlags {
   count?: number;
   duration?: number;
   payload?: boolean;
+  keylog?: string;
   json?: boolean;
 }
 
@@ -33,6 +35,7 @@ export function registerCapture(program: Command): void {
     .option('-c, --count <n>', 'stop after this many packets', positiveInteger('packet count'))
     .option('--duration <seconds>', 'stop after this long', parseSeconds)
     .option('--payload', 'show each packet\'s TCP/UDP payload, as text or a hex dump')
+    .option('--keylog <file>', 'NSS key log (SSLKEYLOGFILE, may still be growing) to decrypt TLS 1.2/1.3 streams as they pass')
     .option('--json', 'one JSON object per packet on stdout')
     .addHelpText('after', '\nExamples:\n  sudo netlab capture -i lo -f "tcp port 5000" --payload\n  sudo netlab capture -i any -c 100 -w trace.pcap\n')
     .action(async (flags: CaptureFlags) => capture(flags));
@@ -49,11 +52,23 @@ async function capture(flags: CaptureFlags): Promise<void> {
 
   const summarizer = new PacketSummarizer();
   const dissection = new Dissection();
+  const tls =
+    flags.keylog === undefined
+      ? undefined
+      : new LiveTlsDecryptor({
+          keyLogPath: flags.keylog,
+          onData: (stream, direction, data) => {
+            const from = direction === 'client' ? `${stream.client} → ${stream.server}` : `${stream.server} → ${stream.client}`;
+            if (out.json) out.event({ tls_stream: stream.index, direction, from, data: data.toString('utf8') });
+            else for (const line of describePayload(data)) out.info(`        [TLS decrypted, ${from}] ${line}`);
+          },
+        });
   let packets = 0;
   try {
     const info = await source.forEach((p) => {
       packets += 1;
       const summary = summarizer.summarize(p);
+      if (tls !== undefined) tls.add(dissect(dissection, p), p.index);
       const payload = flags.payload === true ? payloadOf(dissection, p) : undefined;
       if (out.json) {
         out.event({ ...summary, ...(payload === undefined ? {} : { payload: Buffer.from(payload).toString('hex') }) });
@@ -70,6 +85,9 @@ async function capture(flags: CaptureFlags): Promise<void> {
     await engine.exited;
   }
   out.note(`${packets} packet${packets === 1 ? '' : 's'} captured${flags.write ? `, saved to ${flags.write}` : ''}`);
+  for (const { stream, summary } of tls?.finish() ?? []) {
+    out.note(`TLS stream ${stream.client} -> ${stream.server}: ${summary.version ?? 'TLS'} ${summary.cipherSuite ?? ''}: ${summary.status}${summary.reason ? ` (${summary.reason})` : ''}`);
+  }
 }
 
 function payloadOf(d: Dissection, p: Parameters<typeof dissect>[1]): Uint8Array {

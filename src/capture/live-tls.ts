@@ -1,0 +1,126 @@
+/**
+ * TLS decryption during a live capture: TCP streams reassembled as packets
+ * arrive, each TLS stream fed to its own decryptor, and the key log re-read
+ * as it grows — a server writing SSLKEYLOGFILE logs each connection's keys
+ * just before that connection's encrypted records reach the wire.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { FileError } from '../errors.js';
+import type { Dissection } from '../pcap/layers/dissection.js';
+import { TcpStreams, type TcpStreamInfo } from '../pcap/reassembly/tcp-streams.js';
+import { TlsStreamDecryptor, type Direction, type TlsStreamSummary } from '../pcap/tls/decrypt.js';
+import { KeyLog } from '../pcap/tls/keylog.js';
+
+/** TLS streams decrypted at once; beyond it the oldest is summarised and dropped. */
+const MAX_LIVE_TLS_STREAMS = 1000;
+/** Largest key-log growth read in one refresh, in bytes. */
+const MAX_KEYLOG_READ_BYTES = 1024 * 1024;
+
+/** A key log file read incrementally: only complete lines are added. */
+export class KeyLogFollower {
+  readonly keyLog = new KeyLog();
+  readonly path: string;
+  #fd: number | undefined;
+  #offset = 0;
+  #partial = '';
+
+  /**
+   * @param path may not exist yet (the server creates it at its first handshake)
+   * @throws FileError when the file exists but cannot be read
+   */
+  constructor(path: string) {
+    this.path = path;
+    this.refresh();
+  }
+
+  #open(): boolean {
+    try {
+      this.#fd = openSync(this.path, 'r');
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw new FileError(`cannot read --keylog file ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Adds whatever complete lines were appended since the last call. */
+  refresh(): void {
+    if (this.#fd === undefined && !this.#open()) return;
+    if (this.#fd === undefined) return;
+    const size = fstatSync(this.#fd).size;
+    if (size < this.#offset) this.#offset = 0; // truncated and rewritten
+    while (this.#offset < size) {
+      const buf = Buffer.allocUnsafe(Math.min(size - this.#offset, MAX_KEYLOG_READ_BYTES));
+      const n = readSync(this.#fd, buf, 0, buf.length, this.#offset);
+      if (n === 0) break;
+      this.#offset += n;
+      const text = this.#partial + buf.subarray(0, n).toString('latin1');
+      const end = text.lastIndexOf('\n') + 1;
+      this.#partial = text.slice(end);
+      if (end > 0) this.keyLog.add(text.slice(0, end));
+    }
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+export interface LiveTlsOptions {
+  keyLogPath: string;
+  /** Decrypted application data, as it authenticates. */
+  onData: (stream: TcpStreamInfo, direction: Direction, data: Buffer) => void;
+}
+
+export class LiveTlsDecryptor {
+  readonly #keys: KeyLogFollower;
+  readonly #tcp: TcpStreams;
+  readonly #active = new Map<number, { info: TcpStreamInfo; decryptor: TlsStreamDecryptor }>();
+  readonly #done: { stream: TcpStreamInfo; summary: TlsStreamSummary }[] = [];
+
+  /** @throws FileError when the key log cannot be opened */
+  constructor(options: LiveTlsOptions) {
+    this.#keys = new KeyLogFollower(options.keyLogPath);
+    this.#tcp = new TcpStreams({
+      reassembled: (stream, side, data) => {
+        if (!stream.tls) return;
+        let entry = this.#active.get(stream.index);
+        if (entry === undefined) {
+          if (this.#active.size >= MAX_LIVE_TLS_STREAMS) this.#retireOldest();
+          entry = { info: stream, decryptor: new TlsStreamDecryptor({ keyLog: this.#keys.keyLog, onData: (e) => options.onData(stream, e.direction, e.data) }) };
+          this.#active.set(stream.index, entry);
+        }
+        // The keys of a new connection are logged moments before its records.
+        this.#keys.refresh();
+        if (side === 0) entry.decryptor.pushClient(data);
+        else entry.decryptor.pushServer(data);
+      },
+    });
+  }
+
+  /** Feeds one dissected packet. */
+  add(dissection: Dissection, packetIndex: number): void {
+    this.#tcp.add(dissection, packetIndex);
+  }
+
+  /** Ends every stream and returns one summary per TLS stream seen. */
+  finish(): { stream: TcpStreamInfo; summary: TlsStreamSummary }[] {
+    this.#tcp.finish();
+    for (const index of [...this.#active.keys()]) this.#retire(index);
+    this.#keys.close();
+    return this.#done;
+  }
+
+  #retireOldest(): void {
+    const oldest = this.#active.keys().next();
+    if (oldest.done !== true) this.#retire(oldest.value);
+  }
+
+  #retire(index: number): void {
+    const entry = this.#active.get(index);
+    if (entry === undefined) return;
+    this.#active.delete(index);
+    this.#done.push({ stream: entry.info, summary: entry.decryptor.finish() });
+  }
+}
