@@ -3,15 +3,15 @@
  * until SIGINT/SIGTERM: banner, the connection log of every server (human or
  * NDJSON), then an orderly close and the totals.
  */
-import type { TrafficRecord } from '../policies/traffic-log.js';
 import type { ProtocolFactory } from '../protocols/protocol.js';
 import { createServer, type Server, type ServerTotals } from '../server/server.js';
 import type { TransportName } from '../transports/session.js';
 import type { TlsOptions } from '../transports/types.js';
 import { formatEndpoint } from '../util/endpoint.js';
-import { formatBytes } from './format.js';
 import type { Output } from './output.js';
+import { formatBytes } from './format.js';
 import { untilStopped } from './signals.js';
+import { describeTraffic } from './traffic-format.js';
 
 export interface ServeSpec {
   transport: TransportName;
@@ -33,21 +33,6 @@ export interface ServeManyOptions {
   beforeClose?: () => Promise<void> | void;
 }
 
-function describe(record: TrafficRecord): string {
-  const head = `${record.time} ${record.event.padEnd(7)} ${record.transport} ${record.peer}`;
-  switch (record.event) {
-    case 'connect':
-      return head;
-    case 'close': {
-      const why = record.error ? ` (${record.error.message})` : '';
-      return `${head} after ${record.duration_ms} ms: ${formatBytes(record.bytes_in)} in, ${formatBytes(record.bytes_out)} out, ${record.reads} reads, ${record.writes} writes${why}`;
-    }
-    case 'refused':
-      return `${head}: ${record.reason}`;
-    case 'peer_error':
-      return `${head}: ${record.message}`;
-  }
-}
 
 /**
  * Starts every server (all or nothing), then waits for SIGINT/SIGTERM.
@@ -62,7 +47,7 @@ export async function serveUntilSignal(out: Output, specs: ServeSpec[], options:
     throw err;
   }
   for (const server of servers) {
-    server.on('traffic', (record) => (out.json ? out.event(record) : out.info(describe(record))));
+    server.on('traffic', (record) => (out.json ? out.event(record) : out.info(describeTraffic(record))));
     const address = formatEndpoint(server.address);
     if (out.json) {
       out.event({

@@ -2,7 +2,6 @@
 import { Command, Option } from 'commander';
 import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
-import type { TrafficRecord } from '../../policies/traffic-log.js';
 import { ECHO_MODES, echoProtocol, type EchoMode } from '../../protocols/echo/echo.js';
 import { PcapTap } from '../../pcap/write/tap.js';
 import { createServer, type Server } from '../../server/server.js';
@@ -12,6 +11,7 @@ import { formatBytes } from '../format.js';
 import { Output, paint } from '../output.js';
 import { oneOf, parsePort, parseSeconds, positiveInteger } from '../parse.js';
 import { untilStopped } from '../signals.js';
+import { describeTraffic } from '../traffic-format.js';
 import { rejectTlsFlags, tlsOptionsFrom, type TlsFlags } from '../tls-flags.js';
 
 interface ServeFlags extends TlsFlags {
@@ -90,7 +90,7 @@ async function serve(transportName: string, flags: ServeFlags): Promise<void> {
     throw err;
   }
 
-  server.on('traffic', (record) => (out.json ? out.event(record) : out.info(describe(record))));
+  server.on('traffic', (record) => (out.json ? out.event(record) : out.info(describeTraffic(record))));
   announce(out, server, mode, keylog?.path, tap?.path);
 
   const why = await untilStopped();
@@ -130,18 +130,3 @@ function announce(out: Output, server: Server, mode: EchoMode, keylogPath: strin
   if (pcapPath !== undefined) say(`traffic is written to ${pcapPath} (open it with Wireshark, or: tshark -r ${pcapPath})`);
 }
 
-function describe(record: TrafficRecord): string {
-  const head = `${record.time} ${record.event.padEnd(7)} ${record.transport} ${record.peer}`;
-  switch (record.event) {
-    case 'connect':
-      return head;
-    case 'close': {
-      const why = record.error ? ` (${record.error.message})` : '';
-      return `${head} after ${record.duration_ms} ms: ${formatBytes(record.bytes_in)} in, ${formatBytes(record.bytes_out)} out, ${record.reads} reads, ${record.writes} writes${why}`;
-    }
-    case 'refused':
-      return `${head}: ${record.reason}`;
-    case 'peer_error':
-      return `${head}: ${record.message}`;
-  }
-}
