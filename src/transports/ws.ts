@@ -172,12 +172,9 @@ class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener
   async close(): Promise<void> {
     for (const session of this.#sessions) session.destroy();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    // Upgraded sockets and idle HTTP connections alike must not hold the port.
     this.http.closeAllConnections();
-    if (this.#bound !== this.http) await new Promise<void>((resolve) => this.#bound.close(() => resolve()));
-    await new Promise<void>((resolve) => {
-      this.http.close(() => resolve());
-      this.http.closeAllConnections();
-    });
+    await new Promise<void>((resolve) => this.#bound.close(() => resolve()));
   }
 }
 
