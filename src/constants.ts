@@ -51,6 +51,10 @@ export const DEFAULTS = Object.freeze({
     bannerConcurrency: 32,
     /** Period of the shared timer that expires attempts, in ms (one timer, not one per socket). */
     sweepIntervalMs: 10,
+    /** TCP scans of at least this many ports are shared between threads. */
+    parallelMinPorts: 4096,
+    /** Most threads (main + workers) one scan uses. */
+    maxThreads: 4,
     /** How often progress is reported, in ms. */
     progressIntervalMs: 100,
   }),

@@ -5,17 +5,17 @@
  * const report = await scan({ host: '127.0.0.1', ports: parsePortSpec('1-1024') });
  * for (const p of report.ports) if (p.state === 'open') console.log(p.port, p.service);
  */
+import { availableParallelism } from 'node:os';
 import { DEFAULTS } from '../constants.js';
 import { UsageError } from '../errors.js';
 import { grabBanner } from './banner.js';
-import { ScanEngine, STATE_BY_CODE } from './engine.js';
+import { STATE_BY_CODE } from './engine.js';
 import type { PortState } from './probe.js';
-import { RateLimiter } from './rate-limiter.js';
-import { RttEstimator } from './rtt.js';
+import { runShards } from './parallel.js';
+import type { ShardParams } from './shard.js';
 import { serviceName, topPorts, type ScanProto } from './services.js';
 import { resolveTarget } from './target.js';
-import { createTcpDriver, type TcpDriverName } from './tcp-connect.js';
-import { createUdpDriver } from './udp-probe.js';
+import type { TcpDriverName } from './tcp-connect.js';
 
 export type { PortState } from './probe.js';
 export type { ScanProto } from './services.js';
@@ -48,6 +48,11 @@ export interface ScanOptions {
   progressIntervalMs?: number;
   /** TCP driver: `auto` (default), `native` or `socket`; see tcp-connect.ts. */
   driver?: TcpDriverName;
+  /**
+   * Threads that share the ports (the main one plus workers); default: one
+   * per CPU, at most 4, for TCP scans of 4096 ports or more, else 1.
+   */
+  threads?: number;
 }
 
 export interface ScanProgress {
@@ -98,6 +103,8 @@ export interface ScanReport {
   peakInFlight: number;
   /** Probe driver used (`native`, `socket`, `udp`). */
   driver: string;
+  /** Threads the ports were shared between. */
+  threads: number;
   /** Smoothed round-trip time measured, in ms. */
   srttMs: number | undefined;
 }
@@ -118,6 +125,7 @@ function validate(options: ScanOptions): void {
   if (typeof options.host !== 'string' || options.host === '') throw new UsageError('scan: host is required');
   checkInteger('concurrency', options.concurrency, 1, 65535);
   checkInteger('retries', options.retries, 0, 10);
+  checkInteger('threads', options.threads, 1, 64);
   checkPositive('timeoutMs', options.timeoutMs);
   checkPositive('rate', options.rate);
   checkPositive('bannerTimeoutMs', options.bannerTimeoutMs);
@@ -148,42 +156,28 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const ports = normalisePorts(options.ports ?? topPorts(proto, cfg.topPorts));
   const started = performance.now();
   const target = await resolveTarget(options.host, options.family ?? 0);
-  const driver = proto === 'udp' ? createUdpDriver() : createTcpDriver(options.driver);
   const rate = options.rate ?? (proto === 'udp' ? cfg.udpRatePerSecond : undefined);
-  const rtt = new RttEstimator({
-    initialTimeoutMs: cfg.initialRttTimeoutMs,
-    minTimeoutMs: cfg.minRttTimeoutMs,
-    maxTimeoutMs: cfg.maxRttTimeoutMs,
-  });
-  const engine = new ScanEngine({
-    driver,
-    target,
+  const params: ShardParams = {
+    proto,
+    driver: options.driver ?? 'auto',
+    target: { address: target.address, family: target.family },
     ports,
     concurrency: options.concurrency ?? (proto === 'udp' ? cfg.udpConcurrency : cfg.tcpConcurrency),
     retries: options.retries ?? cfg.retries,
-    rtt,
+    rtt: { initialTimeoutMs: cfg.initialRttTimeoutMs, minTimeoutMs: cfg.minRttTimeoutMs, maxTimeoutMs: cfg.maxRttTimeoutMs },
     fixedTimeoutMs: options.timeoutMs,
-    limiter: rate === undefined ? undefined : new RateLimiter(rate, performance.now()),
+    rate,
     sweepIntervalMs: Math.min(cfg.sweepIntervalMs, Math.max(1, Math.floor((options.timeoutMs ?? cfg.minRttTimeoutMs) / 4))),
-    signal: options.signal,
-  });
-
-  let progressTimer: NodeJS.Timeout | undefined;
-  const { onProgress } = options;
-  const report = (): void => {
-    const c = engine.counters();
-    onProgress?.({ done: c.done, total: ports.length, open: c.open, inFlight: c.inFlight });
   };
-  if (onProgress !== undefined) {
-    progressTimer = setInterval(report, options.progressIntervalMs ?? cfg.progressIntervalMs);
-    progressTimer.unref();
-  }
-  try {
-    await engine.run();
-  } finally {
-    if (progressTimer !== undefined) clearInterval(progressTimer);
-  }
-  report();
+  const threads =
+    options.threads ?? (proto === 'tcp' && ports.length >= cfg.parallelMinPorts ? Math.min(availableParallelism(), cfg.maxThreads) : 1);
+  const { onProgress } = options;
+  const outcome = await runShards(params, threads, {
+    signal: options.signal,
+    progressIntervalMs: options.progressIntervalMs ?? cfg.progressIntervalMs,
+    onProgress:
+      onProgress === undefined ? undefined : (c) => onProgress({ done: c.done, total: ports.length, open: c.open, inFlight: c.inFlight }),
+  });
 
   const results: PortResult[] = [];
   let open = 0;
@@ -191,7 +185,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   let filtered = 0;
   let openFiltered = 0;
   for (const port of ports) {
-    const state = STATE_BY_CODE[engine.states[port] as number];
+    const state = STATE_BY_CODE[outcome.states[port] as number];
     if (state === undefined) continue;
     if (state === 'open') open++;
     else if (state === 'closed') closed++;
@@ -200,11 +194,11 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     results.push({ port, proto, state, service: serviceName(port, proto) });
   }
 
-  if (options.banner === true && proto === 'tcp' && !engine.aborted) {
+  if (options.banner === true && proto === 'tcp' && !outcome.aborted) {
     await grabBanners(results, target, options);
   }
 
-  const counters = engine.counters();
+  const counters = outcome.counters;
   return {
     host: target.host,
     address: target.address,
@@ -217,12 +211,13 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     filtered,
     openFiltered,
     total: ports.length,
-    complete: !engine.aborted,
+    complete: !outcome.aborted,
     elapsedMs: Math.round(performance.now() - started),
     selfConnects: counters.selfConnects,
     peakInFlight: counters.peakInFlight,
-    driver: driver.name,
-    srttMs: rtt.srttMs,
+    driver: outcome.driverName,
+    threads: outcome.threads,
+    srttMs: outcome.srttMs,
   };
 }
 

@@ -5,7 +5,7 @@
  * finished so far are reported).
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import { parsePortSpec } from '../../scan/port-spec.js';
@@ -109,7 +109,8 @@ async function runScan(host: string, flags: ScanFlags): Promise<void> {
   if (flags.banner) options.banner = true;
   if (flags.bannerTimeout !== undefined) options.bannerTimeoutMs = flags.bannerTimeout;
 
-  const bar = flags.progress && process.stderr.isTTY === true ? new ProgressBar() : undefined;
+  // cli-progress is loaded only when a bar will be drawn: start-up time counts for short scans.
+  const bar = flags.progress && process.stderr.isTTY === true ? new ProgressBar((await import('cli-progress')).default) : undefined;
   if (bar !== undefined) options.onProgress = (p) => bar.update(p);
   let report;
   try {
@@ -142,12 +143,17 @@ function colourRow(line: string): string {
 
 /** The TTY progress bar (stderr), started on the first update of a long enough scan. */
 class ProgressBar {
+  readonly #lib: typeof cliProgress;
   #bar: cliProgress.SingleBar | undefined;
+
+  constructor(lib: typeof cliProgress) {
+    this.#lib = lib;
+  }
 
   update(p: ScanProgress): void {
     if (this.#bar === undefined) {
       if (p.total < 100) return;
-      this.#bar = new cliProgress.SingleBar(
+      this.#bar = new this.#lib.SingleBar(
         {
           stream: process.stderr,
           format: 'scanning [{bar}] {percentage}% | {value}/{total} ports | {open} open',
@@ -155,7 +161,7 @@ class ProgressBar {
           hideCursor: true,
           barsize: 30,
         },
-        cliProgress.Presets.shades_classic,
+        this.#lib.Presets.shades_classic,
       );
       this.#bar.start(p.total, p.done, { open: p.open });
       return;

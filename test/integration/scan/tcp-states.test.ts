@@ -135,3 +135,31 @@ test('well-known ports carry nmap service names', async () => {
     [[1, 'tcpmux'], [7, 'echo'], [22, 'ssh'], [80, 'http'], [443, 'https']],
   );
 });
+
+test('the CLI scanning all 65535 ports (threads included) never holds more descriptors than --concurrency allows', async () => {
+  const { spawn } = await import('node:child_process');
+  const { CLI_PATH } = await import('../../helpers/cli.js');
+  const child = spawn(process.execPath, [CLI_PATH, 'scan', '127.0.0.1', '-p-', '--concurrency', '300', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  let peak = 0;
+  const deadline = Date.now() + 60_000;
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let running = true;
+  void exited.then(() => (running = false));
+  while (running && Date.now() < deadline) {
+    try {
+      peak = Math.max(peak, readdirSync(`/proc/${child.pid}/fd`).length);
+    } catch {
+      // the process just ended
+    }
+    await new Promise((r) => setTimeout(r, 3));
+  }
+  if (running) child.kill('SIGKILL');
+  assert.equal(await exited, 0);
+  const doc = JSON.parse(stdout) as { open: number; closed: number; filtered: number };
+  assert.equal(doc.open + doc.closed + doc.filtered, 65535);
+  assert.ok(peak > 0, 'the descriptor count was sampled');
+  // 300 scan sockets plus the runtime's own descriptors (stdio, epoll, worker threads' loops).
+  assert.ok(peak <= 300 + 80, `peak ${peak} descriptors`);
+});
