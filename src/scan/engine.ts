@@ -48,6 +48,8 @@ export class ScanEngine implements ProbeSink {
   readonly #o: EngineOptions;
   /** Final state code per port number. */
   readonly states = new Uint8Array(65536);
+  /** [port, local port] of open connections to this very host, for the crossed-connection check. */
+  readonly loopbackOpens: number[] = [];
   readonly #tries = new Uint8Array(65536);
   readonly #inFlight = new Set<Attempt>();
   readonly #pool: Attempt[] = [];
@@ -109,6 +111,8 @@ export class ScanEngine implements ProbeSink {
     attempt.active = false;
     this.#inFlight.delete(attempt);
     const port = attempt.port;
+    const localPort = attempt.localPort;
+    attempt.localPort = 0;
     const elapsed = performance.now() - attempt.startedAt;
     this.#pool.push(attempt);
     if (outcome === 'resource') {
@@ -123,6 +127,7 @@ export class ScanEngine implements ProbeSink {
     this.#o.rtt.sample(elapsed);
     switch (outcome) {
       case 'open':
+        if (localPort !== 0) this.loopbackOpens.push(port, localPort);
         this.#record(port, 'open');
         break;
       case 'closed':

@@ -10,7 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ERROR_CODES, LimitError, NetlabError } from '../errors.js';
-import type { EngineCounters } from './engine.js';
+import { STATE_BY_CODE, type EngineCounters } from './engine.js';
 import { Shard, type ShardParams, type ShardResult } from './shard.js';
 import type { WorkerReply } from './shard-worker.js';
 
@@ -103,6 +103,30 @@ function runInWorker(params: ShardParams, options: ShardRunOptions, latest: Engi
   });
 }
 
+const CLOSED = STATE_BY_CODE.indexOf('closed');
+
+/**
+ * Two of the scan's own sockets can connect to each other: A from local port
+ * p to port q while B goes from q to p — each SYN matches the other socket's
+ * 4-tuple and TCP simultaneous open (RFC 793, 3.4, figure 8) completes both.
+ * Neither port has a listener; both are reported closed. The pair may span
+ * shards, which is why the check runs here on the merged results.
+ *
+ * @returns the number of ports corrected
+ */
+export function uncrossOpens(states: Uint8Array, results: ShardResult[]): number {
+  const localOf = new Map<number, number>();
+  for (const r of results) for (let i = 0; i + 1 < r.loopbackOpens.length; i += 2) localOf.set(r.loopbackOpens[i] as number, r.loopbackOpens[i + 1] as number);
+  let corrected = 0;
+  for (const [port, local] of localOf) {
+    if (localOf.get(local) === port) {
+      states[port] = CLOSED;
+      corrected++;
+    }
+  }
+  return corrected;
+}
+
 /**
  * @param threads 1 runs everything on this thread
  * @throws LimitError NETLAB_ERR_OUT_OF_SOCKETS; NetlabError when a worker fails
@@ -147,10 +171,12 @@ export async function runShards(params: ShardParams, threads: number, options: S
     const shardStates = (results[k] as ShardResult).states;
     for (const port of (shards[k] as ShardParams).ports) states[port] = shardStates[port] as number;
   }
+  const counters = sum(results.map((r) => r.counters));
+  counters.selfConnects += uncrossOpens(states, results);
   const first = results[0] as ShardResult;
   return {
     states,
-    counters: sum(results.map((r) => r.counters)),
+    counters,
     aborted: results.some((r) => r.aborted),
     driverName: first.driverName,
     srttMs: first.srttMs,

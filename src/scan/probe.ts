@@ -45,6 +45,8 @@ export class Attempt {
   driverData: unknown = undefined;
   /** True from start() until settle() or cancel(). */
   active = false;
+  /** Local port of an `open` connection to this very host, else 0 (see tcp-connect.ts). */
+  localPort = 0;
 
   constructor(readonly sink: ProbeSink) {}
 }

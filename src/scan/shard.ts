@@ -31,6 +31,8 @@ export interface ShardResult {
   /** State code per port number (see STATE_BY_CODE); only this shard's ports are set. */
   states: Uint8Array;
   counters: EngineCounters;
+  /** Flattened [port, local port] pairs of open connections to this very host. */
+  loopbackOpens: number[];
   aborted: boolean;
   driverName: string;
   srttMs: number | undefined;
@@ -73,6 +75,7 @@ export class Shard {
     return {
       states: this.#engine.states,
       counters: this.#engine.counters(),
+      loopbackOpens: this.#engine.loopbackOpens,
       aborted: this.#engine.aborted,
       driverName: this.driverName,
       srttMs: this.#rtt.srttMs,

@@ -81,11 +81,27 @@ function tcpWrapBinding(): TcpWrapBinding | undefined {
 const localAddr: SockAddr = {};
 const remoteAddr: SockAddr = {};
 
-function isSelfConnectNative(handle: NativeTcpHandle): boolean {
+/** Classifies a completed handshake: see classifyConnected(). */
+function connectedNative(handle: NativeTcpHandle, attempt: Attempt): Outcome {
   localAddr.address = remoteAddr.address = undefined;
   localAddr.port = remoteAddr.port = undefined;
-  if (handle.getsockname(localAddr) !== 0 || handle.getpeername(remoteAddr) !== 0) return false;
-  return localAddr.port === remoteAddr.port && localAddr.address === remoteAddr.address;
+  if (handle.getsockname(localAddr) !== 0 || handle.getpeername(remoteAddr) !== 0) return 'open';
+  return classifyConnected(attempt, localAddr.address, localAddr.port, remoteAddr.address, remoteAddr.port);
+}
+
+/**
+ * A completed handshake is `open` unless the socket is talking to itself:
+ * local and remote address and port equal is a self-connect (simultaneous
+ * open on loopback). When only the addresses are equal (scanning this very
+ * host) the local port is noted on the attempt, so that two of the scan's own
+ * sockets that crossed (A: p -> q while B: q -> p, also a simultaneous open)
+ * can be recognised once the scan is over (see parallel.ts).
+ */
+function classifyConnected(attempt: Attempt, localAddress?: string, localPort?: number, remoteAddress?: string, remotePort?: number): Outcome {
+  if (localAddress === undefined || localAddress !== remoteAddress) return 'open';
+  if (localPort === remotePort) return 'self-connect';
+  attempt.localPort = localPort ?? 0;
+  return 'open';
 }
 
 function errorName(status: number): string {
@@ -104,7 +120,7 @@ function onNativeConnect(status: number, handle: NativeTcpHandle, req: NativeCon
   let outcome: Outcome;
   let code: string | undefined;
   if (status === 0) {
-    outcome = isSelfConnectNative(handle) ? 'self-connect' : 'open';
+    outcome = connectedNative(handle, attempt);
   } else {
     code = errorName(status);
     outcome = outcomeOfError(code);
@@ -167,8 +183,9 @@ function finishSocket(socket: ProbeSocket, outcome: Outcome, code?: string): voi
 }
 
 function onSocketConnect(this: ProbeSocket): void {
-  const self = this.localPort === this.remotePort && this.localAddress === this.remoteAddress;
-  finishSocket(this, self ? 'self-connect' : 'open');
+  const attempt = this.attempt;
+  if (attempt === undefined) return;
+  finishSocket(this, classifyConnected(attempt, this.localAddress, this.localPort, this.remoteAddress, this.remotePort));
 }
 
 function onSocketError(this: ProbeSocket, err: NodeJS.ErrnoException): void {

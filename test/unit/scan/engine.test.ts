@@ -136,3 +136,24 @@ test('engine: abort stops the scan, cancels what is in flight, keeps what finish
   assert.equal(driver.inFlight, 0);
   assert.equal(stateOf(engine, 6), undefined);
 });
+
+test('two of our own sockets connected to each other (p -> q and q -> p) are both closed, other opens stay', async () => {
+  const { uncrossOpens } = await import('../../../src/scan/parallel.js');
+  const states = new Uint8Array(65536);
+  const OPEN = STATE_BY_CODE.indexOf('open');
+  for (const port of [40000, 40001, 8080]) states[port] = OPEN;
+  const shard = (loopbackOpens: number[]) => ({
+    states,
+    loopbackOpens,
+    counters: { done: 0, open: 0, inFlight: 0, selfConnects: 0, peakInFlight: 0 },
+    aborted: false,
+    driverName: 'fake',
+    srttMs: undefined,
+  });
+  // 40000 was reached from local port 40001 (one shard), 40001 from 40000 (another); 8080 from 45000.
+  const corrected = uncrossOpens(states, [shard([40000, 40001]), shard([40001, 40000, 8080, 45000])]);
+  assert.equal(corrected, 2);
+  assert.equal(STATE_BY_CODE[states[40000] as number], 'closed');
+  assert.equal(STATE_BY_CODE[states[40001] as number], 'closed');
+  assert.equal(STATE_BY_CODE[states[8080] as number], 'open');
+});
