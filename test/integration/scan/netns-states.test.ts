@@ -73,3 +73,29 @@ test('a loopback connect that reaches its own socket (TCP simultaneous open) is 
   assert.equal(report.open, 0);
   assert.match(result.stderr, /own socket/);
 });
+
+test('SIGINT stops a long scan cleanly: partial report, exit 0', async (t) => {
+  assert.ok(netnsSupported(), 'this test needs root and iproute2 (ip netns add)');
+  const ns = createNetns(t, 'sigint');
+  // Ports above 60000 never answer, so with --timeout 20000 the scan would take 40 s or more.
+  inNetns(ns, 'nft', ['add', 'table', 'inet', 'netlab_test']);
+  inNetns(ns, 'nft', ['add', 'chain', 'inet', 'netlab_test', 'input', '{ type filter hook input priority 0; policy accept; }']);
+  inNetns(ns, 'nft', ['add', 'rule', 'inet', 'netlab_test', 'input', 'tcp', 'dport', '60001-65535', 'drop']);
+  const { spawn } = await import('node:child_process');
+  const { CLI_PATH } = await import('../../helpers/cli.js');
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, CLI_PATH, 'scan', '127.0.0.1', '-p-', '--timeout', '20000', '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  t.after(() => clearTimeout(killer));
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise((r) => setTimeout(r, 4000));
+  child.kill('SIGINT');
+  assert.equal(await closed, 0);
+  const doc = JSON.parse(stdout) as { complete: boolean; open: number; closed: number; filtered: number; elapsed_ms: number };
+  assert.equal(doc.complete, false);
+  assert.ok(doc.open + doc.closed + doc.filtered < 65535);
+  assert.ok(doc.elapsed_ms < 40_000);
+});
