@@ -9,6 +9,7 @@
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
 import { Attempt, type Outcome, type PortState, type ProbeDriver, type ProbeSink, type ProbeTarget } from './probe.js';
+import type { PortSource } from './port-source.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RttEstimator } from './rtt.js';
 
@@ -24,7 +25,8 @@ const RECOVERY_STEP = 32;
 export interface EngineOptions {
   driver: ProbeDriver;
   target: ProbeTarget;
-  ports: readonly number[];
+  /** Ports to scan; may be shared with other threads' engines. */
+  source: PortSource;
   concurrency: number;
   retries: number;
   rtt: RttEstimator;
@@ -54,7 +56,6 @@ export class ScanEngine implements ProbeSink {
   readonly #inFlight = new Set<Attempt>();
   readonly #pool: Attempt[] = [];
   readonly #retryQueue: number[] = [];
-  #next = 0;
   #limit: number;
   #recovery = 0;
   #stalls = 0;
@@ -178,13 +179,13 @@ export class ScanEngine implements ProbeSink {
   }
 
   #hasWork(): boolean {
-    return this.#retryQueue.length > 0 || this.#next < this.#o.ports.length;
+    return this.#retryQueue.length > 0 || this.#o.source.hasMore();
   }
 
   #pump(): void {
     if (this.#pumping || this.#finished) return;
     this.#pumping = true;
-    const { driver, target, limiter, fixedTimeoutMs, rtt, ports } = this.#o;
+    const { driver, target, limiter, fixedTimeoutMs, rtt, source } = this.#o;
     try {
       while (this.#inFlight.size < this.#limit && this.#hasWork() && !this.#finished) {
         const now = performance.now();
@@ -195,7 +196,8 @@ export class ScanEngine implements ProbeSink {
             break;
           }
         }
-        const port = this.#retryQueue.length > 0 ? (this.#retryQueue.pop() as number) : (ports[this.#next++] as number);
+        const port = this.#retryQueue.length > 0 ? this.#retryQueue.pop() : source.next();
+        if (port === undefined) break; // another thread took the last ports
         const attempt = this.#pool.pop() ?? new Attempt(this);
         attempt.port = port;
         attempt.startedAt = now;

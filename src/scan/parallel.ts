@@ -1,8 +1,9 @@
 /**
  * Runs a scan as N shards: shard 0 on the calling thread, the others in
- * worker threads (shard-worker.ts). Ports are dealt round-robin, concurrency
- * and rate are divided so the totals stay what the caller asked for, and the
- * AbortSignal and progress cross the thread boundary as messages.
+ * worker threads (shard-worker.ts). The shards take ports in blocks from one
+ * shared list (port-source.ts), concurrency and rate are divided so the
+ * totals stay what the caller asked for, and the AbortSignal and progress
+ * cross the thread boundary as messages.
  *
  * Why threads: on loopback a connect scan is bound by the per-connect work in
  * the kernel and in libuv on one CPU; sharing the ports between threads uses
@@ -45,9 +46,8 @@ export interface MergedResult {
 function split(params: ShardParams, n: number): ShardParams[] {
   const shards: ShardParams[] = [];
   for (let k = 0; k < n; k++) {
-    const ports = params.ports.filter((_, i) => i % n === k);
     const concurrency = Math.floor(params.concurrency / n) + (k < params.concurrency % n ? 1 : 0);
-    shards.push({ ...params, ports, concurrency, rate: params.rate === undefined ? undefined : params.rate / n });
+    shards.push({ ...params, concurrency, rate: params.rate === undefined ? undefined : params.rate / n });
   }
   return shards;
 }
@@ -132,7 +132,7 @@ export function uncrossOpens(states: Uint8Array, results: ShardResult[]): number
  * @throws LimitError NETLAB_ERR_OUT_OF_SOCKETS; NetlabError when a worker fails
  */
 export async function runShards(params: ShardParams, threads: number, options: ShardRunOptions): Promise<MergedResult> {
-  const n = Math.max(1, Math.min(threads, params.concurrency, params.ports.length));
+  const n = Math.max(1, Math.min(threads, params.concurrency, params.ports.ports.length));
   const shards = split(params, n);
   const latest: EngineCounters[] = shards.map(emptyCounters);
   // One signal for every shard: the caller's abort, or a failure of any shard
@@ -167,9 +167,9 @@ export async function runShards(params: ShardParams, threads: number, options: S
   options.onProgress?.(sum(latest));
 
   const states = new Uint8Array(65536);
-  for (let k = 0; k < n; k++) {
-    const shardStates = (results[k] as ShardResult).states;
-    for (const port of (shards[k] as ShardParams).ports) states[port] = shardStates[port] as number;
+  for (const result of results) {
+    const shardStates = result.states;
+    for (let port = 1; port < 65536; port++) if (shardStates[port] !== 0) states[port] = shardStates[port] as number;
   }
   const counters = sum(results.map((r) => r.counters));
   counters.selfConnects += uncrossOpens(states, results);

@@ -12,6 +12,7 @@ import { grabBanner } from './banner.js';
 import { STATE_BY_CODE } from './engine.js';
 import type { PortState } from './probe.js';
 import { runShards } from './parallel.js';
+import { sharePorts } from './port-source.js';
 import type { ShardParams } from './shard.js';
 import { serviceName, topPorts, type ScanProto } from './services.js';
 import { resolveTarget } from './target.js';
@@ -161,7 +162,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     proto,
     driver: options.driver ?? 'auto',
     target: { address: target.address, family: target.family },
-    ports,
+    ports: sharePorts(ports),
     concurrency: options.concurrency ?? (proto === 'udp' ? cfg.udpConcurrency : cfg.tcpConcurrency),
     retries: options.retries ?? cfg.retries,
     rtt: { initialTimeoutMs: cfg.initialRttTimeoutMs, minTimeoutMs: cfg.minRttTimeoutMs, maxTimeoutMs: cfg.maxRttTimeoutMs },

@@ -5,6 +5,7 @@
  * so the per-connect work of the kernel and of libuv is spread over the CPUs.
  */
 import { ScanEngine, type EngineCounters } from './engine.js';
+import { PortSource, type SharedPorts } from './port-source.js';
 import type { ProbeTarget } from './probe.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RttEstimator, type RttOptions } from './rtt.js';
@@ -17,7 +18,8 @@ export interface ShardParams {
   proto: ScanProto;
   driver: TcpDriverName;
   target: ProbeTarget;
-  ports: number[];
+  /** Ports shared by every shard of the scan (sharePorts()). */
+  ports: SharedPorts;
   concurrency: number;
   retries: number;
   rtt: RttOptions;
@@ -28,7 +30,7 @@ export interface ShardParams {
 }
 
 export interface ShardResult {
-  /** State code per port number (see STATE_BY_CODE); only this shard's ports are set. */
+  /** State code per port number (see STATE_BY_CODE); only the ports this shard scanned are set. */
   states: Uint8Array;
   counters: EngineCounters;
   /** Flattened [port, local port] pairs of open connections to this very host. */
@@ -54,7 +56,7 @@ export class Shard {
     this.#engine = new ScanEngine({
       driver,
       target: params.target,
-      ports: params.ports,
+      source: new PortSource(params.ports),
       concurrency: params.concurrency,
       retries: params.retries,
       rtt: this.#rtt,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ScanEngine, STATE_BY_CODE } from '../../../src/scan/engine.js';
 import type { Attempt, Outcome, PortState, ProbeDriver } from '../../../src/scan/probe.js';
 import { RttEstimator } from '../../../src/scan/rtt.js';
+import { PortSource } from '../../../src/scan/port-source.js';
 import { ERROR_CODES, LimitError } from '../../../src/errors.js';
 
 /**
@@ -52,7 +53,7 @@ function engineFor(driver: ProbeDriver, ports: number[], extra: { concurrency?: 
   return new ScanEngine({
     driver,
     target: { address: '127.0.0.1', family: 4 },
-    ports,
+    source: PortSource.of(ports),
     concurrency: extra.concurrency ?? 16,
     retries: extra.retries ?? 1,
     rtt: new RttEstimator({ initialTimeoutMs: 50, minTimeoutMs: extra.minTimeoutMs ?? 20, maxTimeoutMs: Math.max(50, extra.minTimeoutMs ?? 0) }),
@@ -156,4 +157,21 @@ test('two of our own sockets connected to each other (p -> q and q -> p) are bot
   assert.equal(STATE_BY_CODE[states[40000] as number], 'closed');
   assert.equal(STATE_BY_CODE[states[40001] as number], 'closed');
   assert.equal(STATE_BY_CODE[states[8080] as number], 'open');
+});
+
+test('shared port source: several consumers get every port exactly once, in blocks', async () => {
+  const { sharePorts } = await import('../../../src/scan/port-source.js');
+  const ports = Array.from({ length: 1000 }, (_, i) => i + 1);
+  const shared = sharePorts(ports);
+  const sources = [new PortSource(shared, 64), new PortSource(shared, 64), new PortSource(shared, 64)];
+  const seen: number[] = [];
+  for (let round = 0; sources.some((s) => s.hasMore()) && round < 10_000; round++) {
+    const source = sources[round % 3] as PortSource;
+    for (let i = 0; i < 7; i++) {
+      const port = source.next();
+      if (port !== undefined) seen.push(port);
+    }
+  }
+  assert.deepEqual([...seen].sort((a, b) => a - b), ports);
+  assert.ok(sources.every((s) => s.next() === undefined && !s.hasMore()));
 });
