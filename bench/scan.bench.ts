@@ -14,7 +14,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -69,8 +69,23 @@ const parseNetlab = (stdout: string): number[] => (JSON.parse(stdout) as { ports
 const parseNmap = (stdout: string): number[] =>
   [...stdout.matchAll(/<port protocol="tcp" portid="(\d+)"><state state="open"/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
 
+/** Every TCP port something listens on in that namespace now (ss -Htln). */
+function listening(ns: string | undefined): Set<number> {
+  const [command, args] = wrap(ns, ['ss', '-Htln']);
+  const out = spawnSync(command, args, { encoding: 'utf8' }).stdout ?? '';
+  const ports = new Set<number>();
+  for (const line of out.split('\n')) {
+    const local = line.trim().split(/\s+/)[3];
+    const port = Number(local?.slice(local.lastIndexOf(':') + 1));
+    if (Number.isInteger(port) && port > 0) ports.add(port);
+  }
+  return ports;
+}
+
 interface Scenario {
   title: string;
+  /** Ports of other programs that listened only for part of a run (ignored in the comparison). */
+  transient: Set<number>;
   listeners: number[];
   netlab: number[];
   nmap: number[];
@@ -90,7 +105,7 @@ async function scenario(ns: string | undefined): Promise<Scenario> {
 
   const netlabArgv = [process.execPath, CLI, 'scan', '127.0.0.1', '-p-', '--json'];
   const nmapArgv = ['nmap', '-sT', '-p-', '-T4', '-n', '-Pn', '127.0.0.1', '-oX', '-'];
-  const result: Scenario = { title, listeners, netlab: [], nmap: [], socket: [], identical: true };
+  const result: Scenario = { title, listeners, transient: new Set(), netlab: [], nmap: [], socket: [], identical: true };
   const check = (who: string, open: number[]): void => {
     // On the shared loopback other programs' listeners show up too; ours must always be there.
     const ok = ns !== undefined ? JSON.stringify(open) === JSON.stringify(listeners) : listeners.every((p) => open.includes(p));
@@ -101,9 +116,18 @@ async function scenario(ns: string | undefined): Promise<Scenario> {
   };
   try {
     for (let run = 1; run <= RUNS; run++) {
+      // Other programs on a shared loopback open and close listeners while we scan; a port
+      // that is not listening both before and after a run is not a stable answer for either tool.
+      const before = listening(ns);
       const a = await timed(ns, netlabArgv, parseNetlab);
       const b = await timed(ns, nmapArgv, parseNmap);
       const c = await timed(ns, netlabArgv, parseNetlab, { NETLAB_SCAN_DRIVER: 'socket' });
+      const after = listening(ns);
+      const stable = (p: number): boolean => before.has(p) && after.has(p);
+      for (const p of [...a.open, ...b.open, ...c.open]) if (!stable(p) && !listeners.includes(p)) result.transient.add(p);
+      a.open = a.open.filter((p) => !result.transient.has(p));
+      b.open = b.open.filter((p) => !result.transient.has(p));
+      c.open = c.open.filter((p) => !result.transient.has(p));
       check('netlab', a.open);
       check('nmap', b.open);
       check('netlab (socket driver)', c.open);
@@ -137,13 +161,15 @@ function table(s: Scenario): string[] {
     `| netlab, portable driver | \`NETLAB_SCAN_DRIVER=socket netlab scan 127.0.0.1 -p- --json\` | ${fmt(median(s.socket))} | ${list(s.socket)} |`,
     '',
     `Ratio nmap / netlab (medians): **${ratio.toFixed(2)}** (${ratio >= 1 ? `netlab ${ratio.toFixed(2)}× as fast` : `nmap ${(1 / ratio).toFixed(2)}× as fast`}). ` +
-      `Open ports: ${s.identical ? `identical for netlab and nmap in every run (${s.listeners.length} listeners of the benchmark${s.title.startsWith('shared') ? ', plus whatever else listened on the machine' : ''})` : '**differed** (see the bench output)'}.`,
+      `Open ports: ${s.identical ? `identical for netlab and nmap in every run (${s.listeners.length} listeners of the benchmark${s.title.startsWith('shared') ? ', plus whatever else listened on the machine' : ''})` : '**differed** (see the bench output)'}.` +
+      (s.transient.size > 0 ? ` Ignored: ${s.transient.size} port(s) of other programs that were not listening for the whole run (${[...s.transient].join(', ')}).` : ''),
     '',
   ];
 }
 
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: run npm run build first');
+  const loadAtStart = loadavg()[0]?.toFixed(1) ?? '?';
   const nmapVersion = execFileSync('nmap', ['--version'], { encoding: 'utf8' }).split('\n')[0]?.trim() ?? 'nmap';
 
   const scenarios: Scenario[] = [await scenario(undefined)];
@@ -164,7 +190,7 @@ async function main(): Promise<void> {
     '',
     `A full TCP connect scan of all 65535 ports of 127.0.0.1 with ${OPEN_PORTS} open ports: netlab against nmap -sT at -T4, ` +
       `median of ${RUNS} runs, the tools interleaved in the same run, each timed as a whole process (start-up included). ` +
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, ${nmapVersion}. ` +
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'} (load average ${loadAtStart} at the start), Node ${process.version}, ${nmapVersion}. ` +
       'Reproduce with `npm run bench` (bench/scan.bench.ts; as root it also runs the private-namespace scenario).',
     '',
     ...scenarios.flatMap(table),
