@@ -73,11 +73,27 @@ function errorFromWorker(reply: { code: string | undefined; message: string }): 
   return new NetlabError(ERROR_CODES.NETWORK, `a scan thread failed: ${reply.message}`);
 }
 
-/** Runs one shard in a worker thread; `latest` is updated with its progress. */
+/** The result of a shard that never took a port. */
+function idleResult(): ShardResult {
+  return { states: new Uint8Array(65536), counters: emptyCounters(), loopbackOpens: [], aborted: false, driverName: 'none', srttMs: undefined };
+}
+
+/**
+ * Runs one shard in a worker thread; `latest` is updated with its progress.
+ * A worker that fails before it is ready has taken no port, so the other
+ * shards scan its share and the scan goes on; a failure later is an error.
+ */
 function runInWorker(params: ShardParams, options: ShardRunOptions, latest: EngineCounters[], index: number): Promise<ShardResult> {
   return new Promise<ShardResult>((resolve, reject) => {
-    const worker = startWorker({ ...params, progressIntervalMs: options.progressIntervalMs });
+    let worker: Worker;
+    try {
+      worker = startWorker({ ...params, progressIntervalMs: options.progressIntervalMs });
+    } catch {
+      resolve(idleResult());
+      return;
+    }
     let settled = false;
+    let ready = false;
     const onAbort = (): void => worker.postMessage({ type: 'abort' });
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const finish = (err: Error | undefined, result?: ShardResult): void => {
@@ -86,13 +102,15 @@ function runInWorker(params: ShardParams, options: ShardRunOptions, latest: Engi
       options.signal?.removeEventListener('abort', onAbort);
       if (err !== undefined) {
         void worker.terminate();
-        reject(err);
+        if (ready) reject(err);
+        else resolve(idleResult());
       } else {
         resolve(result as ShardResult);
       }
     };
     worker.on('message', (reply: WorkerReply) => {
-      if (reply.type === 'progress') latest[index] = reply.counters;
+      if (reply.type === 'ready') ready = true;
+      else if (reply.type === 'progress') latest[index] = reply.counters;
       else if (reply.type === 'done') {
         latest[index] = reply.result.counters;
         finish(undefined, reply.result);

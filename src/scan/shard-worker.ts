@@ -2,7 +2,8 @@
  * Worker-thread entry of a scan shard. Protocol with the parent:
  * - workerData: ShardParams plus `progressIntervalMs`
  * - parent -> worker: `{ type: 'abort' }`
- * - worker -> parent: `{ type: 'progress', counters }` every progressIntervalMs,
+ * - worker -> parent: `{ type: 'ready' }` once the shard is built (before it
+ *   takes any port), `{ type: 'progress', counters }` every progressIntervalMs,
  *   then exactly one `{ type: 'done', result }` (states buffer transferred)
  *   or `{ type: 'error', code, message }`.
  */
@@ -11,6 +12,7 @@ import { NetlabError } from '../errors.js';
 import { Shard, type ShardParams } from './shard.js';
 
 export type WorkerReply =
+  | { type: 'ready' }
   | { type: 'progress'; counters: ReturnType<Shard['counters']> }
   | { type: 'done'; result: Awaited<ReturnType<Shard['run']>> }
   | { type: 'error'; code: string | undefined; message: string };
@@ -25,6 +27,7 @@ if (port !== null) {
   const post = (reply: WorkerReply, transfer?: ArrayBuffer[]): void => port.postMessage(reply, transfer);
   try {
     const shard = new Shard(params, controller.signal);
+    post({ type: 'ready' });
     const timer = setInterval(() => post({ type: 'progress', counters: shard.counters() }), params.progressIntervalMs);
     try {
       const result = await shard.run();
