@@ -197,7 +197,10 @@ async function main(): Promise<void> {
     'How netlab gets there: the default driver opens libuv TCP handles directly instead of `net.Socket` ' +
       '(src/scan/tcp-connect.ts), and a scan of 4096 ports or more is shared between one thread per CPU (src/scan/parallel.ts); ' +
       'the kernel work per connect (socket, connect, the SYN/RST exchange, close) is the floor for both tools. ' +
-      "nmap's time on loopback is bimodal (about 0.4 s or about 1.4 s for the same scan, in either setting), so its median moves between runs of the benchmark.",
+      "nmap's time on loopback is bimodal (about 0.4 s or about 1.4 s for the same scan): when one of its connects lands on its own socket " +
+      "(`nmap -d` prints \"Detected likely self-connect\") it counts a packet drop and retries after about a second; netlab classifies a self-connect " +
+      'as closed at once. On a private loopback with few ports in use that happens in some runs only, so the median there depends on luck; ' +
+      'on the shared loopback it happens in nearly every run. Both tools are CPU-bound here, so other load on the machine slows netlab (which uses every CPU) more than nmap (one).',
     '',
   ].join('\n');
 
