@@ -163,3 +163,21 @@ test('the CLI scanning all 65535 ports (threads included) never holds more descr
   // 300 scan sockets plus the runtime's own descriptors (stdio, epoll, worker threads' loops).
   assert.ok(peak <= 300 + 80, `peak ${peak} descriptors`);
 });
+
+test('with only 64 file descriptors allowed the scan backs off instead of failing (EMFILE)', async (t) => {
+  const open = await listen(t);
+  const { execFile } = await import('node:child_process');
+  const { CLI_PATH } = await import('../../helpers/cli.js');
+  // prlimit (util-linux) lowers RLIMIT_NOFILE for the child only; 512 sockets cannot fit.
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      'prlimit',
+      ['--nofile=64:64', process.execPath, CLI_PATH, 'scan', '127.0.0.1', '-p', `1-3000,${open}`, '--json'],
+      { timeout: 60_000 },
+      (err, out) => (err ? reject(err) : resolve(out)),
+    );
+  });
+  const doc = JSON.parse(stdout) as { ports: { port: number }[]; open: number; closed: number; filtered: number };
+  assert.equal(doc.open + doc.closed + doc.filtered, open <= 3000 ? 3000 : 3001);
+  assert.ok(doc.ports.some((p) => p.port === open));
+});
