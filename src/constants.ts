@@ -26,7 +26,7 @@ export const DEFAULTS = Object.freeze({
     /** Ports scanned when -p is not given: the most common ones (nmap's default set). */
     topPorts: 1000,
     /** TCP connect attempts in flight at once (--concurrency). */
-    tcpConcurrency: 512,
+    tcpConcurrency: 256,
     /** UDP probes in flight at once (--concurrency with --udp). */
     udpConcurrency: 128,
     /**

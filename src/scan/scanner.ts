@@ -28,7 +28,7 @@ export interface ScanOptions {
   ports?: readonly number[];
   /** `tcp` (connect scan, default) or `udp`. */
   proto?: ScanProto;
-  /** Attempts in flight at once; default 512 for TCP, 128 for UDP. Bounds the open sockets. */
+  /** Attempts in flight at once; default 256 for TCP, 128 for UDP. Bounds the open sockets. */
   concurrency?: number;
   /** Fixed per-attempt timeout in ms; default: adaptive from measured round trips (nmap -T4 bounds). */
   timeoutMs?: number;
