@@ -13,28 +13,32 @@ export interface CliResult {
   stderr: string;
 }
 
-/**
- * Runs `netlab ...args` to completion.
- * @param input written to stdin, then stdin is closed (default: closed at once)
- * @param timeoutMs the process is killed after this long (the test then fails on its output)
- */
-export function runCli(args: string[], options: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+export interface RunOptions {
+  /** Written to stdin, then stdin is closed (default: closed at once). */
+  input?: string | Buffer;
+  /** The process is killed after this long (the test then fails on its output). Default 60 s. */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Run inside this network namespace (`ip netns exec NAME`; needs root). */
+  netns?: string;
+}
+
+/** Runs `netlab ...args` to completion. */
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   return runProcess(process.execPath, [CLI, ...args], options);
 }
 
 /** Runs any program to completion with a kill timeout. */
-export function runProcess(
-  command: string,
-  args: string[],
-  options: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): Promise<CliResult> {
+export function runProcess(command: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
+  const [program, ...rest] = options.netns === undefined ? [command, ...args] : ['ip', 'netns', 'exec', options.netns, command, ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, NO_COLOR: '1', ...options.env }, cwd: options.cwd });
+    const child = spawn(program as string, rest, { env: { ...process.env, NO_COLOR: '1', ...options.env }, cwd: options.cwd });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);

@@ -5,6 +5,7 @@ import { registerConnect } from './connect.js';
 import { registerCert } from './cert.js';
 import { registerChat } from './chat.js';
 import { registerIm } from './im.js';
+import { registerScan } from './scan.js';
 import { registerPcap } from './pcap.js';
 import { registerCapture } from './capture.js';
 import { registerLab } from './lab.js';
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerCert(program);
   registerChat(program);
   registerIm(program);
+  registerScan(program);
   registerPcap(program);
   registerCapture(program);
   registerLab(program);

@@ -1,0 +1,43 @@
+/**
+ * A token bucket that caps how many attempts start per second (`--rate`).
+ * Sans-IO: the caller passes the clock, so tests need no timers.
+ */
+export class RateLimiter {
+  readonly #ratePerMs: number;
+  readonly #burst: number;
+  #tokens: number;
+  #last: number;
+
+  /**
+   * @param ratePerSecond attempts allowed per second, > 0
+   * @param now the current time in ms (performance.now())
+   * @param burst tokens that may accumulate while idle (default: a tenth of a
+   *   second's worth, at least 1), so a pause is not followed by a flood
+   * @throws RangeError when the rate or burst is not positive
+   */
+  constructor(ratePerSecond: number, now: number, burst = Math.max(1, Math.floor(ratePerSecond / 10))) {
+    if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0) throw new RangeError(`RateLimiter: rate must be positive, got ${ratePerSecond}`);
+    if (!Number.isFinite(burst) || burst < 1) throw new RangeError(`RateLimiter: burst must be at least 1, got ${burst}`);
+    this.#ratePerMs = ratePerSecond / 1000;
+    this.#burst = burst;
+    this.#tokens = 1;
+    this.#last = now;
+  }
+
+  /**
+   * Takes one token if there is one.
+   * @param now the current time in ms
+   * @returns 0 when the attempt may start now, else the ms to wait for a token
+   */
+  take(now: number): number {
+    if (now > this.#last) {
+      this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#last) * this.#ratePerMs);
+      this.#last = now;
+    }
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return (1 - this.#tokens) / this.#ratePerMs;
+  }
+}
