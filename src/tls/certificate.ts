@@ -4,13 +4,11 @@
  * for the CN, localhost, 127.0.0.1 and ::1 so a client that trusts the file as
  * its CA verifies `localhost` and `127.0.0.1` alike.
  */
-// @peculiar/x509 needs the Reflect metadata API before it loads (its README).
-import 'reflect-metadata';
 import { webcrypto, X509Certificate, randomBytes } from 'node:crypto';
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { DEFAULTS } from '../constants.js';
 import { FileError, UsageError } from '../errors.js';
 
@@ -51,7 +49,21 @@ const SIGNING: Record<KeyType, webcrypto.Algorithm & { hash: string }> = {
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let x509Module: typeof X509 | undefined;
+
+/**
+ * Loads @peculiar/x509 on first use, not at start-up (it is the heaviest
+ * module netlab has). It needs the Reflect metadata API first (its README).
+ */
+async function x509Library(): Promise<typeof X509> {
+  if (x509Module === undefined) {
+    await import('reflect-metadata');
+    const lib = await import('@peculiar/x509');
+    lib.cryptoProvider.set(webcrypto as unknown as Parameters<typeof lib.cryptoProvider.set>[0]);
+    x509Module = lib;
+  }
+  return x509Module;
+}
 
 function parseSan(value: string): { type: 'dns' | 'ip'; value: string } {
   const match = /^(dns|ip):(.*)$/i.exec(value.trim());
@@ -89,6 +101,7 @@ export async function createSelfSignedCertificate(options: CertificateOptions = 
     names.set(`${san.type}:${san.value.toLowerCase()}`, san);
   }
 
+  const x509 = await x509Library();
   const keys = (await webcrypto.subtle.generateKey(ALGORITHMS[keyType], true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
   const serial = randomBytes(16);

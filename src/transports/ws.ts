@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
-import WebSocket, { WebSocketServer, type RawData } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { DEFAULTS } from '../constants.js';
 import { ERROR_CODES, explainSystemError, NetworkError, type ErrorCode, type NetlabError } from '../errors.js';
 import { toEndpoint, type Endpoint } from '../util/endpoint.js';
@@ -23,6 +23,13 @@ const CLOSE_CODE_FOR: Partial<Record<ErrorCode, number>> = {
   [ERROR_CODES.TOO_MANY_CONNECTIONS]: 1013,
 };
 const CLOSE_POLICY_VIOLATION = 1008;
+/** WebSocket readyState OPEN (RFC 6455 §4.1 "the WebSocket connection is established"). */
+const READY_STATE_OPEN = 1;
+
+/** The ws library, loaded when a WebSocket is first needed rather than at every netlab start-up. */
+async function wsLibrary(): Promise<typeof import('ws')> {
+  return import('ws');
+}
 /** RFC 6455 §5.5: a control frame payload is at most 125 bytes, 2 of them the code. */
 const MAX_CLOSE_REASON_BYTES = 123;
 
@@ -84,7 +91,7 @@ export class WebSocketSession extends Session {
   }
 
   protected override sendData(data: Uint8Array): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.ws.readyState !== READY_STATE_OPEN) return false;
     const binary = this.#kind === 'mirror' ? this.#peerSentBinary || !isUtf8(data) : !isUtf8(data);
     this.#pendingBytes += data.byteLength;
     this.ws.send(data, { binary }, () => {
@@ -121,14 +128,14 @@ class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener
   /** What is bound: the HTTP server itself, or, when tapping, a TCP server feeding it recorded sockets. */
   readonly #bound: net.Server;
 
-  constructor(maxPayload: number, tap: WireTap | undefined) {
+  constructor(Server: typeof WebSocketServer, maxPayload: number, tap: WireTap | undefined) {
     super();
     this.http = http.createServer((_req, res) => {
       // A plain HTTP request (a browser tab, curl) gets a hint, not a hang.
       res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
       res.end('This is a netlab WebSocket server; connect with a WebSocket client, e.g. netlab connect ws HOST PORT\n');
     });
-    this.wss = new WebSocketServer({ server: this.http, maxPayload, perMessageDeflate: false });
+    this.wss = new Server({ server: this.http, maxPayload, perMessageDeflate: false });
     this.wss.on('connection', (ws, req) => {
       const socket = req.socket;
       const session = new WebSocketSession(
@@ -184,13 +191,15 @@ export const wsTransport: TransportDriver = {
   connectionless: false,
 
   async listen(options) {
-    return new WebSocketListener(options.maxMessageBytes ?? DEFAULTS.maxWebSocketMessageBytes, options.tap).bind(options.host, options.port);
+    const { WebSocketServer: Server } = await wsLibrary();
+    return new WebSocketListener(Server, options.maxMessageBytes ?? DEFAULTS.maxWebSocketMessageBytes, options.tap).bind(options.host, options.port);
   },
 
   async connect(options) {
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     const tap = options.tap;
-    const ws = new WebSocket(`ws://${host}:${options.port}${options.path ?? '/'}`, {
+    const { WebSocket: Client } = await wsLibrary();
+    const ws = new Client(`ws://${host}:${options.port}${options.path ?? '/'}`, {
       maxPayload: options.maxMessageBytes ?? DEFAULTS.maxWebSocketMessageBytes,
       perMessageDeflate: false,
       // Tapped: the HTTP upgrade and every frame go through the recording socket.

@@ -1,5 +1,6 @@
 /** A byte progress bar on stderr for big inputs, only on a TTY (cli-progress). */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import { DEFAULTS } from '../../constants.js';
 
 export interface Progress {
@@ -15,14 +16,16 @@ const NONE: Progress = { update() {}, stop() {} };
  */
 export function byteProgress(label: string, total: number | undefined): Progress {
   if (!process.stderr.isTTY || total === undefined || total < DEFAULTS.pcapProgressMinBytes) return NONE;
-  const bar = new cliProgress.SingleBar(
+  // Loaded only when a bar is shown: most runs never need it.
+  const lib = createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
+  const bar = new lib.SingleBar(
     {
       format: `${label} [{bar}] {percentage}% | {value}/{total} MB | {eta}s`,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,
     },
-    cliProgress.Presets.shades_classic,
+    lib.Presets.shades_classic,
   );
   const mb = (n: number) => Math.round(n / 1e6);
   bar.start(mb(total), 0);

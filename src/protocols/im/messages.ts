@@ -6,29 +6,36 @@
  * are enforced (a payload missing one does not decode).
  */
 import { readFileSync } from 'node:fs';
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs';
 
 /** `proto/` sits at the package root: two levels above src/ and dist/ alike. */
 const PROTO_DIR = new URL('../../../proto/', import.meta.url);
 export const PROTO_FILES = ['im_plain.proto', 'im_encrypted.proto', 'im_etm.proto'] as const;
 
-function loadRoot(): protobuf.Root {
-  const root = new protobuf.Root();
+function loadTypes() {
+  // Loaded on first use, not at start-up: every netlab command would
+  // otherwise pay for protobufjs and the .proto parsing.
+  const lib = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
+  const root = new lib.Root();
   for (const file of PROTO_FILES) {
-    protobuf.parse(readFileSync(new URL(file, PROTO_DIR), 'utf8'), root, { keepCase: true });
+    lib.parse(readFileSync(new URL(file, PROTO_DIR), 'utf8'), root, { keepCase: true });
   }
   root.resolveAll();
-  return root;
+  return {
+    Message: root.lookupType('Message'),
+    EncryptedPackage: root.lookupType('EncryptedPackage'),
+    PlaintextAndMAC: root.lookupType('PlaintextAndMAC'),
+    IM: root.lookupType('IM'),
+    EtmPackage: root.lookupType('EtmPackage'),
+  };
 }
 
-const root = loadRoot();
-const types = {
-  Message: root.lookupType('Message'),
-  EncryptedPackage: root.lookupType('EncryptedPackage'),
-  PlaintextAndMAC: root.lookupType('PlaintextAndMAC'),
-  IM: root.lookupType('IM'),
-  EtmPackage: root.lookupType('EtmPackage'),
-};
+let loaded: ReturnType<typeof loadTypes> | undefined;
+function types(): ReturnType<typeof loadTypes> {
+  loaded ??= loadTypes();
+  return loaded;
+}
 
 /** `Message` (plain mode) and `IM` (inside the encrypted modes) have the same shape. */
 export interface ChatMessage {
@@ -55,10 +62,10 @@ export interface EtmPackage {
   mac: Uint8Array;
 }
 
-type TypeName = keyof typeof types;
+type TypeName = keyof ReturnType<typeof loadTypes>;
 
 function encode(type: TypeName, value: object): Buffer {
-  const t = types[type];
+  const t = types()[type];
   const bytes = t.encode(t.fromObject(value)).finish();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -66,8 +73,8 @@ function encode(type: TypeName, value: object): Buffer {
 /** Decodes, or undefined for anything malformed (bad wire, missing required field). */
 function decode(type: TypeName, bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
-    const message = types[type].decode(bytes);
-    return types[type].toObject(message, { longs: String, bytes: Buffer }) as Record<string, unknown>;
+    const message = types()[type].decode(bytes);
+    return types()[type].toObject(message, { longs: String, bytes: Buffer }) as Record<string, unknown>;
   } catch {
     return undefined;
   }
