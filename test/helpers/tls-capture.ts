@@ -8,6 +8,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { runProcess } from './cli.js';
+import { tsharkFollowTcp } from './tshark.js';
 
 const WAIT_MS = 20_000;
 
@@ -123,39 +124,26 @@ export async function makeCertificates(dir: string): Promise<{ rsaCert: string; 
 
 /** The two directions of TCP stream 0 as tshark reassembles them: Node 0 (listed first) is the client. */
 export async function followRaw(file: string): Promise<{ client: Buffer; server: Buffer }> {
-  const result = await runProcess('tshark', ['-r', file, '-q', '-z', 'follow,tcp,raw,0']);
-  if (result.code !== 0) throw new Error(`tshark follow failed: ${result.stderr}`);
-  const client: Buffer[] = [];
-  const server: Buffer[] = [];
-  let inBody = false;
-  for (const line of result.stdout.split('\n')) {
-    if (line.startsWith('Node 1:')) {
-      inBody = true;
-      continue;
-    }
-    if (!inBody || line.startsWith('====') || line.trim() === '') continue;
-    // Lines of the second node are indented with a tab.
-    if (line.startsWith('\t')) server.push(Buffer.from(line.trim(), 'hex'));
-    else client.push(Buffer.from(line.trim(), 'hex'));
-  }
-  if (client.length === 0 && server.length === 0) {
+  const streams = await tsharkFollowTcp(file, 0);
+  if (streams.client.length === 0 && streams.server.length === 0) {
     const listing = await runProcess('tshark', ['-r', file]);
-    throw new Error(`tshark found no TCP payload in ${file}:\n${result.stdout}\n${result.stderr}\npackets:\n${listing.stdout}${listing.stderr}`);
+    throw new Error(`tshark found no TCP payload in ${file}:\npackets:\n${listing.stdout}${listing.stderr}`);
   }
-  return { client: Buffer.concat(client), server: Buffer.concat(server) };
+  return streams;
 }
 
 /**
  * What tshark itself decrypts from the packets sent from `srcPort`: the
- * `data.data` fields (HTTP dissection off so payloads stay raw data).
+ * `data.data` fields (HTTP dissection off so payloads stay raw data); all
+ * packets when no port is given.
  * tshark 4.0's `follow,tls` mislabels directions, so it is not used.
  */
-export async function tsharkDecrypted(file: string, keyLog: string, srcPort: number): Promise<Buffer> {
+export async function tsharkDecrypted(file: string, keyLog: string, srcPort?: number): Promise<Buffer> {
   const result = await runProcess('tshark', [
     '-r', file,
     '-o', `tls.keylog_file:${keyLog}`,
     '--disable-protocol', 'http',
-    '-Y', `tcp.srcport==${srcPort}`,
+    '-Y', srcPort === undefined ? 'data.data' : `tcp.srcport==${srcPort}`,
     '-T', 'fields',
     '-e', 'data.data',
   ]);

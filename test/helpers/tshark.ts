@@ -37,20 +37,3 @@ export async function tsharkUdpPayloads(file: string): Promise<{ srcport: number
       return { srcport: Number(port), data: Buffer.from(hex ?? '', 'hex') };
     });
 }
-
-/** TLS application data tshark decrypts with a key log, per source port. */
-export async function tsharkDecryptedTls(file: string, keylog: string): Promise<{ srcport: number; data: Buffer }[]> {
-  const result = await runProcess('tshark', [
-    '-r', file, '-o', `tls.keylog_file:${keylog}`, '--disable-protocol', 'http', '-Y', 'data.data', '-T', 'fields', '-e', 'tcp.srcport', '-e', 'data.data',
-  ]);
-  if (result.code !== 0) throw new Error(`tshark failed on ${file}: ${result.stderr}`);
-  return result.stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => {
-      const [port, hex] = l.split('\t');
-      // Several records in one frame come as comma-separated fields.
-      return { srcport: Number(port), data: Buffer.concat((hex ?? '').split(',').map((h) => Buffer.from(h, 'hex'))) };
-    });
-}

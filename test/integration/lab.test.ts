@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { DEMO_SECRETS } from '../../src/client/demo-secrets.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
-import { tsharkComplaints, tsharkDecryptedTls, tsharkFrameCount } from '../helpers/tshark.js';
+import { tsharkComplaints, tsharkFrameCount } from '../helpers/tshark.js';
+import { tsharkDecrypted } from '../helpers/tls-capture.js';
 
 /** The text under each `== N. ... ==` heading. */
 function sections(output: string): Map<string, string> {
@@ -44,7 +45,7 @@ for (const mode of ['socket tap', 'live capture'] as const) {
       if (mode === 'socket tap') assert.equal(await tsharkComplaints(f), '', f);
       else assert.ok((await tsharkFrameCount(f)) >= 10, f);
     }
-    const decrypted = (await tsharkDecryptedTls(files[1] as string, files[2] as string)).map((d) => d.data.toString()).join('');
+    const decrypted = (await tsharkDecrypted(files[1] as string, files[2] as string)).toString();
     for (const secret of DEMO_SECRETS) assert.ok(decrypted.includes(secret), `tshark decrypts ${secret} too`);
   });
 }
