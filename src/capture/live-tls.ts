@@ -13,6 +13,15 @@ import { KeyLog } from '../pcap/tls/keylog.js';
 
 /** TLS streams decrypted at once; beyond it the oldest is summarised and dropped. */
 const MAX_LIVE_TLS_STREAMS = 1000;
+/**
+ * How long captured bytes wait before decryption. A TLS 1.3 server logs the
+ * client's application secret only once it has processed the client's
+ * Finished, which can be after the capture already holds the client's first
+ * record; waiting a moment lets the key log catch up.
+ */
+const KEYLOG_GRACE_MS = 250;
+/** Bytes waiting for that grace period, over all streams; beyond it the oldest go through at once. */
+const MAX_DELAYED_BYTES = 8 * 1024 * 1024;
 /** Largest key-log growth read in one refresh, in bytes. */
 const MAX_KEYLOG_READ_BYTES = 1024 * 1024;
 
@@ -73,30 +82,66 @@ export interface LiveTlsOptions {
   onData: (stream: TcpStreamInfo, direction: Direction, data: Buffer) => void;
 }
 
+interface DelayedChunk {
+  stream: TcpStreamInfo;
+  side: 0 | 1;
+  data: Buffer;
+  atMs: number;
+}
+
 export class LiveTlsDecryptor {
   readonly #keys: KeyLogFollower;
   readonly #tcp: TcpStreams;
+  readonly #onData: LiveTlsOptions['onData'];
   readonly #active = new Map<number, { info: TcpStreamInfo; decryptor: TlsStreamDecryptor }>();
   readonly #done: { stream: TcpStreamInfo; summary: TlsStreamSummary }[] = [];
+  #delayed: DelayedChunk[] = [];
+  #delayedBytes = 0;
+  readonly #timer: NodeJS.Timeout;
 
   /** @throws FileError when the key log cannot be opened */
   constructor(options: LiveTlsOptions) {
     this.#keys = new KeyLogFollower(options.keyLogPath);
+    this.#onData = options.onData;
     this.#tcp = new TcpStreams({
       reassembled: (stream, side, data) => {
         if (!stream.tls) return;
-        let entry = this.#active.get(stream.index);
-        if (entry === undefined) {
-          if (this.#active.size >= MAX_LIVE_TLS_STREAMS) this.#retireOldest();
-          entry = { info: stream, decryptor: new TlsStreamDecryptor({ keyLog: this.#keys.keyLog, onData: (e) => options.onData(stream, e.direction, e.data) }) };
-          this.#active.set(stream.index, entry);
-        }
-        // The keys of a new connection are logged moments before its records.
-        this.#keys.refresh();
-        if (side === 0) entry.decryptor.pushClient(data);
-        else entry.decryptor.pushServer(data);
+        // `data` is a view valid only during this call: keep a copy.
+        this.#delayed.push({ stream, side, data: Buffer.from(data), atMs: Date.now() });
+        this.#delayedBytes += data.length;
+        if (this.#delayedBytes > MAX_DELAYED_BYTES) this.#pump(() => this.#delayedBytes > MAX_DELAYED_BYTES / 2);
       },
     });
+    this.#timer = setInterval(() => {
+      const due = Date.now() - KEYLOG_GRACE_MS;
+      this.#pump((chunk) => chunk.atMs <= due);
+    }, KEYLOG_GRACE_MS / 5);
+    this.#timer.unref();
+  }
+
+  /** Decrypts, in capture order, the waiting chunks for which `release` says yes (stopping at the first no). */
+  #pump(release: (chunk: DelayedChunk) => boolean): void {
+    if (this.#delayed.length === 0) return;
+    this.#keys.refresh();
+    let taken = 0;
+    for (const chunk of this.#delayed) {
+      if (!release(chunk)) break;
+      this.#decrypt(chunk);
+      this.#delayedBytes -= chunk.data.length;
+      taken += 1;
+    }
+    this.#delayed = this.#delayed.slice(taken);
+  }
+
+  #decrypt({ stream, side, data }: DelayedChunk): void {
+    let entry = this.#active.get(stream.index);
+    if (entry === undefined) {
+      if (this.#active.size >= MAX_LIVE_TLS_STREAMS) this.#retireOldest();
+      entry = { info: stream, decryptor: new TlsStreamDecryptor({ keyLog: this.#keys.keyLog, onData: (e) => this.#onData(stream, e.direction, e.data) }) };
+      this.#active.set(stream.index, entry);
+    }
+    if (side === 0) entry.decryptor.pushClient(data);
+    else entry.decryptor.pushServer(data);
   }
 
   /** Feeds one dissected packet. */
@@ -106,7 +151,9 @@ export class LiveTlsDecryptor {
 
   /** Ends every stream and returns one summary per TLS stream seen. */
   finish(): { stream: TcpStreamInfo; summary: TlsStreamSummary }[] {
+    clearInterval(this.#timer);
     this.#tcp.finish();
+    this.#pump(() => true);
     for (const index of [...this.#active.keys()]) this.#retire(index);
     this.#keys.close();
     return this.#done;
