@@ -8,6 +8,7 @@ import { registerIm } from './im.js';
 import { registerPcap } from './pcap.js';
 import { registerCapture } from './capture.js';
 import { registerLab } from './lab.js';
+import { registerBench } from './bench.js';
 
 export function registerCommands(program: Command): void {
   registerServe(program);
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerPcap(program);
   registerCapture(program);
   registerLab(program);
+  registerBench(program);
 }
