@@ -63,15 +63,12 @@ export class LoadMetrics {
   latency(): LatencySummary {
     const h = this.#histogram;
     if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-    return {
-      min: h.minNonZeroValue,
-      mean: Math.round(h.mean),
-      p50: h.getValueAtPercentile(50),
-      p90: h.getValueAtPercentile(90),
-      p99: h.getValueAtPercentile(99),
-      p999: h.getValueAtPercentile(99.9),
-      max: h.maxValue,
-    };
+    const min = h.minNonZeroValue;
+    const max = h.maxValue;
+    // A percentile is reported as the top of its bucket (within 0.1 %), which
+    // can lie above the exact maximum; clamp so p50 <= p99 <= p999 <= max holds.
+    const at = (p: number): number => Math.min(max, Math.max(min, h.getValueAtPercentile(p)));
+    return { min, mean: Math.round(h.mean), p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max };
   }
 }
 
