@@ -18,6 +18,7 @@ import { formatHostPort } from '../util/endpoint.js';
 import { waitUntilReady } from '../transports/connect-timeout.js';
 import { openAll, runWindow } from './generator.js';
 import { LoadMetrics, nowMicros, type LatencySummary } from './metrics.js';
+import { DeliveryScanner, LINE_BYTES, writeBenchLine } from './chat-lines.js';
 
 /** What to run. */
 export interface ChatLoadOptions {
@@ -55,31 +56,13 @@ export interface ChatLoadReport {
   timeouts: number;
 }
 
-const DIGITS = 15;
-/** `~` + digits + `\n`. */
-const LINE_BYTES = DIGITS + 2;
 const TICK_MS = 10;
-const TILDE = 0x7e;
-const COLON = 0x3a;
-const SPACE = 0x20;
-const NEWLINE = 0x0a;
-const ZERO = 0x30;
-
-/** Receiver states: looking for ':', then ' ', then '~', then digits. */
-const enum Scan {
-  Text,
-  Colon,
-  Space,
-  Digits,
-  Skip,
-}
 
 class ChatUser {
   readonly #metrics: LoadMetrics;
   readonly socket: net.Socket;
-  #state = Scan.Text;
-  #value = 0;
-  #digits = 0;
+  readonly #scanner = new DeliveryScanner();
+  readonly #onDelivered = (sentUs: number): void => this.#delivered(sentUs);
   /** Send side (senders only): a ring of line buffers. */
   #ring: Buffer[] = [];
   #next = 0;
@@ -103,13 +86,7 @@ class ChatUser {
     if (this.#blocked || this.dead) return false;
     const line = this.#ring[this.#next] as Buffer;
     this.#next = (this.#next + 1) % this.#ring.length;
-    let t = Math.round(nowMicros());
-    line[0] = TILDE;
-    for (let i = DIGITS; i >= 1; i--) {
-      line[i] = ZERO + (t % 10);
-      t = Math.floor(t / 10);
-    }
-    line[DIGITS + 1] = NEWLINE;
+    writeBenchLine(line, Math.round(nowMicros()));
     this.sent += 1;
     this.#metrics.bytesSent += LINE_BYTES;
     if (!this.socket.write(line)) this.#blocked = true;
@@ -120,42 +97,10 @@ class ChatUser {
     this.#blocked = false;
   }
 
-  /** Parses delivered lines out of `chunk` from `start`. */
+  /** Counts delivered lines in `chunk` from `start`. */
   onData(chunk: Buffer, start: number): void {
     this.#metrics.bytesReceived += chunk.length - start;
-    let state = this.#state;
-    for (let i = start; i < chunk.length; i++) {
-      const b = chunk[i] as number;
-      if (b === NEWLINE) {
-        if (state === Scan.Digits && this.#digits === DIGITS) this.#delivered(this.#value);
-        state = Scan.Text;
-        continue;
-      }
-      switch (state) {
-        case Scan.Text:
-          if (b === COLON) state = Scan.Colon;
-          break;
-        case Scan.Colon:
-          state = b === SPACE ? Scan.Space : b === COLON ? Scan.Colon : Scan.Text;
-          break;
-        case Scan.Space:
-          if (b === TILDE) {
-            state = Scan.Digits;
-            this.#value = 0;
-            this.#digits = 0;
-          } else state = b === COLON ? Scan.Colon : Scan.Text;
-          break;
-        case Scan.Digits:
-          if (b >= ZERO && b <= ZERO + 9 && this.#digits < DIGITS) {
-            this.#value = this.#value * 10 + (b - ZERO);
-            this.#digits += 1;
-          } else if (b !== 0x0d) state = Scan.Skip;
-          break;
-        case Scan.Skip:
-          break;
-      }
-    }
-    this.#state = state;
+    this.#scanner.feed(chunk, start, this.#onDelivered);
   }
 
   #delivered(sentUs: number): void {
