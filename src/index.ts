@@ -144,11 +144,12 @@ export {
 } from './pcap/tls/index.js';
 
 // bench: the load generator (src/load)
-export { runEchoLoad } from './load/echo-scenario.js';
-export type { EchoLoadOptions, EchoLoadReport } from './load/echo-scenario.js';
+export { runEchoLoad, prepareEchoLoad } from './load/echo-scenario.js';
+export type { EchoLoadOptions, EchoLoadReport, PreparedEchoLoad } from './load/echo-scenario.js';
+export { runEchoLoadInWorkers } from './load/workers.js';
 export { runChatLoad } from './load/chat-scenario.js';
 export type { ChatLoadOptions, ChatLoadReport } from './load/chat-scenario.js';
 export { LoadMetrics } from './load/metrics.js';
-export type { LatencySummary } from './load/metrics.js';
+export type { LatencySummary, EncodedLatencies } from './load/metrics.js';
 export { LOAD_TRANSPORTS } from './load/links.js';
 export type { LoadTransport } from './load/links.js';

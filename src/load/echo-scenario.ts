@@ -47,6 +47,18 @@ export interface EchoLoadReport {
   latency_us: LatencySummary;
   errors: number;
   timeouts: number;
+  /** Processes the load ran in (--workers). */
+  workers: number;
+}
+
+/** Connections opened and ready; run() starts the measured window. */
+export interface PreparedEchoLoad {
+  /** Runs the window and reports; the connections are closed afterwards. */
+  run(): Promise<EchoLoadReport>;
+  /** The metrics of the run (for a parent process to merge). */
+  readonly metrics: LoadMetrics;
+  /** Closes the connections without running. */
+  close(): void;
 }
 
 /** Timer granularity of reply time-out checks, in ms. */
@@ -174,6 +186,14 @@ class EchoLoop {
  *   or when no round trip at all completed because of errors
  */
 export async function runEchoLoad(options: EchoLoadOptions): Promise<EchoLoadReport> {
+  return (await prepareEchoLoad(options)).run();
+}
+
+/**
+ * Opens the connections of an echo load without sending anything yet.
+ * @throws NetlabError when the connections cannot be opened
+ */
+export async function prepareEchoLoad(options: EchoLoadOptions): Promise<PreparedEchoLoad> {
   const metrics = new LoadMetrics();
   const payload = Buffer.alloc(options.size, 0x61);
   const loops = await openAll(
@@ -192,13 +212,29 @@ export async function runEchoLoad(options: EchoLoadOptions): Promise<EchoLoadRep
     },
     (loop) => loop.link?.destroy(),
   );
-  for (const loop of loops) loop.start();
-  const timeoutUs = options.replyTimeoutMs * 1000;
-  const elapsed = await runWindow(options.seconds, TICK_MS, (nowUs) => {
-    for (const loop of loops) loop.checkTimeout(nowUs, timeoutUs);
-  });
-  for (const loop of loops) loop.running = false;
-  const report: EchoLoadReport = {
+  const close = (): void => {
+    for (const loop of loops) loop.link?.destroy();
+  };
+  const run = async (): Promise<EchoLoadReport> => {
+    for (const loop of loops) loop.start();
+    const timeoutUs = options.replyTimeoutMs * 1000;
+    const elapsed = await runWindow(options.seconds, TICK_MS, (nowUs) => {
+      for (const loop of loops) loop.checkTimeout(nowUs, timeoutUs);
+    });
+    for (const loop of loops) loop.running = false;
+    const report = echoReport(options, metrics, elapsed, 1);
+    close();
+    if (metrics.completed === 0 && metrics.firstError !== undefined) {
+      throw explainSystemError(metrics.firstError, { action: 'connect', transport: options.transport, host: options.host, port: options.port });
+    }
+    return report;
+  };
+  return { run, close, metrics };
+}
+
+/** The report of `metrics` gathered over `elapsed` seconds. */
+export function echoReport(options: EchoLoadOptions, metrics: LoadMetrics, elapsed: number, workers: number): EchoLoadReport {
+  return {
     scenario: 'echo',
     transport: options.transport,
     target: formatHostPort(options.host, options.port),
@@ -214,12 +250,8 @@ export async function runEchoLoad(options: EchoLoadOptions): Promise<EchoLoadRep
     latency_us: metrics.latency(),
     errors: metrics.errors,
     timeouts: metrics.timeouts,
+    workers,
   };
-  for (const loop of loops) loop.link?.destroy();
-  if (metrics.completed === 0 && metrics.firstError !== undefined) {
-    throw explainSystemError(metrics.firstError, { action: 'connect', transport: options.transport, host: options.host, port: options.port });
-  }
-  return report;
 }
 
 function round(value: number, digits: number): number {

@@ -17,6 +17,13 @@ export interface LatencySummary {
   max: number;
 }
 
+/** Latencies of one process, sent to the parent by a --workers child. */
+export interface EncodedLatencies {
+  histogram: string;
+  min: number;
+  max: number;
+}
+
 /** Longest latency the histogram tracks: 60 s, in µs; longer values are clamped. */
 const HIGHEST_TRACKABLE_US = 60_000_000;
 
@@ -33,6 +40,9 @@ export class LoadMetrics {
   timeouts = 0;
   /** The first error seen, for a clear message when nothing succeeded. */
   firstError: unknown;
+  /** Exact extremes (the histogram keeps values to 3 significant digits only). */
+  #min = Infinity;
+  #max = 0;
 
   constructor() {
     this.#histogram = hdr.build({
@@ -51,6 +61,8 @@ export class LoadMetrics {
   record(micros: number): void {
     const v = micros < 1 ? 1 : micros > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : Math.round(micros);
     this.#histogram.recordValue(v);
+    if (v < this.#min) this.#min = v;
+    if (v > this.#max) this.#max = v;
   }
 
   /** Counts one error, keeping the first for the report. */
@@ -59,12 +71,27 @@ export class LoadMetrics {
     if (this.firstError === undefined) this.firstError = err;
   }
 
+  /** The latencies in a form another process can merge (HdrHistogram's compressed base64, plus the exact extremes). */
+  encodeHistogram(): EncodedLatencies {
+    return { histogram: hdr.encodeIntoCompressedBase64(this.#histogram), min: this.#min, max: this.#max };
+  }
+
+  /**
+   * Adds another run's latencies (from encodeHistogram()) to this one.
+   * @throws Error when the histogram is not an encoded one
+   */
+  mergeHistogram(encoded: EncodedLatencies): void {
+    this.#histogram.add(hdr.decodeFromCompressedBase64(encoded.histogram, 32, false));
+    if (encoded.min < this.#min) this.#min = encoded.min;
+    if (encoded.max > this.#max) this.#max = encoded.max;
+  }
+
   /** The percentiles so far (all zero when nothing was recorded). */
   latency(): LatencySummary {
     const h = this.#histogram;
     if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-    const min = h.minNonZeroValue;
-    const max = h.maxValue;
+    const min = this.#min;
+    const max = this.#max;
     // A percentile is reported as the top of its bucket (within 0.1 %), which
     // can lie above the exact maximum; clamp so p50 <= p99 <= p999 <= max holds.
     const at = (p: number): number => Math.min(max, Math.max(min, h.getValueAtPercentile(p)));

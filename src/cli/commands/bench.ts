@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import { runChatLoad, type ChatLoadReport } from '../../load/chat-scenario.js';
-import { runEchoLoad, type EchoLoadReport } from '../../load/echo-scenario.js';
+import { runEchoLoad, type EchoLoadOptions, type EchoLoadReport } from '../../load/echo-scenario.js';
+import { runEchoLoadInWorkers } from '../../load/workers.js';
 import { LOAD_TRANSPORTS, type LoadTransport } from '../../load/links.js';
 import type { LatencySummary } from '../../load/metrics.js';
 import { Output } from '../output.js';
@@ -15,6 +16,7 @@ interface EchoFlags {
   duration: number;
   pipeline: number;
   timeout: number;
+  workers: number;
   insecure?: boolean;
   servername?: string;
   json?: boolean;
@@ -52,12 +54,13 @@ export function registerBench(program: Command): void {
     .option('-d, --duration <seconds>', 'how long to measure', parseSeconds, DEFAULTS.benchSeconds)
     .option('--pipeline <k>', 'messages in flight per connection (1: strict ping-pong)', positiveInteger('pipeline depth'), DEFAULTS.benchPipeline)
     .option('--timeout <seconds>', 'a reply later than this counts as a timeout', parseSeconds, DEFAULTS.benchReplyTimeoutSeconds)
+    .option('--workers <n>', 'split the connections over this many load processes', positiveInteger('worker count'), 1)
     .option('--insecure', 'tls: do not verify the server certificate (lab use only)')
     .option('--servername <name>', 'tls: SNI name and the name the certificate must match')
     .option('--json', 'one JSON report on stdout')
     .addHelpText(
       'after',
-      '\nExamples:\n  netlab bench echo tcp 127.0.0.1 5000 -c 50 -d 5\n  netlab bench echo tcp 127.0.0.1 5000 -c 50 --pipeline 16 --json\n  netlab bench echo tls 127.0.0.1 5443 --insecure -s 16384\n',
+      '\nExamples:\n  netlab bench echo tcp 127.0.0.1 5000 -c 50 -d 5\n  netlab bench echo tcp 127.0.0.1 5000 -c 50 --pipeline 16 --json\n  netlab bench echo tcp 127.0.0.1 5000 -c 1000 --workers 2\n  netlab bench echo tls 127.0.0.1 5443 --insecure -s 16384\n',
     )
     .action(async (transport: LoadTransport, host: string, port: number, flags: EchoFlags) => benchEcho(transport, host, port, flags));
 
@@ -83,9 +86,13 @@ async function benchEcho(transport: LoadTransport, host: string, port: number, f
   if (flags.size > DEFAULTS.benchMaxMessageBytes) throw new UsageError(`-s ${flags.size} is too large; at most ${DEFAULTS.benchMaxMessageBytes} bytes`);
   if (transport === 'udp' && flags.size > MAX_UDP_PAYLOAD) throw new UsageError(`-s ${flags.size} does not fit in one UDP datagram; at most ${MAX_UDP_PAYLOAD} bytes`);
   if (transport !== 'tls' && (flags.insecure === true || flags.servername !== undefined)) throw new UsageError('--insecure and --servername go with tls');
+  if (flags.workers > flags.conns) throw new UsageError(`--workers ${flags.workers} is more than the ${flags.conns} connection(s); each worker needs one`);
   const out = new Output(flags);
-  out.note(`bench echo ${transport} ${host}:${port}: ${flags.conns} connection(s), ${flags.size} B, pipeline ${flags.pipeline}, ${flags.duration} s`);
-  const report = await runEchoLoad({
+  out.note(
+    `bench echo ${transport} ${host}:${port}: ${flags.conns} connection(s), ${flags.size} B, pipeline ${flags.pipeline}, ${flags.duration} s` +
+      (flags.workers > 1 ? `, ${flags.workers} workers` : ''),
+  );
+  const options: EchoLoadOptions = {
     transport,
     host,
     port,
@@ -97,7 +104,8 @@ async function benchEcho(transport: LoadTransport, host: string, port: number, f
     seconds: flags.duration,
     pipeline: flags.pipeline,
     replyTimeoutMs: flags.timeout * 1000,
-  });
+  };
+  const report = flags.workers > 1 ? await runEchoLoadInWorkers(options, flags.workers) : await runEchoLoad(options);
   if (out.json) out.event(report);
   else printEcho(out, report);
 }

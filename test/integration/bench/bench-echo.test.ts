@@ -29,6 +29,7 @@ interface EchoReport {
   latency_us: { min: number; mean: number; p50: number; p90: number; p99: number; p999: number; max: number };
   errors: number;
   timeouts: number;
+  workers: number;
 }
 
 const servers = new Map<Transport, { child: ChildProcess; port: number }>();
@@ -75,6 +76,7 @@ function assertConsistent(r: EchoReport, expected: { transport: Transport; conne
   assert.ok(l.min >= 1);
   assert.ok(l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, JSON.stringify(l));
   assert.equal(r.errors, 0);
+  assert.ok(Number.isInteger(r.workers) && r.workers >= 1);
   for (const key of ['errors', 'timeouts', 'round_trips', 'bytes_sent', 'bytes_received'] as const) assert.ok(Number.isInteger(r[key]), key);
 }
 
@@ -115,6 +117,12 @@ describe('netlab bench echo against netlab serve', () => {
     }
   });
 
+  it('splits the connections over worker processes with --workers and merges their reports', async () => {
+    const r = await bench(['tcp', '127.0.0.1', String(portOf('tcp')), '-c', '5', '-s', '64', '-d', '0.4', '--pipeline', '2', '--workers', '2']);
+    assertConsistent(r, { transport: 'tcp', connections: 5, size: 64, pipeline: 2 });
+    assert.equal(r.workers, 2);
+  });
+
   it('waits for drain when large messages fill the socket (backpressure)', async () => {
     const size = 256 * 1024;
     const r = await bench(['tcp', '127.0.0.1', String(portOf('tcp')), '-c', '2', '-s', String(size), '-d', '0.4', '--pipeline', '4']);
@@ -142,8 +150,12 @@ describe('netlab bench echo failures', () => {
 
   it('exits 1 with a clear message when the port refuses', async () => {
     const port = await closedPort();
-    for (const transport of ['tcp', 'udp'] as const) {
-      const result = await runCli(['bench', 'echo', transport, '127.0.0.1', String(port), '-d', '0.3', '--json'], { timeoutMs: 30_000 });
+    for (const [transport, workers] of [
+      ['tcp', '1'],
+      ['udp', '1'],
+      ['tcp', '2'],
+    ] as const) {
+      const result = await runCli(['bench', 'echo', transport, '127.0.0.1', String(port), '-c', '2', '--workers', workers, '-d', '0.3', '--json'], { timeoutMs: 30_000 });
       assert.equal(result.code, 1, `${transport}: ${result.stderr}`);
       assert.equal(result.stdout, '', 'no report on stdout');
       assert.match(result.stderr, new RegExp(`connection refused by 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
@@ -161,6 +173,8 @@ describe('netlab bench echo failures', () => {
       [['bench', 'echo', 'udp', '127.0.0.1', '5000', '-s', '70000'], /does not fit in one UDP datagram/],
       [['bench', 'echo', 'tcp', '127.0.0.1', '5000', '--insecure'], /go with tls/],
       [['bench', 'echo', 'tcp', '127.0.0.1', '5000', '--bogus'], /unknown option/],
+      [['bench', 'echo', 'tcp', '127.0.0.1', '5000', '-c', '2', '--workers', '3'], /more than the 2 connection/],
+      [['bench', 'echo', 'tcp', '127.0.0.1', '5000', '--workers', '0'], /worker count/],
       [['bench', 'chat', '127.0.0.1', '1234', '-c', '3'], /--senders/],
       [['bench', 'chat', '127.0.0.1', '1234', '-c', '1', '--senders', '1'], /client count/],
       [['bench', 'chat', '127.0.0.1', '1234', '-c', '3', '--senders', '4'], /more than the 3 clients/],

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { LoadMetrics } from '../../../src/load/metrics.js';
 import { openAll } from '../../../src/load/generator.js';
+import { shareOf } from '../../../src/load/workers.js';
 
 describe('LoadMetrics', () => {
   it('reports zeros before anything is recorded', () => {
@@ -78,5 +79,33 @@ describe('openAll', () => {
       /refused/,
     );
     assert.ok(closed.length >= 5 && !closed.includes(5), `closed ${closed.join(',')}`);
+  });
+});
+
+describe('merging across workers', () => {
+  it('gives the same percentiles as one histogram of all values', () => {
+    const all = new LoadMetrics();
+    const a = new LoadMetrics();
+    const b = new LoadMetrics();
+    for (let v = 1; v <= 5000; v++) {
+      all.record(v * 3);
+      (v % 2 === 0 ? a : b).record(v * 3);
+    }
+    const merged = new LoadMetrics();
+    merged.mergeHistogram(a.encodeHistogram());
+    merged.mergeHistogram(b.encodeHistogram());
+    assert.deepEqual(merged.latency(), all.latency());
+  });
+
+  it('splits connections evenly, every one to some worker', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 64 }), (total, workers) => {
+        fc.pre(workers <= total);
+        const shares = Array.from({ length: workers }, (_, i) => shareOf(total, workers, i));
+        assert.equal(shares.reduce((x, y) => x + y, 0), total);
+        assert.ok(Math.max(...shares) - Math.min(...shares) <= 1);
+        assert.ok(Math.min(...shares) >= 1);
+      }),
+    );
   });
 });
