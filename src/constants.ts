@@ -130,4 +130,21 @@ export const DEFAULTS = Object.freeze({
     /** How often progress is reported, in ms. */
     progressIntervalMs: 100,
   }),
+  // bench: the load generator
+  /** Connections of `netlab bench echo` (-c). */
+  benchConnections: 1,
+  /** Message size of `netlab bench echo`, in bytes (-s). */
+  benchMessageBytes: 64,
+  /** Measurement window of `netlab bench`, in seconds (-d). */
+  benchSeconds: 5,
+  /** Messages in flight per connection (--pipeline). */
+  benchPipeline: 1,
+  /** A reply later than this is counted as a timeout, in seconds (--timeout). */
+  benchReplyTimeoutSeconds: 2,
+  /** Lines a second each chat sender sends (--rate); the chat server throttles above 20. */
+  benchChatRate: 10,
+  /** After a chat run, how long to wait for lines still on their way, in seconds. */
+  benchChatDrainSeconds: 5,
+  /** Largest message `netlab bench echo` sends, in bytes (-s); a UDP datagram holds at most 65507. */
+  benchMaxMessageBytes: 16 * 1024 * 1024,
 });

@@ -154,3 +154,14 @@ export type { RttOptions } from './scan/rtt.js';
 export { RateLimiter } from './scan/rate-limiter.js';
 export { nativeTcpDriverAvailable } from './scan/tcp-connect.js';
 export type { TcpDriverName } from './scan/tcp-connect.js';
+
+// bench: the load generator (src/load)
+export { runEchoLoad, prepareEchoLoad } from './load/echo-scenario.js';
+export type { EchoLoadOptions, EchoLoadReport, PreparedEchoLoad } from './load/echo-scenario.js';
+export { runEchoLoadInWorkers } from './load/workers.js';
+export { runChatLoad } from './load/chat-scenario.js';
+export type { ChatLoadOptions, ChatLoadReport } from './load/chat-scenario.js';
+export { LoadMetrics } from './load/metrics.js';
+export type { LatencySummary, EncodedLatencies } from './load/metrics.js';
+export { LOAD_TRANSPORTS } from './load/links.js';
+export type { LoadTransport } from './load/links.js';

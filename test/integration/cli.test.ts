@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { ndjson, RunningProcess, CLI, runCli, startServeCli } from '../helpers/cli.js';
 
-const COMMANDS = ['serve', 'connect', 'cert', 'chat', 'im', 'scan', 'pcap', 'capture', 'lab'];
+const COMMANDS = ['serve', 'connect', 'cert', 'chat', 'im', 'scan', 'pcap', 'capture', 'bench', 'lab'];
 
 test('--help works for the program and every command', async () => {
   const top = await runCli(['--help']);

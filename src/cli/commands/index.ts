@@ -9,6 +9,7 @@ import { registerScan } from './scan.js';
 import { registerPcap } from './pcap.js';
 import { registerCapture } from './capture.js';
 import { registerLab } from './lab.js';
+import { registerBench } from './bench.js';
 
 export function registerCommands(program: Command): void {
   registerServe(program);
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerPcap(program);
   registerCapture(program);
   registerLab(program);
+  registerBench(program);
 }

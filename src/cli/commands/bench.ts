@@ -1,0 +1,145 @@
+/** `netlab bench echo|chat`: the load generator. */
+import { Command } from 'commander';
+import { DEFAULTS } from '../../constants.js';
+import { UsageError } from '../../errors.js';
+import { runChatLoad, type ChatLoadReport } from '../../load/chat-scenario.js';
+import { runEchoLoad, type EchoLoadOptions, type EchoLoadReport } from '../../load/echo-scenario.js';
+import { runEchoLoadInWorkers } from '../../load/workers.js';
+import { LOAD_TRANSPORTS, type LoadTransport } from '../../load/links.js';
+import type { LatencySummary } from '../../load/metrics.js';
+import { Output } from '../output.js';
+import { oneOf, parsePort, parseSeconds, positiveInteger } from '../parse.js';
+
+interface EchoFlags {
+  conns: number;
+  size: number;
+  duration: number;
+  pipeline: number;
+  timeout: number;
+  workers: number;
+  insecure?: boolean;
+  servername?: string;
+  json?: boolean;
+}
+
+interface ChatFlags {
+  clients: number;
+  senders: number;
+  rate: number;
+  duration: number;
+  json?: boolean;
+}
+
+/** Largest UDP payload over IPv4 (65535 - 8 UDP - 20 IP header bytes). */
+const MAX_UDP_PAYLOAD = 65507;
+
+export function registerBench(program: Command): void {
+  const bench = program
+    .command('bench')
+    .summary('load generator: echo round trips and chat fan-out')
+    .description('Load generator: round trips/s, MB/s and latency percentiles (HDR histogram) against an echo server or a chat room.');
+
+  bench
+    .command('echo')
+    .summary('closed-loop echo load over tcp, tls, udp or ws')
+    .description(
+      'Opens CONNS connections and keeps PIPELINE messages of SIZE bytes in flight on each for SECONDS;\n' +
+        'reports round trips/s, MB/s (echoed bytes received, 10^6 bytes), latency p50/p99/p999/max in µs, errors and timeouts.',
+    )
+    .argument('<transport>', `one of ${LOAD_TRANSPORTS.join(', ')}`, oneOf('transport', LOAD_TRANSPORTS))
+    .argument('<host>', 'server address')
+    .argument('<port>', 'server port', parsePort)
+    .option('-c, --conns <n>', 'concurrent connections', positiveInteger('connection count'), DEFAULTS.benchConnections)
+    .option('-s, --size <bytes>', 'bytes per message', positiveInteger('message size'), DEFAULTS.benchMessageBytes)
+    .option('-d, --duration <seconds>', 'how long to measure', parseSeconds, DEFAULTS.benchSeconds)
+    .option('--pipeline <k>', 'messages in flight per connection (1: strict ping-pong)', positiveInteger('pipeline depth'), DEFAULTS.benchPipeline)
+    .option('--timeout <seconds>', 'a reply later than this counts as a timeout', parseSeconds, DEFAULTS.benchReplyTimeoutSeconds)
+    .option('--workers <n>', 'split the connections over this many load processes', positiveInteger('worker count'), 1)
+    .option('--insecure', 'tls: do not verify the server certificate (lab use only)')
+    .option('--servername <name>', 'tls: SNI name and the name the certificate must match')
+    .option('--json', 'one JSON report on stdout')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  netlab bench echo tcp 127.0.0.1 5000 -c 50 -d 5\n  netlab bench echo tcp 127.0.0.1 5000 -c 50 --pipeline 16 --json\n  netlab bench echo tcp 127.0.0.1 5000 -c 1000 --workers 2\n  netlab bench echo tls 127.0.0.1 5443 --insecure -s 16384\n',
+    )
+    .action(async (transport: LoadTransport, host: string, port: number, flags: EchoFlags) => benchEcho(transport, host, port, flags));
+
+  bench
+    .command('chat')
+    .summary('chat fan-out load against netlab chat serve (tcp)')
+    .description(
+      'CLIENTS users join the room; the first SENDERS each send RATE lines a second for SECONDS.\n' +
+        'Reports sent and delivered lines/s (every line should reach CLIENTS-1 users) and delivery latency in µs.',
+    )
+    .argument('<host>', 'chat server address')
+    .argument('<port>', 'chat server TCP port', parsePort)
+    .requiredOption('-c, --clients <n>', 'users in the room (at least 2)', positiveInteger('client count', 2))
+    .requiredOption('--senders <r>', 'how many of them send', positiveInteger('sender count'))
+    .option('--rate <n>', 'lines a second per sender (the server throttles above 20)', positiveInteger('rate'), DEFAULTS.benchChatRate)
+    .option('-d, --duration <seconds>', 'how long to send', parseSeconds, DEFAULTS.benchSeconds)
+    .option('--json', 'one JSON report on stdout')
+    .addHelpText('after', '\nExample:\n  netlab bench chat 127.0.0.1 1234 -c 100 --senders 10 --rate 5\n')
+    .action(async (host: string, port: number, flags: ChatFlags) => benchChat(host, port, flags));
+}
+
+async function benchEcho(transport: LoadTransport, host: string, port: number, flags: EchoFlags): Promise<void> {
+  if (flags.size > DEFAULTS.benchMaxMessageBytes) throw new UsageError(`-s ${flags.size} is too large; at most ${DEFAULTS.benchMaxMessageBytes} bytes`);
+  if (transport === 'udp' && flags.size > MAX_UDP_PAYLOAD) throw new UsageError(`-s ${flags.size} does not fit in one UDP datagram; at most ${MAX_UDP_PAYLOAD} bytes`);
+  if (transport !== 'tls' && (flags.insecure === true || flags.servername !== undefined)) throw new UsageError('--insecure and --servername go with tls');
+  if (flags.workers > flags.conns) throw new UsageError(`--workers ${flags.workers} is more than the ${flags.conns} connection(s); each worker needs one`);
+  const out = new Output(flags);
+  out.note(
+    `bench echo ${transport} ${host}:${port}: ${flags.conns} connection(s), ${flags.size} B, pipeline ${flags.pipeline}, ${flags.duration} s` +
+      (flags.workers > 1 ? `, ${flags.workers} workers` : ''),
+  );
+  const options: EchoLoadOptions = {
+    transport,
+    host,
+    port,
+    connectTimeoutMs: DEFAULTS.clientTimeoutSeconds * 1000,
+    insecure: flags.insecure,
+    servername: flags.servername,
+    connections: flags.conns,
+    size: flags.size,
+    seconds: flags.duration,
+    pipeline: flags.pipeline,
+    replyTimeoutMs: flags.timeout * 1000,
+  };
+  const report = flags.workers > 1 ? await runEchoLoadInWorkers(options, flags.workers) : await runEchoLoad(options);
+  if (out.json) out.event(report);
+  else printEcho(out, report);
+}
+
+async function benchChat(host: string, port: number, flags: ChatFlags): Promise<void> {
+  if (flags.senders > flags.clients) throw new UsageError(`--senders ${flags.senders} is more than the ${flags.clients} clients`);
+  const out = new Output(flags);
+  out.note(`bench chat ${host}:${port}: ${flags.clients} users, ${flags.senders} sending ${flags.rate} lines/s each, ${flags.duration} s`);
+  const report = await runChatLoad({
+    host,
+    port,
+    clients: flags.clients,
+    senders: flags.senders,
+    rate: flags.rate,
+    seconds: flags.duration,
+    connectTimeoutMs: DEFAULTS.clientTimeoutSeconds * 1000,
+    drainTimeoutMs: DEFAULTS.benchChatDrainSeconds * 1000,
+  });
+  if (out.json) out.event(report);
+  else printChat(out, report);
+}
+
+function latencyLine(l: LatencySummary): string {
+  return `latency µs: p50 ${l.p50}  p99 ${l.p99}  p999 ${l.p999}  max ${l.max}  (mean ${l.mean})`;
+}
+
+function printEcho(out: Output, r: EchoLoadReport): void {
+  out.info(`${r.round_trips} round trips in ${r.duration_s} s: ${r.round_trips_per_s} round trips/s, ${r.mb_per_s} MB/s`);
+  out.info(latencyLine(r.latency_us));
+  out.info(`bytes sent ${r.bytes_sent}, received ${r.bytes_received}; errors ${r.errors}, timeouts ${r.timeouts}`);
+}
+
+function printChat(out: Output, r: ChatLoadReport): void {
+  out.info(`${r.sent} lines sent (${r.sent_per_s}/s), ${r.delivered} of ${r.expected_deliveries} deliveries (${r.delivered_per_s}/s), ${r.missing} missing`);
+  out.info(`delivery ${latencyLine(r.latency_us)}`);
+  out.info(`errors ${r.errors}, timeouts ${r.timeouts}`);
+}

@@ -1,0 +1,93 @@
+/**
+ * `netlab bench echo --workers N`: the same load split over N child
+ * processes (node:child_process fork with an IPC channel), so one load
+ * generator is not limited to one CPU. Connections are split as evenly as
+ * possible; every worker opens its share first, then all windows start
+ * together; counters are summed and the HDR histograms merged, so the
+ * percentiles are those of all round trips.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ERROR_CODES, NetlabError, type ErrorCode } from '../errors.js';
+import { echoReport, type EchoLoadOptions, type EchoLoadReport } from './echo-scenario.js';
+import { LoadMetrics } from './metrics.js';
+import type { WorkerCommand, WorkerReply } from './worker.js';
+
+const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/** Connections of worker `index` of `workers` when `total` are split evenly. */
+export function shareOf(total: number, workers: number, index: number): number {
+  return Math.floor(total / workers) + (index < total % workers ? 1 : 0);
+}
+
+function nextReply(child: ChildProcess, expect: WorkerReply['type']): Promise<WorkerReply> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: WorkerReply): void => {
+      if (m.type === expect || m.type === 'error') {
+        cleanup();
+        resolve(m);
+      }
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new NetlabError(ERROR_CODES.INTERNAL, `a bench worker exited (code ${code}) before it reported`));
+    };
+    const cleanup = (): void => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+function asError(m: Extract<WorkerReply, { type: 'error' }>): NetlabError {
+  const known = Object.values(ERROR_CODES) as string[];
+  return new NetlabError((m.code !== undefined && known.includes(m.code) ? m.code : ERROR_CODES.INTERNAL) as ErrorCode, m.message);
+}
+
+/**
+ * Runs an echo load in `workers` processes and merges their reports.
+ * @param workers at least 1 and at most options.connections
+ * @throws NetlabError the first worker error (refused, TLS verification...)
+ */
+export async function runEchoLoadInWorkers(options: EchoLoadOptions, workers: number): Promise<EchoLoadReport> {
+  const children = Array.from({ length: workers }, () => fork(WORKER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  try {
+    const ready = await Promise.all(
+      children.map((child, i) => {
+        const pending = nextReply(child, 'ready');
+        child.send({ type: 'prepare', options: { ...options, connections: shareOf(options.connections, workers, i) } } satisfies WorkerCommand);
+        return pending;
+      }),
+    );
+    const failed = ready.find((m) => m.type === 'error');
+    if (failed !== undefined && failed.type === 'error') throw asError(failed);
+    const done = await Promise.all(
+      children.map((child) => {
+        const pending = nextReply(child, 'done');
+        child.send({ type: 'go' } satisfies WorkerCommand);
+        return pending;
+      }),
+    );
+    const metrics = new LoadMetrics();
+    let elapsed = 0;
+    for (const m of done) {
+      if (m.type === 'error') throw asError(m);
+      if (m.type !== 'done') continue;
+      metrics.completed += m.report.round_trips;
+      metrics.bytesSent += m.bytesSent;
+      metrics.bytesReceived += m.bytesReceived;
+      metrics.errors += m.report.errors;
+      metrics.timeouts += m.report.timeouts;
+      metrics.mergeHistogram(m.histogram);
+      elapsed = Math.max(elapsed, m.report.duration_s);
+    }
+    return echoReport(options, metrics, elapsed, workers);
+  } finally {
+    for (const child of children) {
+      if (child.connected) child.disconnect();
+      if (child.exitCode === null && child.signalCode === null) setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+    }
+  }
+}
