@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in one go. Runs the area scripts
- * (bench:echo, bench:im, bench:pcap, bench:tls, bench:scan) one after another, then the
+ * (bench:echo, bench:im, bench:pcap, bench:tls, bench:scan, bench:memory) one after another, then the
  * TCP echo comparison against the peers, which updates docs/performance.md.
  *
  *   npm run bench
@@ -22,6 +22,7 @@ const steps: [string, string[]][] = [
   ['pcap', ['npm', 'run', '--silent', 'bench:pcap']],
   ['tls', ['npm', 'run', '--silent', 'bench:tls']],
   ['scan', ['npm', 'run', '--silent', 'bench:scan']],
+  ['memory', ['npm', 'run', '--silent', 'bench:memory']],
   ['peers', [process.execPath, '--import', 'tsx', 'bench/echo-peers.ts']],
 ];
 

@@ -47,7 +47,7 @@ export interface PeerErrorRecord {
 export type TrafficRecord = ConnectRecord | CloseRecord | RefusedRecord | PeerErrorRecord;
 
 export function connectRecord(session: Session): ConnectRecord {
-  return { event: 'connect', transport: session.transport, peer: session.peer, time: session.stats.openedAt.toISOString() };
+  return { event: 'connect', transport: session.transport, peer: session.peer, time: new Date(session.stats.openedAtMs).toISOString() };
 }
 
 export function closeRecord(session: Session, error: { code: string; message: string } | undefined): CloseRecord {
@@ -56,7 +56,7 @@ export function closeRecord(session: Session, error: { code: string; message: st
     event: 'close',
     transport: session.transport,
     peer: session.peer,
-    time: (s.closedAt ?? new Date()).toISOString(),
+    time: new Date(s.closedAtMs ?? Date.now()).toISOString(),
     duration_ms: session.durationMs,
     bytes_in: s.bytesIn,
     bytes_out: s.bytesOut,

@@ -24,8 +24,9 @@ export interface SessionStats {
   reads: number;
   /** write() calls that sent data. */
   writes: number;
-  openedAt: Date;
-  closedAt: Date | undefined;
+  /** Epoch milliseconds (numbers, not Date objects: a server holds one per connection). */
+  openedAtMs: number;
+  closedAtMs: number | undefined;
   /** Epoch milliseconds of the last byte in or out (drives idle timeouts). */
   lastActivityMs: number;
 }
@@ -69,7 +70,7 @@ export abstract class Session extends EventEmitter<SessionEvents> {
     this.local = local;
     this.remote = remote;
     const now = Date.now();
-    this.stats = { bytesIn: 0, bytesOut: 0, reads: 0, writes: 0, openedAt: new Date(now), closedAt: undefined, lastActivityMs: now };
+    this.stats = { bytesIn: 0, bytesOut: 0, reads: 0, writes: 0, openedAtMs: now, closedAtMs: undefined, lastActivityMs: now };
     if (openChannel.hasSubscribers) openChannel.publish({ session: this });
   }
 
@@ -84,8 +85,7 @@ export abstract class Session extends EventEmitter<SessionEvents> {
 
   /** Milliseconds since the session opened (until it closed, once closed). */
   get durationMs(): number {
-    const end = this.stats.closedAt?.getTime() ?? Date.now();
-    return end - this.stats.openedAt.getTime();
+    return (this.stats.closedAtMs ?? Date.now()) - this.stats.openedAtMs;
   }
 
   /**
@@ -150,7 +150,7 @@ export abstract class Session extends EventEmitter<SessionEvents> {
   protected finished(error?: NetlabError): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.stats.closedAt = new Date();
+    this.stats.closedAtMs = Date.now();
     if (closeChannel.hasSubscribers) closeChannel.publish({ session: this, error });
     this.emit('close', { error });
   }
