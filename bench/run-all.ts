@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in one go. Runs the area scripts
- * (bench:echo, bench:im, bench:pcap, bench:tls, bench:scan, bench:memory) one after another, then the
+ * (bench:im, bench:pcap, bench:tls, bench:scan, bench:memory) one after another, then the
  * TCP echo comparison against the peers, which updates docs/performance.md.
  *
  *   npm run bench
@@ -17,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const skip = new Set((process.env.NETLAB_BENCH_SKIP ?? '').split(',').filter(Boolean));
 const steps: [string, string[]][] = [
-  ['echo', ['npm', 'run', '--silent', 'bench:echo']],
   ['im', ['npm', 'run', '--silent', 'bench:im']],
   ['pcap', ['npm', 'run', '--silent', 'bench:pcap']],
   ['tls', ['npm', 'run', '--silent', 'bench:tls']],

@@ -142,7 +142,6 @@ export {
   type OpenResult,
   type ProtectedRecord,
 } from './pcap/tls/index.js';
-/** The netlab library surface: re-exports only. */
 
 // scan
 export { scan } from './scan/scanner.js';

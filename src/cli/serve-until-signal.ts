@@ -7,11 +7,9 @@ import type { ProtocolFactory } from '../protocols/protocol.js';
 import { createServer, type Server, type ServerTotals } from '../server/server.js';
 import type { TransportName } from '../transports/session.js';
 import type { TlsOptions } from '../transports/types.js';
-import { formatEndpoint } from '../util/endpoint.js';
 import type { Output } from './output.js';
-import { formatBytes } from './format.js';
 import { untilStopped } from './signals.js';
-import { describeTraffic } from './traffic-format.js';
+import { describeTotals, describeTraffic, listeningEvent } from './traffic-format.js';
 
 export interface ServeSpec {
   transport: TransportName;
@@ -33,7 +31,6 @@ export interface ServeManyOptions {
   beforeClose?: () => Promise<void> | void;
 }
 
-
 /**
  * Starts every server (all or nothing), then waits for SIGINT/SIGTERM.
  * @throws NetlabError when a port cannot be bound (the servers already started are closed first)
@@ -48,16 +45,7 @@ export async function serveUntilSignal(out: Output, specs: ServeSpec[], options:
   }
   for (const server of servers) {
     server.on('traffic', (record) => (out.json ? out.event(record) : out.info(describeTraffic(record))));
-    const address = formatEndpoint(server.address);
-    if (out.json) {
-      out.event({
-        event: 'listening',
-        transport: server.transport,
-        address,
-        time: new Date().toISOString(),
-        ...(server.certificate ? { fingerprint256: server.certificate.fingerprint256, ephemeral_certificate: server.certificate.ephemeral } : {}),
-      });
-    }
+    if (out.json) out.event(listeningEvent(server));
     out.note(options.banner(server));
     if (server.certificate !== undefined) out.note(`tls certificate SHA-256 fingerprint ${server.certificate.fingerprint256}${server.certificate.ephemeral ? ' (ephemeral, self-signed)' : ''}`);
   }
@@ -81,10 +69,5 @@ export async function serveUntilSignal(out: Output, specs: ServeSpec[], options:
   );
   const extra = options.summary?.() ?? {};
   if (out.json) out.event({ event: 'summary', signal: why, ...totals, ...extra });
-  else {
-    out.note(
-      `stopped (${why}): ${totals.connections} connection${totals.connections === 1 ? '' : 's'} (${totals.refused} refused), ` +
-        `${formatBytes(totals.bytes_in)} in, ${formatBytes(totals.bytes_out)} out${Object.entries(extra).map(([k, v]) => `, ${k.replace(/_/g, ' ')} ${v}`).join('')}`,
-    );
-  }
+  else out.note(describeTotals(why, totals, extra));
 }

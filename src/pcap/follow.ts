@@ -6,8 +6,8 @@ import { ERROR_CODES, NetlabError } from '../errors.js';
 import { dissect } from './layers/dissect.js';
 import { Dissection } from './layers/dissection.js';
 import type { CaptureInfo } from './read/packet.js';
-import { openCapture, type CaptureInput, type CaptureOptions } from './read/source.js';
-import { TcpStreams, type Side, type TcpStreamInfo, type TcpStreamsOptions } from './reassembly/tcp-streams.js';
+import { openCapture, type CaptureInput, type CaptureOptions, type PacketSource } from './read/source.js';
+import { TcpStreams, type Side, type StreamConsumer, type TcpStreamInfo, type TcpStreamsOptions } from './reassembly/tcp-streams.js';
 import type { KeyLog } from './tls/keylog.js';
 import { TlsStreamDecryptor } from './tls/decrypt.js';
 
@@ -21,15 +21,14 @@ export interface FollowOptions extends TcpStreamsOptions {
   onProgress?: (bytesRead: number) => void;
 }
 
-/**
- * Lists every TCP stream with its reassembled byte counts.
- * @param input file path or stream
- * @throws CaptureFormatError when the input is not a capture
- */
-export async function listTcpStreams(input: CaptureInput, options: FollowOptions = {}): Promise<{ streams: ListedTcpStream[]; info: CaptureInfo }> {
+/** One pass over a capture: every packet dissected and fed to TCP reassembly. */
+async function reassemble(
+  input: CaptureInput,
+  consumer: StreamConsumer,
+  options: FollowOptions,
+): Promise<{ tcp: TcpStreams; info: CaptureInfo; source: PacketSource }> {
   const source = await openCapture(input, options.capture);
-  const keys = options.keyLog === undefined ? undefined : new KeyLookup(options.keyLog);
-  const tcp = new TcpStreams({ reassembled: (stream, side, data) => keys?.feed(stream, side, data) }, options);
+  const tcp = new TcpStreams(consumer, options);
   const d = new Dissection();
   const info = await source.forEach(
     (p) => {
@@ -38,6 +37,17 @@ export async function listTcpStreams(input: CaptureInput, options: FollowOptions
     { signal: options.signal, onProgress: options.onProgress, stopQuietly: true },
   );
   tcp.finish();
+  return { tcp, info, source };
+}
+
+/**
+ * Lists every TCP stream with its reassembled byte counts.
+ * @param input file path or stream
+ * @throws CaptureFormatError when the input is not a capture
+ */
+export async function listTcpStreams(input: CaptureInput, options: FollowOptions = {}): Promise<{ streams: ListedTcpStream[]; info: CaptureInfo }> {
+  const keys = options.keyLog === undefined ? undefined : new KeyLookup(options.keyLog);
+  const { tcp, info } = await reassemble(input, { reassembled: (stream, side, data) => keys?.feed(stream, side, data) }, options);
   const streams = tcp.streams().map((s) => ({ ...s, keys: keys?.found(s.index) ?? false }));
   return { streams, info: withLimitWarnings(info, tcp) };
 }
@@ -99,22 +109,14 @@ export async function followTcpStream(
   onData: (side: Side, data: Uint8Array, packetIndex: number) => void,
   options: FollowOptions = {},
 ): Promise<{ stream: TcpStreamInfo; info: CaptureInfo }> {
-  const source = await openCapture(input, options.capture);
-  const tcp = new TcpStreams(
+  const { tcp, info, source } = await reassemble(
+    input,
     {
       accept: (s) => s.index === index,
       reassembled: (_s, side, data, packetIndex) => onData(side, data, packetIndex),
     },
     options,
   );
-  const d = new Dissection();
-  const info = await source.forEach(
-    (p) => {
-      tcp.add(dissect(d, p), p.index);
-    },
-    { signal: options.signal, onProgress: options.onProgress, stopQuietly: true },
-  );
-  tcp.finish();
   const stream = tcp.streams()[index];
   if (stream === undefined) {
     const count = tcp.streams().length;

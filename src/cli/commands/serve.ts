@@ -7,11 +7,10 @@ import { PcapTap } from '../../pcap/write/tap.js';
 import { createServer, type Server } from '../../server/server.js';
 import { TRANSPORT_NAMES, transportFor } from '../../transports/registry.js';
 import { formatEndpoint } from '../../util/endpoint.js';
-import { formatBytes } from '../format.js';
 import { Output, paint } from '../output.js';
 import { oneOf, parsePort, parseSeconds, positiveInteger } from '../parse.js';
 import { untilStopped } from '../signals.js';
-import { describeTraffic } from '../traffic-format.js';
+import { describeTotals, describeTraffic, listeningEvent } from '../traffic-format.js';
 import { rejectTlsFlags, tlsOptionsFrom, type TlsFlags } from '../tls-flags.js';
 
 interface ServeFlags extends TlsFlags {
@@ -99,26 +98,12 @@ async function serve(transportName: string, flags: ServeFlags): Promise<void> {
   tap?.close();
   const t = server.totals;
   if (out.json) out.event({ event: 'summary', transport: server.transport, signal: why, ...t });
-  else {
-    out.info(
-      `stopped (${why}): ${t.connections} connection${t.connections === 1 ? '' : 's'} (${t.refused} refused), ` +
-        `${formatBytes(t.bytes_in)} in, ${formatBytes(t.bytes_out)} out, ${t.reads} reads, ${t.writes} writes`,
-    );
-  }
+  else out.info(describeTotals(why, t));
 }
 
 function announce(out: Output, server: Server, mode: EchoMode, keylogPath: string | undefined, pcapPath: string | undefined): void {
   const address = formatEndpoint(server.address);
-  if (out.json) {
-    out.event({
-      event: 'listening',
-      transport: server.transport,
-      address,
-      mode,
-      time: new Date().toISOString(),
-      ...(server.certificate ? { fingerprint256: server.certificate.fingerprint256, ephemeral_certificate: server.certificate.ephemeral } : {}),
-    });
-  }
+  if (out.json) out.event(listeningEvent(server, { mode }));
   const say = (text: string): void => (out.json ? out.note(text) : out.info(text));
   say(`netlab ${server.transport} ${mode} server listening on ${paint(process.stdout, 'bold', address)} (Ctrl-C to stop)`);
   if (server.certificate !== undefined) {
