@@ -274,7 +274,7 @@ async function relayTable(): Promise<string> {
         try {
           const s = await relayWindow(r.port);
           samples.set(r.relay.name, [...(prior ?? []), s]);
-          process.stderr.write(`IM relay | ${r.relay.name} | run ${run + 1}: ${Math.round(s.framesPerS)} frames/s, p99 ${s.p99} µs\n`);
+          process.stderr.write(`IM relay | ${r.relay.name} | run ${run + 1}: ${Math.round(s.framesPerS)} frames/s, p50 ${s.p50} p99 ${s.p99} µs\n`);
         } catch (err) {
           samples.set(r.relay.name, `failed: ${(err as Error).message}`);
         }

@@ -80,6 +80,7 @@ export class OutboundQueue {
   send(data: Uint8Array): boolean {
     if (this.#done || this.#session.closed) return false;
     if (!this.#congested) {
+      this.#session.batchWrites();
       if (!this.#session.write(data)) this.#setCongested(true);
       return true;
     }
