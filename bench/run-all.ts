@@ -7,8 +7,8 @@
  *   NETLAB_BENCH_SKIP=pcap,tls npm run bench   skips areas by name
  *
  * On Debian, run as root, it first apt-installs the peers it compares with
- * (python3-twisted, ncat, socat, tshark, util-linux for taskset) when one is
- * missing; NETLAB_BENCH_NO_INSTALL=1 turns that off. A peer that is still
+ * (python3-twisted, ncat, socat, tshark, capinfos, nmap, the Python IM stack,
+ * util-linux for taskset) when one is missing; NETLAB_BENCH_NO_INSTALL=1 turns that off. A peer that is still
  * missing is reported as "skipped: not installed".
  */
 import { spawnSync } from 'node:child_process';
@@ -31,6 +31,11 @@ const PEER_PACKAGES: [pkg: string, check: string][] = [
   ['ncat', 'command -v ncat'],
   ['socat', 'command -v socat'],
   ['tshark', 'command -v tshark'],
+  ['wireshark-common', 'command -v capinfos'],
+  ['nmap', 'command -v nmap'],
+  ['python3-protobuf', '/usr/bin/python3 -c "import google.protobuf"'],
+  ['python3-pycryptodome', '/usr/bin/python3 -c "import Cryptodome"'],
+  ['protobuf-compiler', 'command -v protoc'],
   ['util-linux', 'command -v taskset'],
 ];
 
@@ -40,8 +45,11 @@ function installPeers(): void {
   const missing = PEER_PACKAGES.filter(([, check]) => spawnSync('sh', ['-c', check], { stdio: 'ignore' }).status !== 0).map(([pkg]) => pkg);
   if (missing.length === 0) return;
   const command = ['apt-get', 'install', '-y', '--no-install-recommends', ...missing];
-  process.stdout.write(`\n== peers: ${command.join(' ')}\n`);
-  const r = spawnSync(command[0] as string, command.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  process.stdout.write(`\n== peers: apt-get update && ${command.join(' ')}\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // A fresh machine has no package lists yet.
+  spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+  const r = spawnSync(command[0] as string, command.slice(1), { stdio: 'inherit', env });
   if (r.status !== 0) process.stderr.write('could not install every peer; the missing ones are reported as skipped\n');
 }
 
