@@ -61,32 +61,48 @@ export class RunningProcess {
 
   constructor(command: string, args: string[], env?: NodeJS.ProcessEnv) {
     this.child = spawn(command, args, { env: { ...process.env, NO_COLOR: '1', ...env } });
-    this.child.stdout.on('data', (c: Buffer) => (this.stdout += c.toString()));
-    this.child.stderr.on('data', (c: Buffer) => (this.stderr += c.toString()));
-    this.child.stdin.on('error', () => undefined);
+    // Decoded as a stream, so a character split between chunks stays whole.
+    this.child.stdout.setEncoding('utf8');
+    this.child.stderr.setEncoding('utf8');
+    this.child.stdout.on('data', (c: string) => (this.stdout += c));
+    this.child.stderr.on('data', (c: string) => (this.stderr += c));
+    this.child.stdin.on('error', () => undefined); // the program may exit before reading
     this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
   }
 
   /**
-   * Waits until stdout or stderr matches `pattern`.
-   * @throws after `timeoutMs`, with what was printed so far
+   * Waits until stdout or stderr matches `pattern` (a string matches where it occurs).
+   * @throws after `timeoutMs`, or once the program exited without printing it, with what was printed so far
    */
-  async waitFor(pattern: RegExp, timeoutMs = 15_000, stream: 'stdout' | 'stderr' | 'both' = 'both'): Promise<RegExpMatchArray> {
+  async waitFor(pattern: RegExp | string, timeoutMs = 15_000, stream: 'stdout' | 'stderr' | 'both' = 'both'): Promise<RegExpMatchArray> {
+    const regex = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const text = stream === 'stdout' ? this.stdout : stream === 'stderr' ? this.stderr : `${this.stdout}\n${this.stderr}`;
-      const match = text.match(pattern);
+      const match = text.match(regex);
       if (match) return match;
       if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`timed out waiting for ${pattern}; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+        throw new Error(`${this.child.spawnfile}: timed out waiting for ${pattern}; stdout:\n${this.stdout.slice(-2000)}\nstderr:\n${this.stderr.slice(-2000)}`);
       }
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
-  /** Sends a signal (default SIGTERM) and waits for exit, killing after `timeoutMs`. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  write(text: string): void {
+    this.child.stdin.write(text);
+  }
+
+  /** Ends stdin and waits for the program to exit on its own, killing it after `timeoutMs`. */
+  async close(timeoutMs = 20_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.child.stdin.end();
+    return this.stop(null, timeoutMs);
+  }
+
+  /**
+   * Sends a signal (default SIGTERM; null sends none) and waits for exit, killing after `timeoutMs`.
+   */
+  async stop(signal: NodeJS.Signals | null = 'SIGTERM', timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (signal !== null && this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     const result = await this.exited;
     clearTimeout(timer);

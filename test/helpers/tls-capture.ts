@@ -4,67 +4,12 @@
  * tshark gives each direction's TCP bytes and its own decryption to compare
  * with. Every wait is bounded; every process is ended by its PID.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { runProcess } from './cli.js';
+import { RunningProcess, runProcess } from './cli.js';
 import { tsharkFollowTcp } from './tshark.js';
 
 const WAIT_MS = 20_000;
-
-/** A spawned program with its output collected and bounded waits on it. */
-export class Tool {
-  readonly child: ChildProcessWithoutNullStreams;
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(command: string, args: string[]) {
-    this.child = spawn(command, args, { env: { ...process.env, NO_COLOR: '1' } });
-    this.child.stdout.setEncoding('latin1');
-    this.child.stderr.setEncoding('latin1');
-    this.child.stdout.on('data', (c: string) => (this.stdout += c));
-    this.child.stderr.on('data', (c: string) => (this.stderr += c));
-    this.child.stdin.on('error', () => {}); // the peer may exit first
-    this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
-  }
-
-  /** Resolves when stdout (or stderr) matches; rejects after `ms` or if the program exits first. */
-  async waitFor(pattern: RegExp | string, where: 'stdout' | 'stderr' = 'stdout', ms = WAIT_MS): Promise<void> {
-    const test = (): boolean => (typeof pattern === 'string' ? this[where].includes(pattern) : pattern.test(this[where]));
-    const started = Date.now();
-    let exited = false;
-    void this.exited.then(() => (exited = true));
-    // Polls every 20 ms until `ms` has passed: bounded in count and time.
-    while (!test()) {
-      if (exited) throw new Error(`${this.child.spawnfile} exited before printing ${pattern}; stdout: ${this.stdout.slice(-500)} stderr: ${this.stderr.slice(-500)}`);
-      if (Date.now() - started > ms) throw new Error(`timed out waiting for ${pattern} from ${this.child.spawnfile}; stderr: ${this.stderr.slice(-500)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  write(text: string): void {
-    this.child.stdin.write(text);
-  }
-
-  /** Ends stdin and waits for exit; kills by PID after `ms`. */
-  async close(ms = WAIT_MS): Promise<number | null> {
-    this.child.stdin.end();
-    return this.stop(undefined, ms);
-  }
-
-  /** Sends `signal` (if given), waits for exit, SIGKILLs after `ms`. */
-  async stop(signal?: NodeJS.Signals, ms = WAIT_MS): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    if (signal !== undefined) this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
 
 /** A TCP port free on 127.0.0.1 right now (bound on port 0, then released). */
 export async function freePort(): Promise<number> {
@@ -83,9 +28,9 @@ export async function freePort(): Promise<number> {
  * --immediate-mode: without it Linux hands packets over a ring block at a
  * time, and a SIGINT soon after the traffic drops the unfinished block.
  */
-export async function startCapture(file: string, port: number): Promise<Tool> {
-  const tool = new Tool('tcpdump', ['-i', 'lo', '-U', '--immediate-mode', '-w', file, `tcp port ${port}`]);
-  await tool.waitFor('listening on', 'stderr');
+export async function startCapture(file: string, port: number): Promise<RunningProcess> {
+  const tool = new RunningProcess('tcpdump', ['-i', 'lo', '-U', '--immediate-mode', '-w', file, `tcp port ${port}`]);
+  await tool.waitFor('listening on', WAIT_MS, 'stderr');
   return tool;
 }
 
@@ -95,9 +40,9 @@ export async function startCapture(file: string, port: number): Promise<Tool> {
  * each side or a RST: tcpdump reads packets asynchronously, and a SIGINT that
  * comes before it has read the last ones loses them (seen on a loaded machine).
  */
-export async function stopCapture(tool: Tool, file?: string): Promise<void> {
+export async function stopCapture(tool: RunningProcess, file?: string): Promise<void> {
   if (file !== undefined) await waitForConnectionEnd(file);
-  await tool.stop('SIGINT');
+  await tool.stop('SIGINT', WAIT_MS);
 }
 
 async function waitForConnectionEnd(file: string, ms = 15_000): Promise<void> {
@@ -199,21 +144,21 @@ async function conversationOnce(options: ConversationOptions, port: number): Pro
   const pcap = join(dir, `capture-${port}.pcap`);
   const keyLog = join(dir, `keys-${port}.log`);
   const capture = await startCapture(pcap, port);
-  const tools: Tool[] = [capture];
+  const tools: RunningProcess[] = [capture];
   try {
-    const server = new Tool('openssl', [
+    const server = new RunningProcess('openssl', [
       's_server', '-accept', String(port), '-naccept', '1',
       '-cert', certs.rsaCert, '-key', certs.rsaKey, '-dcert', certs.ecCert, '-dkey', certs.ecKey,
       '-keylogfile', keyLog, ...options.serverArgs,
     ]);
     tools.push(server);
     try {
-      await server.waitFor('ACCEPT');
+      await server.waitFor('ACCEPT', WAIT_MS, 'stdout');
     } catch (err) {
       if (/Address already in use/i.test(server.stderr)) throw new PortTakenError(`port ${port} was taken`);
       throw err;
     }
-    const client = new Tool('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', ...options.clientArgs]);
+    const client = new RunningProcess('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', ...options.clientArgs]);
     tools.push(client);
     for (const step of options.steps) {
       if ('keyUpdate' in step) {
@@ -226,10 +171,10 @@ async function conversationOnce(options: ConversationOptions, port: number): Pro
       }
       const [writer, reader] = step.from === 'client' ? [client, server] : [server, client];
       writer.write(`${step.line}\n`);
-      await reader.waitFor(step.line);
+      await reader.waitFor(step.line, WAIT_MS, 'stdout');
     }
     await client.close();
-    await server.stop(undefined);
+    await server.stop(null, WAIT_MS);
     await stopCapture(capture, pcap);
   } finally {
     for (const tool of tools.slice(1)) await tool.stop('SIGKILL', 5_000);

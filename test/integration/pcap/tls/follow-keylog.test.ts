@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, runCli } from '../../../helpers/cli.js';
+import { CLI, RunningProcess, runCli } from '../../../helpers/cli.js';
 import { tempDir } from '../../../helpers/temp.js';
-import { Tool, clientPortOf, makeCertificates, opensslConversation, startCapture, stopCapture, tsharkDecrypted } from '../../../helpers/tls-capture.js';
+import { clientPortOf, makeCertificates, opensslConversation, startCapture, stopCapture, tsharkDecrypted } from '../../../helpers/tls-capture.js';
 
 async function follow(pcap: string, keys: string, direction: 'client' | 'server'): Promise<string> {
   const result = await runCli(['pcap', 'follow', pcap, '--stream', '0', '--keylog', keys, '--direction', direction, '--format', 'raw']);
@@ -22,9 +22,9 @@ test('netlab serve tls / connect tls captured by tcpdump: follow --keylog shows 
   const dir = tempDir(t, 'netlab-follow-keylog-');
   const keys = join(dir, 'keys.log');
   const pcap = join(dir, 'capture.pcap');
-  const server = new Tool(process.execPath, [CLI, 'serve', 'tls', '-p', '0', '--json', '--keylog', keys, '-m', 'upper']);
+  const server = new RunningProcess(process.execPath, [CLI, 'serve', 'tls', '-p', '0', '--json', '--keylog', keys, '-m', 'upper']);
   t.after(() => server.stop('SIGKILL', 5_000));
-  await server.waitFor(/"event":"listening"/);
+  await server.waitFor(/"event":"listening"/, 20_000, 'stdout');
   const port = Number(/"address":"127\.0\.0\.1:(\d+)"/.exec(server.stdout)?.[1]);
   const capture = await startCapture(pcap, port);
   const lines = ['username=alice', 'password=hunter2'];

@@ -7,18 +7,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, runCli, runProcess } from '../../../helpers/cli.js';
+import { CLI, RunningProcess, runCli, runProcess } from '../../../helpers/cli.js';
 import { tempDir } from '../../../helpers/temp.js';
-import { Tool, clientPortOf, followRaw, startCapture, stopCapture, tsharkDecrypted } from '../../../helpers/tls-capture.js';
+import { clientPortOf, followRaw, startCapture, stopCapture, tsharkDecrypted } from '../../../helpers/tls-capture.js';
 import { decryptTlsStreams, parseKeyLog } from '../../../../src/pcap/tls/index.js';
 
 test('netlab connect tls -> netlab serve tls: decrypted both ways, as tshark does', { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t, 'netlab-tls-self-');
   const keys = join(dir, 'keys.log');
   const pcap = join(dir, 'netlab.pcap');
-  const server = new Tool(process.execPath, [CLI, 'serve', 'tls', '-p', '0', '--json', '--keylog', keys]);
+  const server = new RunningProcess(process.execPath, [CLI, 'serve', 'tls', '-p', '0', '--json', '--keylog', keys]);
   t.after(() => server.stop('SIGKILL', 5_000));
-  await server.waitFor(/"event":"listening"/);
+  await server.waitFor(/"event":"listening"/, 20_000, 'stdout');
   const port = Number(/"address":"127\.0\.0\.1:(\d+)"/.exec(server.stdout)?.[1]);
   assert.ok(port > 0, server.stdout);
 
