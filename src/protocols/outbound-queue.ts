@@ -10,6 +10,13 @@
  * than `maxQueuedBytes`, is cut off (the IRC "SendQ exceeded" rule), and
  * everyone else goes on. Memory per receiver is therefore bounded by the
  * transport's high-water mark, plus `maxQueuedBytes`, plus one message each.
+ *
+ * Fan-out writes many small messages to the same receiver in one event-loop
+ * turn (one per sender whose data arrived). `sendBatched()` holds them until
+ * the turn's I/O callbacks have run and sends them as one write: one system
+ * call per receiver per turn instead of one per message (Twisted flushes once
+ * per reactor iteration for the same reason). Only on stream transports:
+ * joining datagrams or WebSocket messages would change what the peer gets.
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
 import type { Session } from '../transports/session.js';
@@ -45,6 +52,9 @@ export class OutboundQueue {
   #congested = false;
   #done = false;
   #timer: NodeJS.Timeout | undefined;
+  /** What sendBatched() holds for the end of this turn (stream sessions only). */
+  #batch: Uint8Array[] = [];
+  #batchBytes = 0;
 
   /**
    * @param session the receiver
@@ -74,13 +84,55 @@ export class OutboundQueue {
   }
 
   /**
-   * Sends now, or queues while the session's buffer is full.
+   * Sends now, or queues while the session's buffer is full. Anything held by
+   * sendBatched() goes first, so order is kept.
    * @returns false when the receiver has been (or now is) cut off
    */
   send(data: Uint8Array): boolean {
+    if (this.#batch.length > 0 && !this.flushBatch()) return false;
+    return this.#send(data);
+  }
+
+  /**
+   * Like send(), but held until the end of this event-loop turn and sent in
+   * one write with everything else batched for this receiver meanwhile. A
+   * batch that grows past `maxQueuedBytes` goes at once (it is then judged
+   * like any send). On message transports this is send().
+   * @param data must not be modified afterwards (it may be sent later)
+   * @returns false when the receiver has been cut off
+   */
+  sendBatched(data: Uint8Array): boolean {
+    if (this.#done || this.#session.closed) return false;
+    if (this.#session.framing !== 'stream') return this.#send(data);
+    this.#batch.push(data);
+    this.#batchBytes += data.byteLength;
+    if (this.#batch.length === 1) scheduleFlush(this);
+    else if (this.#batchBytes > this.#options.maxQueuedBytes) return this.flushBatch();
+    return true;
+  }
+
+  /**
+   * @internal sends what sendBatched() held, as one write.
+   * @returns false when the receiver has been cut off
+   */
+  flushBatch(): boolean {
+    const batch = this.#batch;
+    if (batch.length === 0) return !this.#done;
+    const data = batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch, this.#batchBytes);
+    this.#batch = [];
+    this.#batchBytes = 0;
+    return this.#send(data);
+  }
+
+  /** Sends what sendBatched() holds, then ends the session (our side). */
+  end(): void {
+    this.flushBatch();
+    this.#session.end();
+  }
+
+  #send(data: Uint8Array): boolean {
     if (this.#done || this.#session.closed) return false;
     if (!this.#congested) {
-      this.#session.batchWrites();
       if (!this.#session.write(data)) this.#setCongested(true);
       return true;
     }
@@ -122,6 +174,8 @@ export class OutboundQueue {
     this.#queue = [];
     this.#head = 0;
     this.#queuedBytes = 0;
+    this.#batch = [];
+    this.#batchBytes = 0;
     clearTimeout(this.#timer);
     this.#session.off('drain', sessionOnDrain);
     if (this.#congested) {
@@ -153,3 +207,19 @@ export class OutboundQueue {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Queues holding a batch for the end of this event-loop turn. */
+let batching: OutboundQueue[] = [];
+
+function scheduleFlush(queue: OutboundQueue): void {
+  batching.push(queue);
+  // setImmediate runs once the poll phase is over, i.e. after every I/O
+  // callback of this turn: all senders read in this turn share the flush.
+  if (batching.length === 1) setImmediate(flushAll);
+}
+
+function flushAll(): void {
+  const queues = batching;
+  batching = [];
+  for (const queue of queues) queue.flushBatch();
+}

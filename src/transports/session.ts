@@ -102,17 +102,6 @@ export abstract class Session extends EventEmitter<SessionEvents> {
     return this.sendData(data);
   }
 
-  /**
-   * Holds this event-loop turn's writes and sends them together once the
-   * turn's I/O callbacks have run: one `writev` instead of one system call
-   * per write. Meant for fan-out, where one turn writes many small messages
-   * to the same peer (Twisted flushes once per reactor iteration for the
-   * same reason). Backpressure is unchanged: write() still returns false
-   * past the high-water mark. A no-op where every write is its own message
-   * (UDP datagrams, WebSocket messages).
-   */
-  batchWrites(): void {}
-
   /** Says we will send no more (TCP FIN, TLS close_notify, WS close, UDP forget). */
   end(): void {
     if (!this.#closed) this.sendEnd();

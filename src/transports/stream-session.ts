@@ -52,14 +52,6 @@ export class StreamSession extends Session {
     this.socket.resume();
   }
 
-  override batchWrites(): void {
-    // Corked by us already this turn (nothing else here corks a socket).
-    if (!this.socket.writable || this.socket.writableCorked > 0) return;
-    this.socket.cork();
-    corkedSockets.push(this.socket);
-    if (corkedSockets.length === 1) setImmediate(uncorkAll);
-  }
-
   /** Bytes queued in user space, not yet handed to the kernel. */
   get bufferedAmount(): number {
     return this.socket.writableLength;
@@ -67,15 +59,7 @@ export class StreamSession extends Session {
 
   protected override sendData(data: Uint8Array): boolean {
     if (!this.socket.writable) return false;
-    const accepted = this.socket.write(data);
-    if (accepted || this.socket.writableCorked === 0) return accepted;
-    // This turn's batch passed the high-water mark: hand it to the kernel now,
-    // so that only a peer that really stops reading looks slow, then go on
-    // batching (the socket is still listed to be uncorked when the turn ends).
-    this.socket.uncork();
-    const taken = this.socket.writableLength < this.socket.writableHighWaterMark;
-    if (taken) this.socket.cork();
-    return taken;
+    return this.socket.write(data);
   }
 
   protected override sendEnd(): void {
@@ -124,15 +108,6 @@ export class StreamSession extends Session {
   onSocketClose(): void {
     this.finished(this.#error);
   }
-}
-
-/** Sockets corked by batchWrites() during this event-loop turn. */
-let corkedSockets: StreamSocket[] = [];
-
-function uncorkAll(): void {
-  const sockets = corkedSockets;
-  corkedSockets = [];
-  for (const socket of sockets) socket.uncork();
 }
 
 // Listeners are module-level functions bound once, not closures per socket.

@@ -1,9 +1,10 @@
 /**
- * Session.batchWrites(): a fan-out turn's writes leave together, and
- * nothing about what the peer receives changes: every byte, in order, over
- * every stream transport; message transports keep one message per write.
+ * OutboundQueue.sendBatched(): a fan-out turn's messages to one receiver
+ * leave together, and nothing about what the peer receives changes: every
+ * byte, in order, over the stream transports, the bytes held for the turn
+ * sent before an end; message transports keep one message per send.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -11,22 +12,29 @@ import tls from 'node:tls';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { createServer } from '../../src/server/server.js';
+import { OutboundQueue } from '../../src/protocols/outbound-queue.js';
 import type { ProtocolFactory } from '../../src/protocols/protocol.js';
-import type { TransportName } from '../../src/transports/session.js';
+import type { Session, TransportName } from '../../src/transports/session.js';
 
-/** 3000 numbered lines of 100 bytes (300 KB, far past any high-water mark), written in one turn. */
+/** 3000 numbered lines of 100 bytes (300 KB, far past any high-water mark). */
 const LINES = Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(6, '0')} ${'x'.repeat(92)}\n`);
 
-/** On the first data, writes every line in the same turn, batched, then ends. */
-const burst: ProtocolFactory = (session) => ({
-  dataReceived() {
-    session.batchWrites();
-    for (const line of LINES) session.write(Buffer.from(line));
-    session.end();
-  },
-});
+function queueFor(session: Session, maxQueuedBytes = 1 << 20): OutboundQueue {
+  return new OutboundQueue(session, { maxQueuedBytes, drainTimeoutMs: 0, onOverflow: (e) => session.destroy(e) });
+}
 
-async function serve(t: import('node:test').TestContext, transport: TransportName, protocol: ProtocolFactory): Promise<number> {
+/** On the first data, batches every line in the same turn, then ends after them. */
+const burst: ProtocolFactory = (session) => {
+  const queue = queueFor(session);
+  return {
+    dataReceived() {
+      for (const line of LINES) queue.sendBatched(Buffer.from(line));
+      queue.end();
+    },
+  };
+};
+
+async function serve(t: TestContext, transport: TransportName, protocol: ProtocolFactory): Promise<number> {
   const server = await createServer({ transport, host: '127.0.0.1', port: 0, protocol });
   t.after(() => server.close());
   return server.address.port;
@@ -60,7 +68,7 @@ test('a batched burst over TLS arrives whole and in order', async (t) => {
   assert.equal(await received, LINES.join(''));
 });
 
-test('a reader that stops reading mid-burst gets the rest once it reads again', async (t) => {
+test('a reader that pauses mid-burst gets the rest once it reads again', async (t) => {
   const port = await serve(t, 'tcp', burst);
   const socket = net.connect({ host: '127.0.0.1', port });
   t.after(() => socket.destroy());
@@ -72,13 +80,55 @@ test('a reader that stops reading mid-burst gets the rest once it reads again', 
   assert.equal(await received, LINES.join(''));
 });
 
-test('over UDP and WebSocket each batched write stays one datagram or message', async (t) => {
-  const three: ProtocolFactory = (session) => ({
-    dataReceived() {
-      session.batchWrites();
-      for (const m of ['one', 'two', 'three']) session.write(Buffer.from(m));
-    },
+test('a direct send after batched ones keeps its place behind them', async (t) => {
+  const port = await serve(t, 'tcp', (session) => {
+    const queue = queueFor(session);
+    return {
+      dataReceived() {
+        queue.sendBatched(Buffer.from('one\n'));
+        queue.sendBatched(Buffer.from('two\n'));
+        queue.send(Buffer.from('three\n'));
+        queue.sendBatched(Buffer.from('four\n'));
+        queue.end();
+      },
+    };
   });
+  const socket = net.connect({ host: '127.0.0.1', port });
+  t.after(() => socket.destroy());
+  const received = collect(socket);
+  socket.write('go\n');
+  assert.equal(await received, 'one\ntwo\nthree\nfour\n');
+});
+
+test('a batch bigger than the queue limit is sent, not taken for a slow reader', async (t) => {
+  let cutOff = false;
+  const port = await serve(t, 'tcp', (session) => {
+    const queue = new OutboundQueue(session, { maxQueuedBytes: 16 * 1024, drainTimeoutMs: 0, onOverflow: () => (cutOff = true) });
+    return {
+      dataReceived() {
+        // 100 KB in one turn to a reader that keeps up: six times the limit.
+        for (const line of LINES.slice(0, 1000)) queue.sendBatched(Buffer.from(line));
+        queue.end();
+      },
+    };
+  });
+  const socket = net.connect({ host: '127.0.0.1', port });
+  t.after(() => socket.destroy());
+  const received = collect(socket);
+  socket.write('go\n');
+  assert.equal(await received, LINES.slice(0, 1000).join(''));
+  assert.equal(cutOff, false);
+});
+
+test('over UDP and WebSocket each batched send stays one datagram or message', async (t) => {
+  const three: ProtocolFactory = (session) => {
+    const queue = queueFor(session);
+    return {
+      dataReceived() {
+        for (const m of ['one', 'two', 'three']) queue.sendBatched(Buffer.from(m));
+      },
+    };
+  };
   const udpPort = await serve(t, 'udp', three);
   const client = dgram.createSocket('udp4');
   t.after(() => client.close());

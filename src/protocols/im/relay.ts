@@ -156,7 +156,7 @@ class RelayClient implements Protocol {
   }
 
   send(frame: Buffer): boolean {
-    return this.#queue.send(frame);
+    return this.#queue.sendBatched(frame);
   }
 
   dataReceived(chunk: Buffer): void {
@@ -164,7 +164,7 @@ class RelayClient implements Protocol {
   }
 
   endReceived(): void {
-    this.#session.end();
+    this.#queue.end();
   }
 
   connectionLost(): void {
