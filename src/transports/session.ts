@@ -48,6 +48,7 @@ export interface SessionEvents {
 }
 
 const openChannel = diagnostics.channel('netlab:session:open');
+const closeChannel = diagnostics.channel('netlab:session:close');
 
 /**
  * While a chunk is being handled, the time it arrived (else 0). An answer
@@ -56,7 +57,6 @@ const openChannel = diagnostics.channel('netlab:session:open');
  * gettimeofday call each; the idle timeout only needs milliseconds).
  */
 let receivingAtMs = 0;
-const closeChannel = diagnostics.channel('netlab:session:close');
 
 /**
  * Base class of the per-transport sessions. Subclasses feed `received()`,

@@ -8,6 +8,7 @@ export class PeerTable<T> {
   readonly #byPort = new Map<number, { address: string; value: T }[]>();
   #size = 0;
 
+  /** How many peers the table holds. */
   get size(): number {
     return this.#size;
   }

@@ -29,7 +29,6 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['bench', async () => (await import('./bench.js')).registerBench],
 ];
 
-
 /**
  * Registers the subcommands on `program`.
  * @param argv the user's arguments: when the first one names a subcommand,
