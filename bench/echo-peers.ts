@@ -15,6 +15,9 @@
  *
  *   node --import tsx bench/echo-peers.ts     (npm run bench runs it)
  *   NETLAB_BENCH_SECONDS=2 NETLAB_BENCH_RUNS=3 change the window and run count.
+ *   NETLAB_BENCH_ONLY='TCP echo: C=50, 16 KiB;UDP' runs only the scenarios whose
+ *   "area: scenario" title contains one of the ;-separated parts, prints
+ *   the tables and leaves docs/performance.md alone (for A/B runs while tuning).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -77,6 +80,14 @@ class Echo(protocol.DatagramProtocol):
 reactor.listenUDP(int(sys.argv[1]), Echo(), interface='127.0.0.1')
 reactor.run()`;
 
+// The classic blocking UDP server of socket-programming courses.
+const PY_UPPER_UDP = `import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', int(sys.argv[1])))
+while True:
+    data, addr = s.recvfrom(65535)
+    s.sendto(data.upper(), addr)`;
+
 const BARE_NODE_TLS = `const fs = require('node:fs');
 const dir = process.argv[2];
 const server = require('node:tls').createServer({ cert: fs.readFileSync(dir + '/cert.pem'), key: fs.readFileSync(dir + '/key.pem') }, (s) => {
@@ -129,6 +140,11 @@ const UDP_PEERS: Peer[] = [
   { name: 'Twisted UDP', argv: [PYTHON, '-c', PY_TWISTED_UDP, 'PORT'], ...(pythonHas('twisted') ? {} : { missing: 'python3-twisted not installed' }) },
 ];
 
+const UDP_UPPER_PEERS: Peer[] = [
+  { name: 'netlab serve udp -m upper', argv: [process.execPath, CLI, 'serve', 'udp', '-m', 'upper', '-p', 'PORT', '--max-conns', '100000'] },
+  { name: 'Python socket recvfrom/sendto .upper()', argv: [PYTHON, '-c', PY_UPPER_UDP, 'PORT'], ...(existsSync(PYTHON) ? {} : { missing: `${PYTHON} not installed` }) },
+];
+
 const TLS_PEERS: Peer[] = [
   { name: 'netlab serve tls', argv: [process.execPath, CLI, 'serve', 'tls', '-p', 'PORT', '--max-conns', '100000', '--cert', `${CERT_DIR}/cert.pem`, '--key', `${CERT_DIR}/key.pem`] },
   { name: 'bare Node tls echo', argv: [process.execPath, '-e', BARE_NODE_TLS, 'PORT', CERT_DIR] },
@@ -164,6 +180,15 @@ const AREAS: Area[] = [
     ],
   },
   {
+    title: 'UDP upper-case',
+    transport: 'udp',
+    peers: UDP_UPPER_PEERS,
+    scenarios: [
+      { title: 'C=1, 64 B', conns: 1, size: 64, pipeline: 1 },
+      { title: 'C=50, 64 B', conns: 50, size: 64, pipeline: 1 },
+    ],
+  },
+  {
     title: 'TLS echo (same ECDSA P-256 certificate, TLS 1.3)',
     transport: 'tls',
     peers: TLS_PEERS,
@@ -173,6 +198,10 @@ const AREAS: Area[] = [
     ],
   },
 ];
+
+const ONLY = (process.env.NETLAB_BENCH_ONLY ?? '').split(';').map((x) => x.trim()).filter((x) => x !== '');
+const selected = (area: Area, s: Scenario): boolean => ONLY.length === 0 || ONLY.some((part) => `${area.title}: ${s.title}`.includes(part));
+for (const area of AREAS) area.scenarios = area.scenarios.filter((s) => selected(area, s));
 
 const PIN = has('taskset') && os.cpus().length >= 2;
 const SERVER_CPU = ['taskset', '-c', '0'];
@@ -306,13 +335,14 @@ async function main(): Promise<void> {
     const cert = spawnSync(process.execPath, [CLI, 'cert', '--out', CERT_DIR], { stdio: 'ignore' });
     if (cert.status !== 0) throw new Error('netlab cert failed');
     const out: string[] = [header()];
-    for (const area of AREAS) {
+    for (const area of AREAS.filter((a) => a.scenarios.length > 0)) {
       const { results, running } = await runArea(area);
       out.push(render(area, results, running));
     }
-    const section = [...out, 'The bare Node, Python asyncio and Twisted servers are the scripts in bench/echo-peers.ts.', END].join('\n');
+    const section = [...out, 'The bare Node, Python asyncio, Twisted and Python socket servers are the scripts in bench/echo-peers.ts.', END].join('\n');
     process.stdout.write(`${section}\n`);
-    writeSection(section);
+    if (ONLY.length === 0) writeSection(section);
+    else process.stderr.write('NETLAB_BENCH_ONLY is set: docs/performance.md left as it is\n');
   } finally {
     rmSync(CERT_DIR, { recursive: true, force: true });
   }

@@ -15,8 +15,12 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
 }
 
-/** Builds the whole CLI; exported so tests can drive it in-process. */
-export function buildProgram(): Command {
+/**
+ * Builds the CLI; exported so tests can drive it in-process.
+ * @param argv the user's arguments, so only the command they name is loaded
+ *   (every command when they name none)
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('netlab')
     .description('Network programming and security labs: echo servers and clients over TCP, TLS, UDP and WebSocket, and the tools to see what crosses the wire.')
     .version(packageVersion(), '-V, --version', 'print the netlab version')
@@ -26,7 +30,7 @@ export function buildProgram(): Command {
     .configureOutput({
       outputError: (text, write) => write(text.replace(/^error: /, 'netlab: ')),
     });
-  registerCommands(program);
+  await registerCommands(program, argv);
   return program;
 }
 
@@ -44,8 +48,8 @@ export function exitCodeFor(err: unknown): number {
 
 /** Parses argv and runs the command; resolves to the exit code. */
 export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {

@@ -26,18 +26,29 @@ type SessionWithProtocol = Session & { [kProtocol]?: Protocol };
  * A throwing handler is a bug, but it must cost one session, never the
  * server: Twisted's reactor does the same around dataReceived.
  */
+function handlerFailed(session: Session, err: unknown): void {
+  session.destroy(new NetlabError(ERROR_CODES.INTERNAL, `internal error in the protocol handler: ${(err as Error).message}`, { cause: err }));
+}
+
 function guarded(session: SessionWithProtocol, call: (protocol: Protocol) => void): void {
   const protocol = session[kProtocol];
   if (protocol === undefined) return;
   try {
     call(protocol);
   } catch (err) {
-    session.destroy(new NetlabError(ERROR_CODES.INTERNAL, `internal error in the protocol handler: ${(err as Error).message}`, { cause: err }));
+    handlerFailed(session, err);
   }
 }
 
+// The per-chunk path: no closure per call (this runs for every datagram).
 function sessionOnData(this: SessionWithProtocol, chunk: Buffer): void {
-  guarded(this, (protocol) => protocol.dataReceived(chunk));
+  const protocol = this[kProtocol];
+  if (protocol === undefined) return;
+  try {
+    protocol.dataReceived(chunk);
+  } catch (err) {
+    handlerFailed(this, err);
+  }
 }
 
 function sessionOnEnd(this: SessionWithProtocol): void {

@@ -51,6 +51,14 @@ const openChannel = diagnostics.channel('netlab:session:open');
 const closeChannel = diagnostics.channel('netlab:session:close');
 
 /**
+ * While a chunk is being handled, the time it arrived (else 0). An answer
+ * written in the same handler, the echo case, takes this as its activity
+ * time instead of reading the clock a second time per datagram (a
+ * gettimeofday call each; the idle timeout only needs milliseconds).
+ */
+let receivingAtMs = 0;
+
+/**
  * Base class of the per-transport sessions. Subclasses feed `received()`,
  * `peerEnded()` and `finished()` from their socket events and implement the
  * protected `send*` hooks.
@@ -97,7 +105,7 @@ export abstract class Session extends EventEmitter<SessionEvents> {
     if (data.byteLength > 0) {
       this.stats.bytesOut += data.byteLength;
       this.stats.writes += 1;
-      this.stats.lastActivityMs = Date.now();
+      this.stats.lastActivityMs = receivingAtMs !== 0 ? receivingAtMs : Date.now();
     }
     return this.sendData(data);
   }
@@ -136,10 +144,17 @@ export abstract class Session extends EventEmitter<SessionEvents> {
   /** Subclasses call this for every chunk/datagram/message that arrives. */
   protected received(chunk: Buffer): void {
     if (this.#closed) return;
+    const now = Date.now();
     this.stats.bytesIn += chunk.byteLength;
     this.stats.reads += 1;
-    this.stats.lastActivityMs = Date.now();
-    this.emit('data', chunk);
+    this.stats.lastActivityMs = now;
+    const outer = receivingAtMs;
+    receivingAtMs = now;
+    try {
+      this.emit('data', chunk);
+    } finally {
+      receivingAtMs = outer;
+    }
   }
 
   protected peerEnded(): void {

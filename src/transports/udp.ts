@@ -4,13 +4,15 @@
  * timeout, end()) since UDP itself has no connections.
  */
 import dgram from 'node:dgram';
+import { lookup as resolve } from 'node:dns';
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { explainSystemError, type NetlabError } from '../errors.js';
-import { toEndpoint, type Endpoint } from '../util/endpoint.js';
+import { formatEndpoint, toEndpoint, type Endpoint } from '../util/endpoint.js';
 import { waitUntilReady } from './connect-timeout.js';
 import { Session } from './session.js';
+import { PeerTable } from './udp-peers.js';
 import type { Listener, ListenerEvents, TransportDriver, WireTap } from './types.js';
 
 async function socketTypeFor(host: string): Promise<dgram.SocketType> {
@@ -18,14 +20,36 @@ async function socketTypeFor(host: string): Promise<dgram.SocketType> {
   return family === 6 ? 'udp6' : 'udp4';
 }
 
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * The server socket's resolver. Node resolves the address of every send(),
+ * even a numeric one: an IP-matching regular expression and a nextTick per
+ * datagram. The server binds to whatever --host names (resolved as usual),
+ * then only ever answers addresses taken from received datagrams, which are
+ * numeric already, so after binding the address is passed through as is.
+ */
+function literalLookup(): typeof resolve {
+  let bound = false;
+  const lookup = (address: string, family: number, callback: LookupCallback): void => {
+    if (bound) return callback(null, address, family);
+    bound = true;
+    resolve(address, family, callback);
+  };
+  return lookup as unknown as typeof resolve;
+}
+
 /** One remote address talking to a UDP server socket. */
 class UdpPeerSession extends Session {
   readonly #listener: UdpListener;
+  /** The address exactly as Node reports it in rinfo (remote.address is normalised). */
+  readonly rawAddress: string;
   #paused = false;
 
-  constructor(listener: UdpListener, remote: Endpoint) {
-    super('udp', 'message', listener.address, remote);
+  constructor(listener: UdpListener, rinfo: dgram.RemoteInfo) {
+    super('udp', 'message', listener.address, toEndpoint(rinfo.address, rinfo.port, rinfo.family));
     this.#listener = listener;
+    this.rawAddress = rinfo.address;
   }
 
   /** UDP cannot push back on one peer of a shared socket: while paused, its datagrams are dropped. */
@@ -66,14 +90,17 @@ class UdpPeerSession extends Session {
   }
 }
 
-function peerKey(address: string, port: number): string {
-  return `${address}|${port}`;
-}
+/**
+ * The largest UDP payload (RFC 768 length field minus the IPv4/IPv6 headers).
+ * Checked before sending because a send without a callback (below) would
+ * drop an EMSGSIZE failure silently.
+ */
+const MAX_DATAGRAM = { IPv4: 65_507, IPv6: 65_527 } as const;
 
 class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
   readonly transport = 'udp' as const;
   readonly socket: dgram.Socket;
-  readonly #peers = new Map<string, UdpPeerSession>();
+  readonly #peers = new PeerTable<UdpPeerSession>();
   readonly #sessions = new Set<UdpPeerSession>();
   #address: Endpoint = toEndpoint('', 0);
 
@@ -107,11 +134,10 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
   }
 
   #onMessage(datagram: Buffer, rinfo: dgram.RemoteInfo): void {
-    const key = peerKey(rinfo.address, rinfo.port);
-    let session = this.#peers.get(key);
+    let session = this.#peers.get(rinfo.address, rinfo.port);
     if (session === undefined) {
-      session = new UdpPeerSession(this, toEndpoint(rinfo.address, rinfo.port, rinfo.family));
-      this.#peers.set(key, session);
+      session = new UdpPeerSession(this, rinfo);
+      this.#peers.set(rinfo.address, rinfo.port, session);
       this.#sessions.add(session);
       this.emit('session', session);
       // A protocol may refuse or end the session while handling 'session'.
@@ -121,17 +147,28 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
     session.deliver(datagram);
   }
 
-  /** @internal */
+  /**
+   * Sends one datagram to a peer. No completion callback: with one, Node
+   * allocates a closure and schedules a nextTick for every datagram even when
+   * the kernel took it at once. The one failure a reply can cause, a datagram
+   * too large for UDP, is caught here before sending; anything else the kernel
+   * refuses (ENOBUFS under overload) is a lost datagram, as UDP allows.
+   * @internal
+   */
   sendTo(session: UdpPeerSession, data: Uint8Array): void {
-    this.#tap?.datagram(this.#address, session.remote, false, data);
-    this.socket.send(data, session.remote.port, session.remote.address, (err) => {
-      if (err) session.destroy(explainSystemError(err, { action: 'connect', transport: 'udp', host: session.remote.address, port: session.remote.port }));
-    });
+    const remote = session.remote;
+    if (data.byteLength > MAX_DATAGRAM[remote.family]) {
+      const err = Object.assign(new Error(`send EMSGSIZE ${formatEndpoint(remote)}`), { code: 'EMSGSIZE', syscall: 'send' });
+      session.destroy(explainSystemError(err, { action: 'connect', transport: 'udp', host: remote.address, port: remote.port }));
+      return;
+    }
+    this.#tap?.datagram(this.#address, remote, false, data);
+    this.socket.send(data, remote.port, session.rawAddress);
   }
 
   /** @internal */
   forget(session: UdpPeerSession, error?: NetlabError): void {
-    this.#peers.delete(peerKey(session.remote.address, session.remote.port));
+    this.#peers.delete(session.rawAddress, session.remote.port);
     this.#sessions.delete(session);
     session.close(error);
   }
@@ -216,7 +253,7 @@ export const udpTransport: TransportDriver = {
   connectionless: true,
 
   async listen(options) {
-    const socket = dgram.createSocket({ type: await socketTypeFor(options.host) });
+    const socket = dgram.createSocket({ type: await socketTypeFor(options.host), lookup: literalLookup() });
     return new UdpListener(socket, options.tap).bind(options.host, options.port);
   },
 

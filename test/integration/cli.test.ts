@@ -45,6 +45,9 @@ test('usage errors exit 2 with a one-line reason and a pointer to --help', async
     [['connect', 'tcp', '127.0.0.1', '5000', '--timeout', '-1'], /not a duration/],
     [['cert', '--ec', '--rsa'], /choose one of --ec and --rsa/],
     [['nonsense'], /unknown command 'nonsense'/],
+    // Only the named command is loaded; a misspelt one still gets a suggestion.
+    [['serv', 'tcp'], /unknown command 'serv'[\s\S]*Did you mean serve\?/],
+    [['--frobnicate'], /unknown option '--frobnicate'/],
   ];
   for (const [args, reason] of cases) {
     const result = await runCli(args);
