@@ -211,16 +211,27 @@ function socketOnClose(this: SlotSocket): void {
   else this[kClosing]?.delete(this);
 }
 
+/**
+ * Connect options shared by every handshake of a run. One SecureContext
+ * (OpenSSL SSL_CTX: versions, trusted CAs) is made once and reused: left to
+ * tls.connect, a new one would be built per connection, client CPU that
+ * would be charged to the server being measured. Reusing it resumes nothing:
+ * Node's client contexts keep no internal session cache
+ * (SSL_SESS_CACHE_NO_INTERNAL); only an explicit `session` option resumes.
+ */
 function connectOptionsFor(options: HandshakeLoadOptions): tls.ConnectionOptions {
   const version = options.tlsVersion === undefined ? undefined : (`TLSv${options.tlsVersion}` as tls.SecureVersion);
+  const secureContext = tls.createSecureContext({
+    ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    minVersion: version ?? 'TLSv1.2',
+    ...(version !== undefined ? { maxVersion: version } : {}),
+  });
   return Object.freeze({
     host: options.host,
     port: options.port,
+    secureContext,
     rejectUnauthorized: options.insecure !== true,
-    ...(options.ca !== undefined ? { ca: options.ca } : {}),
     ...(options.servername !== undefined ? { servername: options.servername } : net.isIP(options.host) ? {} : { servername: options.host }),
-    minVersion: version ?? 'TLSv1.2',
-    ...(version !== undefined ? { maxVersion: version } : {}),
     noDelay: true,
   });
 }
