@@ -82,6 +82,7 @@ interface LoadJson {
   round_trips_per_s?: number;
   mb_per_s?: number;
   latency_us: { p50: number; p99: number };
+  duration_s: number;
   errors: number;
   timeouts: number;
   load_cpu_percent?: number;
@@ -94,6 +95,8 @@ interface Sample {
   errors: number;
   mbps: number;
   serverCpu: number;
+  /** Server CPU time per handshake or round trip, in µs. */
+  serverUs: number;
   loadCpu: number;
 }
 
@@ -126,14 +129,16 @@ function measure(s: Scenario, r: Running): Sample | string {
   const j = runJson<LoadJson>(argv, SECONDS + 60);
   const after = cpuSeconds(r.child.pid);
   if (typeof j === 'string') return j;
+  const rate = s.rate(j);
   return {
-    rate: s.rate(j),
+    rate,
     p50: j.latency_us.p50,
     p99: j.latency_us.p99,
     errors: j.errors + j.timeouts,
     mbps: j.mb_per_s ?? NaN,
     // Server CPU over the whole load process (start-up included), as % of one CPU over the window.
     serverCpu: ((after - before) / SECONDS) * 100,
+    serverUs: ((after - before) / (rate * j.duration_s)) * 1e6,
     loadCpu: j.load_cpu_percent ?? NaN,
   };
 }
@@ -169,22 +174,31 @@ async function runTable(table: Table): Promise<{ results: Results; running: Runn
   }
 }
 
+/** Median of one field over a peer's samples. */
+function med(samples: Sample[], field: keyof Sample): number {
+  return median(samples.map((x) => x[field]));
+}
+
+const fmt = (n: number): string => (Number.isFinite(n) ? String(Math.round(n)) : '-');
+
 function render(table: Table, results: Results, running: Running[], dirs: Record<string, string>): string {
   const out: string[] = [`### ${table.title}`, ''];
   const netlabName = (table.peers[0] as Peer).name;
   for (const s of table.scenarios) {
     const row = results.get(s.title)!;
     const netlab = row.get(netlabName);
-    const netlabRate = Array.isArray(netlab) ? median(netlab.map((x) => x.rate)) : NaN;
+    const netlabRate = Array.isArray(netlab) ? med(netlab, 'rate') : NaN;
+    const netlabUs = Array.isArray(netlab) ? med(netlab, 'serverUs') : NaN;
     const bulk = s.unit === 'round trips/s';
+    const op = bulk ? 'round trip' : 'handshake';
     out.push(
       `#### ${table.title}: ${s.title}`,
       '',
-      `| server | ${s.unit} |${bulk ? ' MB/s |' : ''} p50 µs | p99 µs | server CPU % | load CPU % | netlab ÷ peer |`,
-      `|---|---:|${bulk ? '---:|' : ''}---:|---:|---:|---:|---:|`,
+      `| server | ${s.unit} |${bulk ? ' MB/s |' : ''} p50 µs | p99 µs | server CPU % | server CPU µs per ${op} | load CPU % | netlab ÷ peer, rate | netlab ÷ peer, CPU per ${op} |`,
+      `|---|---:|${bulk ? '---:|' : ''}---:|---:|---:|---:|---:|---:|---:|`,
     );
     for (const p of table.peers) {
-      const empty = bulk ? ' | | | | | | |' : ' | | | | | |';
+      const empty = ` |${bulk ? ' |' : ''} | | | | | | |`;
       if (p.missing !== undefined) {
         out.push(`| ${p.name} | skipped: ${p.missing}${empty}`);
         continue;
@@ -194,12 +208,14 @@ function render(table: Table, results: Results, running: Running[], dirs: Record
         out.push(`| ${p.name} | ${samples ?? 'not run'}${empty}`);
         continue;
       }
-      const rate = median(samples.map((x) => x.rate));
+      const rate = med(samples, 'rate');
+      const us = med(samples, 'serverUs');
       const errs = samples.reduce((n, x) => n + x.errors, 0);
+      const self = p.name === netlabName;
       out.push(
-        `| ${p.name}${errs > 0 ? ` (${errs} errors/timeouts)` : ''} | ${Math.round(rate)} |${bulk ? ` ${median(samples.map((x) => x.mbps)).toFixed(2)} |` : ''} ` +
-          `${median(samples.map((x) => x.p50))} | ${median(samples.map((x) => x.p99))} | ${Math.round(median(samples.map((x) => x.serverCpu)))} | ` +
-          `${Math.round(median(samples.map((x) => x.loadCpu)))} | ${p.name === netlabName ? '' : `${(netlabRate / rate).toFixed(2)}x`} |`,
+        `| ${p.name}${errs > 0 ? ` (${errs} errors/timeouts)` : ''} | ${Math.round(rate)} |${bulk ? ` ${med(samples, 'mbps').toFixed(2)} |` : ''} ` +
+          `${med(samples, 'p50')} | ${med(samples, 'p99')} | ${fmt(med(samples, 'serverCpu'))} | ${fmt(us)} | ${fmt(med(samples, 'loadCpu'))} | ` +
+          `${self ? '' : `${(netlabRate / rate).toFixed(2)}x`} | ${self ? '' : `${(us / netlabUs).toFixed(2)}x`} |`,
       );
     }
     out.push('');
@@ -223,8 +239,10 @@ function header(): string {
     '',
     '`netlab bench handshake` makes full TLS 1.3 handshakes (never resumed: no session or ticket is offered) from 50 slots, each connect, handshake, ' +
       'close_notify and close, then the next; `netlab bench echo tls` keeps one message in flight per connection. ' +
-      '"server CPU %" is the CPU time the server process used while the load ran, per second of window (100 = one CPU busy); ' +
-      '"load CPU %" the same for the load process (its own report). "netlab ÷ peer": above 1 netlab is faster.',
+      '"server CPU %" is the CPU time the server process used while the load ran, per second of window (100 = one CPU busy), ' +
+      'and "server CPU µs per handshake" that CPU time divided by the handshakes (or round trips) done: what one operation costs the server, ' +
+      'whoever was the limit. "load CPU %" is the same for the load process (its own report; `bench echo` does not report it: -). ' +
+      '"netlab ÷ peer, rate": netlab\'s rate over the peer\'s; "netlab ÷ peer, CPU per handshake": the peer\'s CPU per operation over netlab\'s. Above 1 netlab is faster or cheaper.',
     '',
   ].join('\n');
 }
@@ -254,11 +272,13 @@ async function main(): Promise<void> {
       },
     ];
     const out: string[] = [header()];
+    const findings: string[] = [];
     for (const table of tables) {
       const { results, running } = await runTable(table);
       out.push(render(table, results, running, dirs));
+      findings.push(...findingsOf(table, results));
     }
-    const section = [...out, NOTES, END].join('\n');
+    const section = [...out, '### What the numbers say', '', ...findings, '', NOTES, END].join('\n');
     process.stdout.write(`${section}\n`);
     writeSection(START, END, section);
   } finally {
@@ -266,8 +286,62 @@ async function main(): Promise<void> {
   }
 }
 
+/** One line per scenario: which side was the limit, and netlab against bare Node by rate and by server CPU per operation. */
+function findingsOf(table: Table, results: Results): string[] {
+  const lines: string[] = [];
+  for (const s of table.scenarios) {
+    const row = results.get(s.title)!;
+    const netlab = row.get('netlab serve tls');
+    const bare = row.get('bare Node tls');
+    if (!Array.isArray(netlab) || !Array.isArray(bare)) continue;
+    const load = med(netlab, 'loadCpu');
+    const server = med(netlab, 'serverCpu');
+    const limit = Number.isFinite(load)
+      ? load >= 90
+        ? `the load process was the limit (load CPU ${Math.round(load)} %, netlab's server CPU ${Math.round(server)} %), so the rates compare the client more than the servers and the CPU per handshake is the server-side figure`
+        : `neither side used a full CPU (load ${Math.round(load)} %, netlab's server ${Math.round(server)} %)`
+      : `netlab's server used ${Math.round(server)} % of its CPU`;
+    lines.push(
+      `- ${table.title}, ${s.title}: netlab ÷ bare Node ${(med(netlab, 'rate') / med(bare, 'rate')).toFixed(2)}x by rate, ` +
+        `${(med(bare, 'serverUs') / med(netlab, 'serverUs')).toFixed(2)}x by server CPU per operation ` +
+        `(${Math.round(med(netlab, 'serverUs'))} against ${Math.round(med(bare, 'serverUs'))} µs); ${limit}.`,
+    );
+  }
+  return lines;
+}
+
 /** What was learned tuning netlab's TLS server; kept in the script so a re-run keeps it. */
-const NOTES = `The bare Node and Twisted servers are the scripts in bench/tls-peers.ts; \`openssl s_server -www\` serves one connection at a time.
+const NOTES = `### What netlab does per TLS connection, and what was measured (2026-11-22)
+
+- Without \`--pcap\` and \`--keylog\` (and no SSLKEYLOGFILE), \`netlab serve tls\` is a plain \`tls.Server\`: no recording
+  socket, no key-log listener, one SecureContext for the server; session tickets are left on as in every peer here
+  (TLS 1.3 NewSessionTicket, two per handshake with OpenSSL's defaults), the bench client never uses them. On top of
+  the bare server, per connection: one Session object, the max-connections, idle-timeout (no timer unless
+  \`--idle-timeout\`) and traffic-log wrappers, the echo protocol, and two log lines (connect, close).
+- Server CPU per full TLS 1.3 handshake (P-256), medians of 6 alternated runs, bare Node \`tls\` 472 µs, netlab's
+  server as a library (\`createServer\` + \`echoProtocol\`, no log output) 511 µs, \`netlab serve tls\` 520 µs: the
+  Session/policy stack costs about 8 % of a handshake and the log lines about 2 %; the handshake itself (X25519,
+  the ECDSA signature, HKDF, the tickets) is the rest. The spread between runs on this shared 2-vCPU VM
+  (410-550 µs for the same server) is larger than netlab's whole overhead, hence medians and alternation.
+- The load: a Node TLS client costs more CPU per handshake than the server (it verifies the P-256 signature, which
+  costs about three times making it, and runs a full \`net.Socket\` + \`TLSSocket\` per connection), so one load
+  process on its own CPU tops out around 1 200 P-256 handshakes/s while the server still has CPU to spare; the
+  tables then compare the client more than the servers, and the CPU per handshake is the fair server figure. With
+  RSA 2048 the server's signature dominates and the server is the limit. \`netlab bench handshake\` prints its own CPU
+  and warns above 90 % of a core; \`--workers\` helps only with a free CPU to put them on (not here, with the server
+  pinned to the other one). Making one SecureContext per run instead of one per connection (what \`tls.connect\`
+  does when given options only) raised the generator from about 810 to 980-1 250 handshakes/s against the same
+  server.
+- TLS echo 16 KiB, server CPU per round trip: bare Node 24 µs, netlab as a library 27 µs, \`netlab serve tls\` 31 µs.
+  The CLI-only part is the V8 heap shape left by importing every command at start-up (the same cause as the TCP
+  16 KiB gap; the CLI loading only the command it runs removes it). The library part is the pause-on-backpressure
+  of the echo protocol: a 16 KiB write fills the TLS socket's 16 KiB high-water mark, so reading stops and restarts
+  on every message.
+- Anchors of the issue (a C epoll generator on 2 cores): bare Node 1 700 (P-256) / 1 260 (RSA 2048) handshakes/s,
+  Twisted 1 280 / 890, openssl s_server 960 / 650; TLS echo C=50 64 B bare Node ~85 k, Twisted ~39 k round trips/s.
+  Absolute numbers here are lower where the Node load generator is the limit; the ratios are what to compare.
+
+The bare Node and Twisted servers are the scripts in bench/tls-peers.ts; \`openssl s_server -www\` serves one connection at a time.
 `;
 
 await main();
