@@ -318,11 +318,12 @@ const NOTES = `### What netlab does per TLS connection, and what was measured (2
   (TLS 1.3 NewSessionTicket, two per handshake with OpenSSL's defaults), the bench client never uses them. On top of
   the bare server, per connection: one Session object, the max-connections, idle-timeout (no timer unless
   \`--idle-timeout\`) and traffic-log wrappers, the echo protocol, and two log lines (connect, close).
-- Server CPU per full TLS 1.3 handshake (P-256), medians of 6 alternated runs, bare Node \`tls\` 472 µs, netlab's
-  server as a library (\`createServer\` + \`echoProtocol\`, no log output) 511 µs, \`netlab serve tls\` 520 µs: the
-  Session/policy stack costs about 8 % of a handshake and the log lines about 2 %; the handshake itself (X25519,
-  the ECDSA signature, HKDF, the tickets) is the rest. The spread between runs on this shared 2-vCPU VM
-  (410-550 µs for the same server) is larger than netlab's whole overhead, hence medians and alternation.
+- Server CPU per full TLS 1.3 handshake (P-256), medians of 5-6 alternated runs with the same load: bare Node
+  \`tls\` 466-472 µs, \`netlab serve tls\` 513-520 µs (about 0.9x), netlab's server as a library 511-582 µs. The
+  spread between runs on this shared 2-vCPU VM (410-610 µs for one and the same server) is as large as netlab's
+  whole overhead, hence medians, alternation and the CPU-per-handshake column. The handshake itself dominates:
+  OpenSSL's \`speed\` on this machine gives 21 µs for a P-256 signature, 65 µs for its verification, 30 µs for an
+  X25519 exchange and 286 µs for an RSA 2048 signature.
 - The load: a Node TLS client costs more CPU per handshake than the server (it verifies the P-256 signature, which
   costs about three times making it, and runs a full \`net.Socket\` + \`TLSSocket\` per connection), so one load
   process on its own CPU tops out around 1 200 P-256 handshakes/s while the server still has CPU to spare; the
@@ -332,11 +333,13 @@ const NOTES = `### What netlab does per TLS connection, and what was measured (2
   pinned to the other one). Making one SecureContext per run instead of one per connection (what \`tls.connect\`
   does when given options only) raised the generator from about 810 to 980-1 250 handshakes/s against the same
   server.
-- TLS echo 16 KiB, server CPU per round trip: bare Node 24 µs, netlab as a library 27 µs, \`netlab serve tls\` 31 µs.
-  The CLI-only part is the V8 heap shape left by importing every command at start-up (the same cause as the TCP
-  16 KiB gap; the CLI loading only the command it runs removes it). The library part is the pause-on-backpressure
-  of the echo protocol: a 16 KiB write fills the TLS socket's 16 KiB high-water mark, so reading stops and restarts
-  on every message.
+- TLS echo 16 KiB, server CPU per round trip (medians of 3-5 alternated runs): bare Node 27-31 µs; a bare server
+  that pauses on \`write() === false\` and resumes on \`drain\` (what netlab's echo does) 30 µs against 31 for the
+  bare one in the same run, so pausing is not the cost; netlab's server and echo modules alone 29 µs against 27;
+  the same server with the whole library imported (\`dist/index.js\`) 33 µs; \`netlab serve tls\` 45 µs, and the
+  modules-only server with every CLI command imported as well 50 µs. The gap is what the process has loaded (a
+  bigger, differently shaped V8 heap collected more often under load), not work per message or per connection: the
+  same cause as the TCP 16 KiB gap, which the CLI loading only the command it runs removes.
 - Anchors of the issue (a C epoll generator on 2 cores): bare Node 1 700 (P-256) / 1 260 (RSA 2048) handshakes/s,
   Twisted 1 280 / 890, openssl s_server 960 / 650; TLS echo C=50 64 B bare Node ~85 k, Twisted ~39 k round trips/s.
   Absolute numbers here are lower where the Node load generator is the limit; the ratios are what to compare.
