@@ -296,11 +296,13 @@ function findingsOf(table: Table, results: Results): string[] {
     if (!Array.isArray(netlab) || !Array.isArray(bare)) continue;
     const load = med(netlab, 'loadCpu');
     const server = med(netlab, 'serverCpu');
-    const limit = Number.isFinite(load)
-      ? load >= 90
-        ? `the load process was the limit (load CPU ${Math.round(load)} %, netlab's server CPU ${Math.round(server)} %), so the rates compare the client more than the servers and the CPU per handshake is the server-side figure`
-        : `neither side used a full CPU (load ${Math.round(load)} %, netlab's server ${Math.round(server)} %)`
-      : `netlab's server used ${Math.round(server)} % of its CPU`;
+    const cpus = `load CPU ${Number.isFinite(load) ? `${Math.round(load)} %` : 'not reported'}, netlab's server CPU ${Math.round(server)} %`;
+    const limit =
+      server >= 90
+        ? `netlab's server was the limit (${cpus})`
+        : load >= 90
+          ? `the load process was the limit (${cpus}), so the rates compare the client more than the servers and the CPU per operation is the server-side figure`
+          : `neither side used a full CPU (${cpus}): other work on the machine or waiting, so the CPU per operation is the figure to compare`;
     lines.push(
       `- ${table.title}, ${s.title}: netlab ÷ bare Node ${(med(netlab, 'rate') / med(bare, 'rate')).toFixed(2)}x by rate, ` +
         `${(med(bare, 'serverUs') / med(netlab, 'serverUs')).toFixed(2)}x by server CPU per operation ` +
