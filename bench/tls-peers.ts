@@ -341,7 +341,11 @@ const NOTES = `### What netlab does per TLS connection, and what was measured (2
   the same server with the whole library imported (\`dist/index.js\`) 33 µs; \`netlab serve tls\` 45 µs, and the
   modules-only server with every CLI command imported as well 50 µs. The gap is what the process has loaded (a
   bigger, differently shaped V8 heap collected more often under load), not work per message or per connection: the
-  same cause as the TCP 16 KiB gap, which the CLI loading only the command it runs removes.
+  same cause as the TCP 16 KiB gap. With the CLI loading only the command it runs (a change made for that TCP gap,
+  built from its branch for this A/B), \`netlab serve tls\` needs 27 µs per 16 KiB round trip where the CLI that
+  imports every command needs 33 and bare Node 23 (medians of 5 alternated runs): 0.85x bare Node by CPU, up from
+  0.70x; what remains is mostly the modules \`serve\` still loads (transports, pcap writer, output), not the
+  per-connection path.
 - Anchors of the issue (a C epoll generator on 2 cores): bare Node 1 700 (P-256) / 1 260 (RSA 2048) handshakes/s,
   Twisted 1 280 / 890, openssl s_server 960 / 650; TLS echo C=50 64 B bare Node ~85 k, Twisted ~39 k round trips/s.
   Absolute numbers here are lower where the Node load generator is the limit; the ratios are what to compare.
