@@ -31,6 +31,8 @@ const RUNS = Number(process.env.NETLAB_BENCH_RUNS ?? '3');
 const START = '<!-- bench:tls-peers:start -->';
 const END = '<!-- bench:tls-peers:end -->';
 const CONNS = 50;
+/** Other work on the machine at the start: with more than ~0.5 on 2 CPUs, expect noisy rates. */
+const LOAD_AVERAGE = os.loadavg()[0] ?? 0;
 
 const BARE_NODE_TLS = `const fs = require('node:fs');
 const dir = process.argv[2];
@@ -234,7 +236,7 @@ function header(): string {
     START,
     '## TLS servers against their peers (`npm run bench:tls-peers`)',
     '',
-    `${machine()}, OpenSSL ${process.versions.openssl} in Node; ${SECONDS} s per run, median of ${RUNS} runs, peers alternated run to run; ` +
+    `${machine()}, OpenSSL ${process.versions.openssl} in Node, load average ${LOAD_AVERAGE.toFixed(1)} at the start; ${SECONDS} s per run, median of ${RUNS} runs, peers alternated run to run; ` +
       (PIN ? 'servers pinned to CPU 0 and the load generator to CPU 1 with taskset.' : 'no CPU pinning (taskset or a second CPU missing).'),
     '',
     '`netlab bench handshake` makes full TLS 1.3 handshakes (never resumed: no session or ticket is offered) from 50 slots, each connect, handshake, ' +
