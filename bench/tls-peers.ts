@@ -330,7 +330,9 @@ const NOTES = `### What netlab does per TLS connection, and what was measured (2
   X25519 exchange and 286 µs for an RSA 2048 signature.
 - The load: a Node TLS client costs more CPU per handshake than the server (it verifies the P-256 signature, which
   costs about three times making it, and runs a full \`net.Socket\` + \`TLSSocket\` per connection), so one load
-  process on its own CPU tops out around 1 200 P-256 handshakes/s while the server still has CPU to spare; the
+  process on its own CPU tops out around 1 200 P-256 handshakes/s while the server still has CPU to spare (in a quiet
+  A/B: 1 245 handshakes/s with the load at 100 % and bare Node's server at 49 %, 394 µs per handshake, so about
+  2 500/s if the load could keep up; netlab 1 243/s, 420 µs per handshake, in the same run); the
   tables then compare the client more than the servers, and the CPU per handshake is the fair server figure. With
   RSA 2048 the server's signature dominates and the server is the limit. \`netlab bench handshake\` prints its own CPU
   and warns above 90 % of a core; \`--workers\` helps only with a free CPU to put them on (not here, with the server
