@@ -72,7 +72,8 @@ function udpAnswers(port: number): Promise<boolean> {
   });
 }
 
-function tcpAccepts(port: number): Promise<boolean> {
+/** True when something accepts TCP connections on 127.0.0.1:`port`. */
+export function tcpAccepts(port: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
     s.on('error', () => resolve(false));
