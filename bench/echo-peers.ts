@@ -2,9 +2,10 @@
  * Echo servers against their peers, all driven by the same load generator
  * (`netlab bench echo`): TCP (netlab serve, a bare Node `net` echo — the
  * ceiling of any Node server — Python asyncio, Twisted, ncat --exec cat,
- * socat), UDP (netlab, bare Node dgram, asyncio, Twisted) and TLS (netlab,
- * bare Node tls, same certificate). A peer that is not installed is
- * reported as "skipped: not installed".
+ * socat), UDP (netlab, bare Node dgram, asyncio, Twisted) and UDP upper-case
+ * (netlab -m upper, the classic Python socket server); TLS is in
+ * bench/tls-peers.ts. A peer that is not installed is reported as
+ * "skipped: not installed".
  *
  * Same machine, same run; every server started once and left idle while the
  * others are measured; the order of the peers rotates from run to run (A/B
@@ -19,19 +20,9 @@
  *   "area: scenario" title contains one of the ;-separated parts, prints
  *   the tables and leaves docs/performance.md alone (for A/B runs while tuning).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import dgram from 'node:dgram';
-import { join } from 'node:path';
-import net from 'node:net';
-import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { CLI, LOAD_CPU, PIN, PYTHON, display, has, machine, median, pythonHas, runJson, startPeer, stopAll, writeSection, type Peer, type Running } from './peer-runner.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const DOC = fileURLToPath(new URL('../docs/performance.md', import.meta.url));
-const PYTHON = '/usr/bin/python3';
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
 const RUNS = Number(process.env.NETLAB_BENCH_RUNS ?? '3');
 const START = '<!-- bench:echo-peers:start -->';
@@ -88,29 +79,6 @@ while True:
     data, addr = s.recvfrom(65535)
     s.sendto(data.upper(), addr)`;
 
-const BARE_NODE_TLS = `const fs = require('node:fs');
-const dir = process.argv[2];
-const server = require('node:tls').createServer({ cert: fs.readFileSync(dir + '/cert.pem'), key: fs.readFileSync(dir + '/key.pem') }, (s) => {
-  s.setNoDelay(true); s.on('data', (d) => s.write(d)); s.on('error', () => {});
-});
-server.listen(Number(process.argv[1]), '127.0.0.1');`;
-
-interface Peer {
-  name: string;
-  /** argv of the server; PORT is replaced by the port. */
-  argv: string[];
-  /** Why it cannot run here, if it cannot. */
-  missing?: string;
-}
-
-function has(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
-function pythonHas(module: string): boolean {
-  return existsSync(PYTHON) && spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
-}
-
 const TCP_PEERS: Peer[] = [
   { name: 'netlab serve tcp', argv: [process.execPath, CLI, 'serve', 'tcp', '-p', 'PORT', '--max-conns', '100000'] },
   { name: 'bare Node net echo', argv: [process.execPath, '-e', BARE_NODE, 'PORT'] },
@@ -131,8 +99,6 @@ interface Scenario {
   pipeline: number;
 }
 
-const CERT_DIR = mkdtempSync(join(os.tmpdir(), 'netlab-bench-'));
-
 const UDP_PEERS: Peer[] = [
   { name: 'netlab serve udp', argv: [process.execPath, CLI, 'serve', 'udp', '-p', 'PORT', '--max-conns', '100000'] },
   { name: 'bare Node dgram echo', argv: [process.execPath, '-e', BARE_NODE_UDP, 'PORT'] },
@@ -145,14 +111,9 @@ const UDP_UPPER_PEERS: Peer[] = [
   { name: 'Python socket recvfrom/sendto .upper()', argv: [PYTHON, '-c', PY_UPPER_UDP, 'PORT'], ...(existsSync(PYTHON) ? {} : { missing: `${PYTHON} not installed` }) },
 ];
 
-const TLS_PEERS: Peer[] = [
-  { name: 'netlab serve tls', argv: [process.execPath, CLI, 'serve', 'tls', '-p', 'PORT', '--max-conns', '100000', '--cert', `${CERT_DIR}/cert.pem`, '--key', `${CERT_DIR}/key.pem`] },
-  { name: 'bare Node tls echo', argv: [process.execPath, '-e', BARE_NODE_TLS, 'PORT', CERT_DIR] },
-];
-
 interface Area {
   title: string;
-  transport: 'tcp' | 'udp' | 'tls';
+  transport: 'tcp' | 'udp';
   peers: Peer[];
   scenarios: Scenario[];
 }
@@ -188,81 +149,11 @@ const AREAS: Area[] = [
       { title: 'C=50, 64 B', conns: 50, size: 64, pipeline: 1 },
     ],
   },
-  {
-    title: 'TLS echo (same ECDSA P-256 certificate, TLS 1.3)',
-    transport: 'tls',
-    peers: TLS_PEERS,
-    scenarios: [
-      { title: 'C=50, 64 B', conns: 50, size: 64, pipeline: 1 },
-      { title: 'C=50, 16 KiB (bulk)', conns: 50, size: 16384, pipeline: 1 },
-    ],
-  },
 ];
 
 const ONLY = (process.env.NETLAB_BENCH_ONLY ?? '').split(';').map((x) => x.trim()).filter((x) => x !== '');
 const selected = (area: Area, s: Scenario): boolean => ONLY.length === 0 || ONLY.some((part) => `${area.title}: ${s.title}`.includes(part));
 for (const area of AREAS) area.scenarios = area.scenarios.filter((s) => selected(area, s));
-
-const PIN = has('taskset') && os.cpus().length >= 2;
-const SERVER_CPU = ['taskset', '-c', '0'];
-const LOAD_CPU = ['taskset', '-c', '1'];
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
-
-function udpAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      s.close();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), 200);
-    s.on('message', () => done(true));
-    s.on('error', () => done(false));
-    s.send('ping', port, '127.0.0.1');
-  });
-}
-
-function tcpAccepts(port: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
-    s.on('error', () => resolve(false));
-  });
-}
-
-async function waitForPort(port: number, child: ChildProcess, name: string, udp: boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    const ok = await (udp ? udpAnswers(port) : tcpAccepts(port));
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not listen on ${port}`);
-}
-
-interface Running {
-  peer: Peer;
-  child: ChildProcess;
-  port: number;
-  command: string;
-}
-
-async function start(peer: Peer, area: Area): Promise<Running> {
-  const port = await freePort();
-  const argv = [...(PIN ? SERVER_CPU : []), ...peer.argv.map((a) => (a === 'PORT' ? String(port) : a.replace('PORT', String(port))))];
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'], detached: false });
-  await waitForPort(port, child, peer.name, area.transport === 'udp');
-  const shown = argv.map((a) => (a.includes('\n') ? '<script>' : a)).join(' ');
-  return { peer, child, port, command: shown };
-}
 
 interface Sample {
   rps: number;
@@ -278,23 +169,16 @@ function loadArgv(transport: Area['transport'], s: Scenario, port: number): stri
     ...(PIN ? LOAD_CPU : []),
     process.execPath,
     CLI,
-    'bench', 'echo', transport, '127.0.0.1', String(port), ...(transport === 'tls' ? ['--insecure'] : []),
+    'bench', 'echo', transport, '127.0.0.1', String(port),
     '-c', String(s.conns), '-s', String(s.size), '-d', String(SECONDS), '--pipeline', String(s.pipeline), '--json',
   ];
 }
 
 function measure(transport: Area['transport'], s: Scenario, port: number): Sample | string {
-  const argv = loadArgv(transport, s, port);
-  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: (SECONDS + 60) * 1000 });
-  if (r.status !== 0) return `failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? r.status}`;
-  const j = JSON.parse(r.stdout) as { round_trips_per_s: number; mb_per_s: number; latency_us: { p50: number; p99: number }; errors: number; timeouts: number };
+  const j = runJson<{ round_trips_per_s: number; mb_per_s: number; latency_us: { p50: number; p99: number }; errors: number; timeouts: number }>(loadArgv(transport, s, port), SECONDS + 60);
+  if (typeof j === 'string') return j;
   return { rps: j.round_trips_per_s, mbps: j.mb_per_s, p50: j.latency_us.p50, p99: j.latency_us.p99, errors: j.errors, timeouts: j.timeouts };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : (s[Math.floor(s.length / 2)] as number);
-};
 
 type Results = Map<string, Map<string, Sample[] | string>>;
 
@@ -302,7 +186,7 @@ async function runArea(area: Area): Promise<{ results: Results; running: Running
   const running: Running[] = [];
   const results: Results = new Map();
   try {
-    for (const p of area.peers.filter((x) => x.missing === undefined)) running.push(await start(p, area));
+    for (const p of area.peers.filter((x) => x.missing === undefined)) running.push(await startPeer(p, area.transport === 'udp'));
     for (const s of area.scenarios) {
       const row = new Map<string, Sample[] | string>();
       results.set(s.title, row);
@@ -322,39 +206,28 @@ async function runArea(area: Area): Promise<{ results: Results; running: Running
     }
     return { results, running };
   } finally {
-    for (const r of running) {
-      r.child.kill('SIGTERM');
-      await Promise.race([once(r.child, 'exit'), new Promise((res) => setTimeout(res, 3000))]);
-      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-    }
+    await stopAll(running);
   }
 }
 
 async function main(): Promise<void> {
-  try {
-    const cert = spawnSync(process.execPath, [CLI, 'cert', '--out', CERT_DIR], { stdio: 'ignore' });
-    if (cert.status !== 0) throw new Error('netlab cert failed');
-    const out: string[] = [header()];
-    for (const area of AREAS.filter((a) => a.scenarios.length > 0)) {
-      const { results, running } = await runArea(area);
-      out.push(render(area, results, running));
-    }
-    const section = [...out, 'The bare Node, Python asyncio, Twisted and Python socket servers are the scripts in bench/echo-peers.ts.', END].join('\n');
-    process.stdout.write(`${section}\n`);
-    if (ONLY.length === 0) writeSection(section);
-    else process.stderr.write('NETLAB_BENCH_ONLY is set: docs/performance.md left as it is\n');
-  } finally {
-    rmSync(CERT_DIR, { recursive: true, force: true });
+  const out: string[] = [header()];
+  for (const area of AREAS.filter((a) => a.scenarios.length > 0)) {
+    const { results, running } = await runArea(area);
+    out.push(render(area, results, running));
   }
+  const section = [...out, 'The bare Node, Python asyncio, Twisted and Python socket servers are the scripts in bench/echo-peers.ts; TLS is compared in the `bench:tls-peers` section.', END].join('\n');
+  process.stdout.write(`${section}\n`);
+  if (ONLY.length === 0) writeSection(START, END, section);
+  else process.stderr.write('NETLAB_BENCH_ONLY is set: docs/performance.md left as it is\n');
 }
 
 function header(): string {
-  const cpus = os.cpus();
   return [
     START,
     '## Echo servers against their peers (`npm run bench`)',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ` +
+    `${machine()}, ` +
       `${SECONDS} s per run, median of ${RUNS} runs, peers alternated run to run; ` +
       (PIN ? 'servers pinned to CPU 0 and the load generator to CPU 1 with taskset.' : 'no CPU pinning (taskset or a second CPU missing).'),
     '',
@@ -363,10 +236,6 @@ function header(): string {
       'Errors and timeouts counted by the load generator are shown next to the server\'s name.',
     '',
   ].join('\n');
-}
-
-function display(argv: string, port: number): string {
-  return argv.replace(process.execPath, 'node').replace(CLI, 'dist/cli/main.js').replaceAll(CERT_DIR, 'DIR').replace(new RegExp(`\\b${port}\\b`, 'g'), 'PORT');
 }
 
 function render(area: Area, results: Results, running: Running[]): string {
@@ -396,23 +265,14 @@ function render(area: Area, results: Results, running: Running[]): string {
     }
     out.push('');
   }
-  out.push('Commands (PORT is a free port picked at start, DIR holds a certificate made by `netlab cert --out DIR`):', '');
+  out.push('Commands (PORT is a free port picked at start):', '');
   for (const r of running) out.push(`- ${r.peer.name}: \`${display(r.command, r.port)}\``);
   out.push(
-    `- load, per scenario: \`${[...(PIN ? LOAD_CPU : []), 'node dist/cli/main.js bench echo', area.transport, '127.0.0.1 PORT', ...(area.transport === 'tls' ? ['--insecure'] : [])].join(' ')} ` +
+    `- load, per scenario: \`${[...(PIN ? LOAD_CPU : []), 'node dist/cli/main.js bench echo', area.transport, '127.0.0.1 PORT'].join(' ')} ` +
       `-c C -s SIZE -d ${SECONDS} --pipeline K --json\``,
     '',
   );
   return out.join('\n');
-}
-
-function writeSection(section: string): void {
-  const doc = readFileSync(DOC, 'utf8');
-  const a = doc.indexOf(START);
-  const b = doc.indexOf(END);
-  const next = a !== -1 && b > a ? `${doc.slice(0, a)}${section}${doc.slice(b + END.length)}` : `${doc.trimEnd()}\n\n${section}\n`;
-  writeFileSync(DOC, next);
-  process.stderr.write(`updated ${DOC.replace(ROOT, '')}\n`);
 }
 
 await main();

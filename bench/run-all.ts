@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark in one go. Runs the area scripts
  * (bench:im, bench:pcap, bench:tls, bench:scan, bench:memory) one after another, then the
- * TCP echo comparison against the peers, which updates docs/performance.md.
+ * TCP/UDP echo comparison against the peers and the TLS comparison
+ * (bench/tls-peers.ts), which update docs/performance.md.
  *
  *   npm run bench
  *   NETLAB_BENCH_SKIP=pcap,tls npm run bench   skips areas by name
@@ -23,11 +24,14 @@ const steps: [string, string[]][] = [
   ['scan', ['npm', 'run', '--silent', 'bench:scan']],
   ['memory', ['npm', 'run', '--silent', 'bench:memory']],
   ['peers', [process.execPath, '--import', 'tsx', 'bench/echo-peers.ts']],
+  ['tls-peers', [process.execPath, '--import', 'tsx', 'bench/tls-peers.ts']],
 ];
 
 /** Debian packages of the peers, with a command or module that shows each is there. */
 const PEER_PACKAGES: [pkg: string, check: string][] = [
   ['python3-twisted', '/usr/bin/python3 -c "import twisted"'],
+  ['python3-openssl', '/usr/bin/python3 -c "import OpenSSL"'],
+  ['openssl', 'command -v openssl'],
   ['ncat', 'command -v ncat'],
   ['socat', 'command -v socat'],
   ['tshark', 'command -v tshark'],

@@ -157,7 +157,9 @@ export type { TcpDriverName } from './scan/tcp-connect.js';
 // bench: the load generator (src/load)
 export { runEchoLoad, prepareEchoLoad } from './load/echo-scenario.js';
 export type { EchoLoadOptions, EchoLoadReport, PreparedEchoLoad } from './load/echo-scenario.js';
-export { runEchoLoadInWorkers } from './load/workers.js';
+export { runEchoLoadInWorkers, runHandshakeLoadInWorkers } from './load/workers.js';
+export { runHandshakeLoad, prepareHandshakeLoad, HANDSHAKE_TLS_VERSIONS } from './load/handshake-scenario.js';
+export type { HandshakeLoadOptions, HandshakeLoadReport, HandshakeTlsVersion, PreparedHandshakeLoad } from './load/handshake-scenario.js';
 export { runChatLoad } from './load/chat-scenario.js';
 export type { ChatLoadOptions, ChatLoadReport } from './load/chat-scenario.js';
 export { LoadMetrics } from './load/metrics.js';

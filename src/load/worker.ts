@@ -1,22 +1,43 @@
 /**
- * Entry point of one `netlab bench echo --workers N` child process. Protocol
- * over the IPC channel (parent -> child, child -> parent):
- *   {type:'prepare', options}  ->  {type:'ready'} | {type:'error', code, message}
- *   {type:'go'}                ->  {type:'done', report, histogram} | {type:'error', ...}
- * The parent opens every worker's connections first and starts all windows
- * together, so the workers measure the same interval.
+ * Entry point of one `netlab bench echo|handshake --workers N` child
+ * process. Protocol over the IPC channel (parent -> child, child -> parent):
+ *   {type:'prepare', job}  ->  {type:'ready'} | {type:'error', code, message}
+ *   {type:'go'}            ->  {type:'done', report, counters, histogram} | {type:'error', ...}
+ * The parent prepares every worker first (echo: opens the connections;
+ * handshake: one probe handshake) and starts all windows together, so the
+ * workers measure the same interval.
  */
 import { NetlabError } from '../errors.js';
-import { prepareEchoLoad, type EchoLoadOptions, type PreparedEchoLoad } from './echo-scenario.js';
+import { prepareEchoLoad, type EchoLoadOptions, type EchoLoadReport } from './echo-scenario.js';
+import { prepareHandshakeLoad, type HandshakeLoadOptions, type HandshakeLoadReport } from './handshake-scenario.js';
+import type { EncodedLatencies, LoadMetrics } from './metrics.js';
+
+/** What a worker runs. */
+export type WorkerJob = { scenario: 'echo'; options: EchoLoadOptions } | { scenario: 'handshake'; options: HandshakeLoadOptions };
+
+/** The counters of a worker's LoadMetrics, summed by the parent. */
+export interface WorkerCounters {
+  completed: number;
+  bytesSent: number;
+  bytesReceived: number;
+  errors: number;
+  timeouts: number;
+}
 
 /** Messages a worker sends its parent. */
 export type WorkerReply =
   | { type: 'ready' }
-  | { type: 'done'; report: import('./echo-scenario.js').EchoLoadReport; histogram: import('./metrics.js').EncodedLatencies; bytesSent: number; bytesReceived: number }
+  | { type: 'done'; report: EchoLoadReport | HandshakeLoadReport; counters: WorkerCounters; histogram: EncodedLatencies }
   | { type: 'error'; code: string | undefined; message: string };
 
 /** Messages a parent sends a worker. */
-export type WorkerCommand = { type: 'prepare'; options: EchoLoadOptions } | { type: 'go' };
+export type WorkerCommand = { type: 'prepare'; job: WorkerJob } | { type: 'go' };
+
+interface Prepared {
+  run(): Promise<EchoLoadReport | HandshakeLoadReport>;
+  readonly metrics: LoadMetrics;
+  close(): void;
+}
 
 function reply(message: WorkerReply): void {
   process.send?.(message);
@@ -26,11 +47,15 @@ function fail(err: unknown): void {
   reply({ type: 'error', code: err instanceof NetlabError ? err.code : undefined, message: err instanceof Error ? err.message : String(err) });
 }
 
-let prepared: PreparedEchoLoad | undefined;
+function prepare(job: WorkerJob): Promise<Prepared> {
+  return job.scenario === 'echo' ? prepareEchoLoad(job.options) : prepareHandshakeLoad(job.options);
+}
+
+let prepared: Prepared | undefined;
 
 process.on('message', (command: WorkerCommand) => {
   if (command.type === 'prepare') {
-    prepareEchoLoad(command.options).then(
+    prepare(command.job).then(
       (p) => {
         prepared = p;
         reply({ type: 'ready' });
@@ -41,7 +66,9 @@ process.on('message', (command: WorkerCommand) => {
     const p = prepared;
     p.run().then(
       (report) => {
-        reply({ type: 'done', report, histogram: p.metrics.encodeHistogram(), bytesSent: p.metrics.bytesSent, bytesReceived: p.metrics.bytesReceived });
+        const m = p.metrics;
+        const counters = { completed: m.completed, bytesSent: m.bytesSent, bytesReceived: m.bytesReceived, errors: m.errors, timeouts: m.timeouts };
+        reply({ type: 'done', report, counters, histogram: m.encodeHistogram() });
         process.disconnect?.();
       },
       (err) => {

@@ -1,5 +1,5 @@
 /**
- * `netlab bench echo --workers N`: the same load split over N child
+ * `netlab bench echo|handshake --workers N`: the same load split over N child
  * processes (node:child_process fork with an IPC channel), so one load
  * generator is not limited to one CPU. Connections are split as evenly as
  * possible; every worker opens its share first, then all windows start
@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { ERROR_CODES, NetlabError, type ErrorCode } from '../errors.js';
 import { echoReport, type EchoLoadOptions, type EchoLoadReport } from './echo-scenario.js';
 import { LoadMetrics } from './metrics.js';
-import type { WorkerCommand, WorkerReply } from './worker.js';
+import { handshakeReport, type HandshakeLoadOptions, type HandshakeLoadReport } from './handshake-scenario.js';
+import type { WorkerCommand, WorkerJob, WorkerReply } from './worker.js';
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -46,18 +47,24 @@ function asError(m: Extract<WorkerReply, { type: 'error' }>): NetlabError {
   return new NetlabError((m.code !== undefined && known.includes(m.code) ? m.code : ERROR_CODES.INTERNAL) as ErrorCode, m.message);
 }
 
+/** What the parent gathers from its workers. */
+interface Gathered {
+  metrics: LoadMetrics;
+  elapsed: number;
+  reports: (EchoLoadReport | HandshakeLoadReport)[];
+}
+
 /**
- * Runs an echo load in `workers` processes and merges their reports.
- * @param workers at least 1 and at most options.connections
+ * Runs `jobs[i]` in child i: all prepare first, then all windows start together.
  * @throws NetlabError the first worker error (refused, TLS verification...)
  */
-export async function runEchoLoadInWorkers(options: EchoLoadOptions, workers: number): Promise<EchoLoadReport> {
-  const children = Array.from({ length: workers }, () => fork(WORKER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+async function runJobs(jobs: WorkerJob[]): Promise<Gathered> {
+  const children = jobs.map(() => fork(WORKER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   try {
     const ready = await Promise.all(
       children.map((child, i) => {
         const pending = nextReply(child, 'ready');
-        child.send({ type: 'prepare', options: { ...options, connections: shareOf(options.connections, workers, i) } } satisfies WorkerCommand);
+        child.send({ type: 'prepare', job: jobs[i] as WorkerJob } satisfies WorkerCommand);
         return pending;
       }),
     );
@@ -71,23 +78,52 @@ export async function runEchoLoadInWorkers(options: EchoLoadOptions, workers: nu
       }),
     );
     const metrics = new LoadMetrics();
+    const reports: Gathered['reports'] = [];
     let elapsed = 0;
     for (const m of done) {
       if (m.type === 'error') throw asError(m);
       if (m.type !== 'done') continue;
-      metrics.completed += m.report.round_trips;
-      metrics.bytesSent += m.bytesSent;
-      metrics.bytesReceived += m.bytesReceived;
-      metrics.errors += m.report.errors;
-      metrics.timeouts += m.report.timeouts;
+      metrics.completed += m.counters.completed;
+      metrics.bytesSent += m.counters.bytesSent;
+      metrics.bytesReceived += m.counters.bytesReceived;
+      metrics.errors += m.counters.errors;
+      metrics.timeouts += m.counters.timeouts;
       metrics.mergeHistogram(m.histogram);
       elapsed = Math.max(elapsed, m.report.duration_s);
+      reports.push(m.report);
     }
-    return echoReport(options, metrics, elapsed, workers);
+    return { metrics, elapsed, reports };
   } finally {
     for (const child of children) {
       if (child.connected) child.disconnect();
       if (child.exitCode === null && child.signalCode === null) setTimeout(() => child.kill('SIGKILL'), 2000).unref();
     }
   }
+}
+
+/**
+ * Runs an echo load in `workers` processes and merges their reports.
+ * @param workers at least 1 and at most options.connections
+ * @throws NetlabError the first worker error (refused, TLS verification...)
+ */
+export async function runEchoLoadInWorkers(options: EchoLoadOptions, workers: number): Promise<EchoLoadReport> {
+  const jobs = Array.from({ length: workers }, (_, i): WorkerJob => ({ scenario: 'echo', options: { ...options, connections: shareOf(options.connections, workers, i) } }));
+  const { metrics, elapsed } = await runJobs(jobs);
+  return echoReport(options, metrics, elapsed, workers);
+}
+
+/**
+ * Runs a handshake load in `workers` processes (the client side of a
+ * handshake costs CPU too: key exchange and signature verification) and
+ * merges their reports.
+ * @param workers at least 1 and at most options.connections
+ * @throws NetlabError the first worker error (refused, TLS verification...)
+ */
+export async function runHandshakeLoadInWorkers(options: HandshakeLoadOptions, workers: number): Promise<HandshakeLoadReport> {
+  const jobs = Array.from({ length: workers }, (_, i): WorkerJob => ({ scenario: 'handshake', options: { ...options, connections: shareOf(options.connections, workers, i) } }));
+  const { metrics, elapsed, reports } = await runJobs(jobs);
+  const handshakes = reports.filter((r): r is HandshakeLoadReport => r.scenario === 'handshake');
+  const first = handshakes.find((r) => r.protocol !== null);
+  const cpuSeconds = handshakes.reduce((sum, r) => sum + (r.load_cpu_percent / 100) * r.duration_s, 0);
+  return handshakeReport(options, metrics, elapsed, workers, { protocol: first?.protocol ?? null, cipher: first?.cipher ?? null }, cpuSeconds);
 }

@@ -1,10 +1,12 @@
-/** `netlab bench echo|chat`: the load generator. */
+/** `netlab bench echo|handshake|chat`: the load generator. */
 import { Command } from 'commander';
 import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import { runChatLoad, type ChatLoadReport } from '../../load/chat-scenario.js';
 import { runEchoLoad, type EchoLoadOptions, type EchoLoadReport } from '../../load/echo-scenario.js';
-import { runEchoLoadInWorkers } from '../../load/workers.js';
+import { runEchoLoadInWorkers, runHandshakeLoadInWorkers } from '../../load/workers.js';
+import { HANDSHAKE_TLS_VERSIONS, runHandshakeLoad, type HandshakeLoadOptions, type HandshakeLoadReport, type HandshakeTlsVersion } from '../../load/handshake-scenario.js';
+import { readUserFile } from '../files.js';
 import { LOAD_TRANSPORTS, type LoadTransport } from '../../load/links.js';
 import type { LatencySummary } from '../../load/metrics.js';
 import { Output } from '../output.js';
@@ -22,6 +24,18 @@ interface EchoFlags {
   json?: boolean;
 }
 
+interface HandshakeFlags {
+  conns: number;
+  duration: number;
+  timeout: number;
+  workers: number;
+  insecure?: boolean;
+  ca?: string;
+  servername?: string;
+  tlsVersion?: HandshakeTlsVersion;
+  json?: boolean;
+}
+
 interface ChatFlags {
   clients: number;
   senders: number;
@@ -30,14 +44,17 @@ interface ChatFlags {
   json?: boolean;
 }
 
+/** Load CPU per process above which `bench handshake` says the client may be the limit. */
+const LOAD_BOUND_PERCENT = 90;
+
 /** Largest UDP payload over IPv4 (65535 - 8 UDP - 20 IP header bytes). */
 const MAX_UDP_PAYLOAD = 65507;
 
 export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
-    .summary('load generator: echo round trips and chat fan-out')
-    .description('Load generator: round trips/s, MB/s and latency percentiles (HDR histogram) against an echo server or a chat room.');
+    .summary('load generator: echo round trips, TLS handshakes and chat fan-out')
+    .description('Load generator: round trips/s, MB/s, TLS handshakes/s and latency percentiles (HDR histogram) against an echo server, a TLS server or a chat room.');
 
   bench
     .command('echo')
@@ -63,6 +80,31 @@ export function registerBench(program: Command): void {
       '\nExamples:\n  netlab bench echo tcp 127.0.0.1 5000 -c 50 -d 5\n  netlab bench echo tcp 127.0.0.1 5000 -c 50 --pipeline 16 --json\n  netlab bench echo tcp 127.0.0.1 5000 -c 1000 --workers 2\n  netlab bench echo tls 127.0.0.1 5443 --insecure -s 16384\n',
     )
     .action(async (transport: LoadTransport, host: string, port: number, flags: EchoFlags) => benchEcho(transport, host, port, flags));
+
+  bench
+    .command('handshake')
+    .summary('full TLS handshakes per second against any TLS server (like openssl s_time -new)')
+    .description(
+      'CONNS slots each loop for SECONDS: TCP connect, full TLS handshake (never resumed), close_notify and close.\n' +
+        'Reports handshakes/s, handshake latency p50/p99/p999/max in µs (connect to handshake done), errors and timeouts.\n' +
+        'The client side of a handshake costs CPU too: with one load process near 100 % of a CPU, add --workers.',
+    )
+    .argument('<host>', 'server address')
+    .argument('<port>', 'server port', parsePort)
+    .option('-c, --conns <n>', 'handshakes in flight at once', positiveInteger('connection count'), DEFAULTS.benchConnections)
+    .option('-d, --duration <seconds>', 'how long to measure', parseSeconds, DEFAULTS.benchSeconds)
+    .option('--timeout <seconds>', 'a handshake longer than this counts as a timeout', parseSeconds, DEFAULTS.benchReplyTimeoutSeconds)
+    .option('--workers <n>', 'split the connections over this many load processes', positiveInteger('worker count'), 1)
+    .option('--tls-version <version>', `pin the TLS version (${HANDSHAKE_TLS_VERSIONS.join(' or ')}; default: what the server picks)`, oneOf('TLS version', HANDSHAKE_TLS_VERSIONS))
+    .option('--insecure', 'do not verify the server certificate (lab use only)')
+    .option('--ca <file>', 'PEM CA certificate to trust for this server')
+    .option('--servername <name>', 'SNI name and the name the certificate must match')
+    .option('--json', 'one JSON report on stdout')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  netlab bench handshake 127.0.0.1 5443 --insecure -c 50 -d 5\n  netlab bench handshake 127.0.0.1 5443 --insecure -c 50 --tls-version 1.2 --json\n  netlab bench handshake 127.0.0.1 5443 --ca cert.pem --servername localhost -c 100 --workers 2\n',
+    )
+    .action(async (host: string, port: number, flags: HandshakeFlags) => benchHandshake(host, port, flags));
 
   bench
     .command('chat')
@@ -110,6 +152,30 @@ async function benchEcho(transport: LoadTransport, host: string, port: number, f
   else printEcho(out, report);
 }
 
+async function benchHandshake(host: string, port: number, flags: HandshakeFlags): Promise<void> {
+  if (flags.workers > flags.conns) throw new UsageError(`--workers ${flags.workers} is more than the ${flags.conns} connection(s); each worker needs one`);
+  if (flags.insecure === true && flags.ca !== undefined) throw new UsageError('--insecure and --ca contradict each other; give one');
+  const out = new Output(flags);
+  out.note(
+    `bench handshake ${host}:${port}: ${flags.conns} at once, TLS ${flags.tlsVersion ?? '1.2 or 1.3'}, ${flags.duration} s` + (flags.workers > 1 ? `, ${flags.workers} workers` : ''),
+  );
+  const options: HandshakeLoadOptions = {
+    host,
+    port,
+    connections: flags.conns,
+    seconds: flags.duration,
+    handshakeTimeoutMs: flags.timeout * 1000,
+    insecure: flags.insecure,
+    servername: flags.servername,
+    // A string, not a Buffer: the options travel to --workers children as JSON.
+    ...(flags.ca !== undefined ? { ca: readUserFile(flags.ca, '--ca').toString('utf8') } : {}),
+    ...(flags.tlsVersion !== undefined ? { tlsVersion: flags.tlsVersion } : {}),
+  };
+  const report = flags.workers > 1 ? await runHandshakeLoadInWorkers(options, flags.workers) : await runHandshakeLoad(options);
+  if (out.json) out.event(report);
+  else printHandshake(out, report);
+}
+
 async function benchChat(host: string, port: number, flags: ChatFlags): Promise<void> {
   if (flags.senders > flags.clients) throw new UsageError(`--senders ${flags.senders} is more than the ${flags.clients} clients`);
   const out = new Output(flags);
@@ -136,6 +202,17 @@ function printEcho(out: Output, r: EchoLoadReport): void {
   out.info(`${r.round_trips} round trips in ${r.duration_s} s: ${r.round_trips_per_s} round trips/s, ${r.mb_per_s} MB/s`);
   out.info(latencyLine(r.latency_us));
   out.info(`bytes sent ${r.bytes_sent}, received ${r.bytes_received}; errors ${r.errors}, timeouts ${r.timeouts}`);
+}
+
+function printHandshake(out: Output, r: HandshakeLoadReport): void {
+  out.info(`${r.handshakes} full handshakes in ${r.duration_s} s: ${r.handshakes_per_s} handshakes/s (${r.protocol ?? 'none completed'}${r.cipher !== null ? `, ${r.cipher}` : ''})`);
+  out.info(`handshake ${latencyLine(r.latency_us)}`);
+  out.info(`errors ${r.errors}, timeouts ${r.timeouts}`);
+  const perWorker = r.load_cpu_percent / r.workers;
+  out.info(
+    `load CPU ${r.load_cpu_percent} % of one core${r.workers > 1 ? ` over ${r.workers} workers` : ''}` +
+      (perWorker >= LOAD_BOUND_PERCENT ? ': the load generator may be the limit; try --workers (one per free CPU)' : ''),
+  );
 }
 
 function printChat(out: Output, r: ChatLoadReport): void {
