@@ -5,9 +5,10 @@
  *   most 64 frames in flight (a frame is done when a designated observer,
  *   client 0, has received it). Delivered frames/s counts every copy every
  *   client received; latency is send-to-observer. netlab im serve against a
- *   bare Node relay (the ceiling of a Node server: frame split and fan-out,
- *   no limits) and a Twisted relay (Int32StringReceiver, the classic course
- *   server).
+ *   bare Node relay written the obvious way (frame split, then one write per
+ *   frame per client, no limits) and a Twisted relay (Int32StringReceiver,
+ *   the classic course server, whose transport buffers writes until the
+ *   reactor's next turn).
  * - cipher: seal + open of the course format (AES-256-CBC + HMAC-SHA256
  *   inside protobuf), netlab's CourseCipher against the same steps in Python
  *   (python3-protobuf + python3-pycryptodome, the course clients' stack).
@@ -19,21 +20,17 @@
  *   npm run bench:im
  *   NETLAB_BENCH_SECONDS=2 NETLAB_BENCH_RUNS=3 change the window and run count.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FrameDecoder } from '../src/codec/length-prefixed.js';
 import { CourseCipher } from '../src/protocols/im/crypto.js';
 import { LoadMetrics, nowMicros } from '../src/load/metrics.js';
+import { CLI, PIN, PYTHON, ROOT, display, has, machine, median, pythonHas, startPeer, stopAll, writeSection, type Peer, type Running } from './peer-runner.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const DOC = fileURLToPath(new URL('../docs/performance.md', import.meta.url));
-const PYTHON = '/usr/bin/python3';
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
 const RUNS = Number(process.env.NETLAB_BENCH_RUNS ?? '3');
 const START = '<!-- bench:im-peers:start -->';
@@ -108,55 +105,11 @@ while time.perf_counter() < end:
     n += 100
 print(n / (time.perf_counter() - start))`;
 
-function has(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
-function pythonHas(modules: string): boolean {
-  return existsSync(PYTHON) && spawnSync(PYTHON, ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0;
-}
-
-const PIN = has('taskset') && os.cpus().length >= 2;
-const SERVER_CPU = ['taskset', '-c', '0'];
-
-interface Relay {
-  name: string;
-  argv: string[];
-  missing?: string;
-}
-
-const RELAYS: Relay[] = [
+const RELAYS: Peer[] = [
   { name: 'netlab im serve', argv: [process.execPath, CLI, 'im', 'serve', '-p', 'PORT', '--max-conns', '100000'] },
   { name: 'bare Node relay', argv: [process.execPath, '-e', BARE_NODE_RELAY, 'PORT'] },
   { name: 'Twisted Int32StringReceiver relay', argv: [PYTHON, '-c', PY_TWISTED_RELAY, 'PORT'], ...(pythonHas('twisted') ? {} : { missing: 'python3-twisted not installed' }) },
 ];
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : (s[Math.floor(s.length / 2)] as number);
-};
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
-
-async function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not listen on ${port}`);
-}
 
 interface RelaySample {
   framesPerS: number;
@@ -238,50 +191,27 @@ async function relayWindow(port: number): Promise<RelaySample> {
   }
 }
 
-interface Running {
-  relay: Relay;
-  child: ChildProcess;
-  port: number;
-  command: string;
-}
-
-async function startRelay(relay: Relay): Promise<Running> {
-  const port = await freePort();
-  const argv = [...(PIN ? SERVER_CPU : []), ...relay.argv.map((a) => (a === 'PORT' ? String(port) : a))];
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitForPort(port, child, relay.name);
-  const command = argv.map((a) => (a.includes('\n') ? '<script>' : a)).join(' ').replace(process.execPath, 'node').replace(CLI, 'dist/cli/main.js').replace(String(port), 'PORT');
-  return { relay, child, port, command };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 3000))]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
 async function relayTable(): Promise<string> {
   const running: Running[] = [];
   const samples = new Map<string, RelaySample[] | string>();
   try {
-    for (const r of RELAYS.filter((x) => x.missing === undefined)) running.push(await startRelay(r));
+    for (const r of RELAYS.filter((x) => x.missing === undefined)) running.push(await startPeer(r, false));
     for (let run = 0; run < RUNS; run++) {
       const order = running.map((_, i) => running[(i + run) % running.length] as Running);
       for (const r of order) {
-        const prior = samples.get(r.relay.name);
+        const prior = samples.get(r.peer.name);
         if (typeof prior === 'string') continue;
         try {
           const s = await relayWindow(r.port);
-          samples.set(r.relay.name, [...(prior ?? []), s]);
-          process.stderr.write(`IM relay | ${r.relay.name} | run ${run + 1}: ${Math.round(s.framesPerS)} frames/s, p50 ${s.p50} p99 ${s.p99} µs\n`);
+          samples.set(r.peer.name, [...(prior ?? []), s]);
+          process.stderr.write(`IM relay | ${r.peer.name} | run ${run + 1}: ${Math.round(s.framesPerS)} frames/s, p50 ${s.p50} p99 ${s.p99} µs\n`);
         } catch (err) {
-          samples.set(r.relay.name, `failed: ${(err as Error).message}`);
+          samples.set(r.peer.name, `failed: ${(err as Error).message}`);
         }
       }
     }
   } finally {
-    for (const r of running) await stop(r.child);
+    await stopAll(running);
   }
   const netlab = samples.get(RELAYS[0]!.name);
   const netlabRate = Array.isArray(netlab) ? median(netlab.map((s) => s.framesPerS)) : NaN;
@@ -303,7 +233,7 @@ async function relayTable(): Promise<string> {
     );
   }
   out.push('', 'Commands (PORT is a free port picked at start):', '');
-  for (const r of running) out.push(`- ${r.relay.name}: \`${r.command}\``);
+  for (const r of running) out.push(`- ${r.peer.name}: \`${display(r.command, r.port)}\``);
   out.push(
     `- load: this script (bench/im-peers.ts), pinned to CPU 1: ${CLIENTS} plain \`net\` sockets with TCP_NODELAY; clients 1-${SENDERS} send, client 0 observes; ` +
       'every client counts the bytes it receives.',
@@ -379,27 +309,16 @@ function cipherTable(): string {
   return out.join('\n');
 }
 
-function writeSection(section: string): void {
-  const doc = readFileSync(DOC, 'utf8');
-  const a = doc.indexOf(START);
-  const b = doc.indexOf(END);
-  const next = a !== -1 && b > a ? `${doc.slice(0, a)}${section}${doc.slice(b + END.length)}` : `${doc.trimEnd()}\n\n${section}\n`;
-  writeFileSync(DOC, next);
-  process.stderr.write(`updated ${DOC.replace(ROOT, '')}\n`);
-}
-
 async function main(): Promise<void> {
   // This process is the load: keep it off the servers' CPU (all threads).
   if (PIN) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   const relay = await relayTable();
   const cipher = cipherTable();
-  const cpus = os.cpus();
   const section = [
     START,
     '## IM relay and cipher against their peers (`npm run bench:im`)',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ` +
-      `${SECONDS} s per run, median of ${RUNS} runs, peers alternated run to run` +
+    `${machine()}, ${SECONDS} s per run, median of ${RUNS} runs, peers alternated run to run` +
       (PIN ? '; relays pinned to CPU 0 and the load to CPU 1 with taskset.' : '; no CPU pinning.'),
     '',
     relay,
@@ -407,7 +326,7 @@ async function main(): Promise<void> {
     END,
   ].join('\n');
   process.stdout.write(`${section}\n`);
-  writeSection(section);
+  writeSection(START, END, section);
 }
 
 await main();

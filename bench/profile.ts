@@ -16,13 +16,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+import { CLI, LOAD_CPU, PIN, SERVER_CPU, freePort, waitForPort } from './peer-runner.js';
 
 interface ProfileNode {
   id: number;
@@ -33,27 +30,6 @@ interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
-
-async function waitForPort(port: number, deadlineMs = 15_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the server did not listen on ${port}`);
 }
 
 /** Self time per function, as a share of the whole profile, largest first. */
@@ -84,13 +60,12 @@ async function main(): Promise<void> {
   }
   const port = await freePort();
   const words = (s: string): string[] => s.split(/\s+/).filter(Boolean).map((w) => w.replaceAll('PORT', String(port)));
-  const pin = spawnSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' }).status === 0 && os.cpus().length >= 2;
   const dir = values.out ?? mkdtempSync(join(os.tmpdir(), 'netlab-profile-'));
-  const serverArgv = [...(pin ? ['taskset', '-c', '0'] : []), process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, ...words(serverArgs)];
+  const serverArgv = [...(PIN ? SERVER_CPU : []), process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, ...words(serverArgs)];
   const server = spawn(serverArgv[0] as string, serverArgv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
-    await waitForPort(port);
-    const loadArgv = [...(pin ? ['taskset', '-c', '1'] : []), process.execPath, CLI, ...words(loadArgs)];
+    await waitForPort(port, server, 'the server', false);
+    const loadArgv = [...(PIN ? LOAD_CPU : []), process.execPath, CLI, ...words(loadArgs)];
     process.stderr.write(`load: ${loadArgv.join(' ')}\n`);
     spawnSync(loadArgv[0] as string, loadArgv.slice(1), { stdio: 'inherit' });
   } finally {
