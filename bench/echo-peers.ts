@@ -92,11 +92,11 @@ interface Peer {
   missing?: string;
 }
 
-function has(command: string): boolean {
+export function has(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
-function pythonHas(module: string): boolean {
+export function pythonHas(module: string): boolean {
   return existsSync(PYTHON) && spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
 }
 
@@ -174,11 +174,11 @@ const AREAS: Area[] = [
   },
 ];
 
-const PIN = has('taskset') && os.cpus().length >= 2;
-const SERVER_CPU = ['taskset', '-c', '0'];
-const LOAD_CPU = ['taskset', '-c', '1'];
+export const PIN = has('taskset') && os.cpus().length >= 2;
+export const SERVER_CPU = ['taskset', '-c', '0'];
+export const LOAD_CPU = ['taskset', '-c', '1'];
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const probe = net.createServer().listen(0, '127.0.0.1');
   await once(probe, 'listening');
   const { port } = probe.address() as net.AddressInfo;
@@ -201,7 +201,7 @@ function udpAnswers(port: number): Promise<boolean> {
   });
 }
 
-function tcpAccepts(port: number): Promise<boolean> {
+export function tcpAccepts(port: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
     s.on('error', () => resolve(false));
@@ -262,7 +262,7 @@ function measure(transport: Area['transport'], s: Scenario, port: number): Sampl
   return { rps: j.round_trips_per_s, mbps: j.mb_per_s, p50: j.latency_us.p50, p99: j.latency_us.p99, errors: j.errors, timeouts: j.timeouts };
 }
 
-const median = (xs: number[]): number => {
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : (s[Math.floor(s.length / 2)] as number);
 };
@@ -385,4 +385,5 @@ function writeSection(section: string): void {
   process.stderr.write(`updated ${DOC.replace(ROOT, '')}\n`);
 }
 
-await main();
+// Run only as a script: bench/chat-peers.ts imports the helpers above.
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();
