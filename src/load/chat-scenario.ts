@@ -86,13 +86,26 @@ class ChatUser {
   readonly socket: net.Socket;
   readonly #scanner = new DeliveryScanner();
   #now = 0;
+  /** Lines of a chunk sent at the same µs are recorded as one value with a count. */
+  #runSentUs = -1;
+  #runCount = 0;
   readonly #onDelivered = (sentUs: number, sender: number): void => {
     this.#metrics.completed += 1;
-    this.#metrics.record(this.#now - sentUs);
+    if (sentUs !== this.#runSentUs) {
+      this.#flushRun();
+      this.#runSentUs = sentUs;
+    }
+    this.#runCount += 1;
     this.onDelivered?.(sender);
   };
-  /** Set on the watcher of a closed loop. */
+
+  #flushRun(): void {
+    if (this.#runCount > 0) this.#metrics.recordMany(this.#now - this.#runSentUs, this.#runCount);
+    this.#runCount = 0;
+  }
+  /** Set on the watcher of a closed loop: each delivered line, then the end of each chunk. */
   onDelivered: ((sender: number) => void) | undefined;
+  afterChunk: (() => void) | undefined;
   /** Sender number (senders only). */
   id = -1;
   #blocked = false;
@@ -134,6 +147,8 @@ class ChatUser {
     this.#metrics.bytesReceived += chunk.length - start;
     this.#now = monotonicMicros();
     this.#scanner.feed(chunk, start, this.#onDelivered);
+    this.#flushRun();
+    this.afterChunk?.();
   }
 }
 
@@ -253,11 +268,19 @@ export async function prepareChatLoad(options: ChatLoadOptions): Promise<Prepare
         const pump = (s: ChatUser): void => {
           if (open) s.send(k - s.inFlight);
         };
+        // Credits are collected over one chunk of the watcher's, then each
+        // sender refills its window in one write (lines sent together share
+        // a timestamp, which keeps the receivers' histograms cheap).
+        const credited = new Set<ChatUser>();
         watcher.onDelivered = (id) => {
           const s = senders[id - firstSender];
           if (s === undefined) return;
           s.inFlight -= 1;
-          pump(s);
+          credited.add(s);
+        };
+        watcher.afterChunk = () => {
+          for (const s of credited) pump(s);
+          credited.clear();
         };
         for (const s of senders) {
           s.onUnblocked = () => pump(s);
