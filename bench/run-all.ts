@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark in one go. Runs the area scripts
  * (bench:im, bench:pcap, bench:tls, bench:scan, bench:memory) one after another, then the
- * TCP echo comparison against the peers, which updates docs/performance.md.
+ * TCP echo comparison against the peers and the chat fan-out comparison,
+ * which update docs/performance.md.
  *
  *   npm run bench
  *   NETLAB_BENCH_SKIP=pcap,tls npm run bench   skips areas by name
@@ -23,6 +24,7 @@ const steps: [string, string[]][] = [
   ['scan', ['npm', 'run', '--silent', 'bench:scan']],
   ['memory', ['npm', 'run', '--silent', 'bench:memory']],
   ['peers', [process.execPath, '--import', 'tsx', 'bench/echo-peers.ts']],
+  ['chat', ['npm', 'run', '--silent', 'bench:chat']],
 ];
 
 /** Debian packages of the peers, with a command or module that shows each is there. */
