@@ -99,6 +99,7 @@ async function joinAll(sockets: net.Socket[]): Promise<void> {
     const deadline = Date.now() + 60_000;
     while (newlines < want && Date.now() < deadline) await sleep(20);
     if (newlines < want) throw new Error(`only ${newlines - 2} of ${to - 1} join notices arrived`);
+    if (to % 2000 === 0) process.stderr.write(`  ${to} chat users joined\n`);
   }
 }
 
