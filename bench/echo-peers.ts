@@ -120,7 +120,7 @@ interface Scenario {
   pipeline: number;
 }
 
-const CERT_DIR = mkdtempSync(join(os.tmpdir(), 'netlab-bench-'));
+export const CERT_DIR = mkdtempSync(join(os.tmpdir(), 'netlab-bench-'));
 
 const UDP_PEERS: Peer[] = [
   { name: 'netlab serve udp', argv: [process.execPath, CLI, 'serve', 'udp', '-p', 'PORT', '--max-conns', '100000'] },
