@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every benchmark in one go. Runs the area scripts
  * (bench:im, bench:pcap, bench:tls, bench:scan, bench:memory) one after another, then the
- * TCP/UDP echo comparison against the peers and the TLS comparison
- * (bench/tls-peers.ts), which update docs/performance.md.
+ * TCP/UDP echo comparison against the peers, the TLS comparison
+ * (bench/tls-peers.ts) and the chat fan-out comparison (bench/chat-peers.ts),
+ * which update docs/performance.md.
  *
  *   npm run bench
  *   NETLAB_BENCH_SKIP=pcap,tls npm run bench   skips areas by name
@@ -25,6 +26,7 @@ const steps: [string, string[]][] = [
   ['memory', ['npm', 'run', '--silent', 'bench:memory']],
   ['peers', [process.execPath, '--import', 'tsx', 'bench/echo-peers.ts']],
   ['tls-peers', [process.execPath, '--import', 'tsx', 'bench/tls-peers.ts']],
+  ['chat', ['npm', 'run', '--silent', 'bench:chat']],
 ];
 
 /** Debian packages of the peers, with a command or module that shows each is there. */

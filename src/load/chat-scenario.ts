@@ -1,23 +1,32 @@
 /**
  * `netlab bench chat`: `clients` users join a `netlab chat` room over TCP;
- * the first `senders` of them each send `rate` lines a second; every
- * receiver counts the lines it is delivered and the delivery latency.
+ * the first `senders` of them send lines; every receiver counts the lines it
+ * is delivered and the delivery latency.
  *
- * A line's text is `~` followed by its send time in µs as 15 fixed-width
- * digits (same process, same monotonic clock), so a receiver parses
- * `NAME: ~DIGITS\n` straight from the received bytes with a small state
- * machine: no string, no split, no allocation per delivered line. Senders
- * write from a per-sender ring of pre-allocated line buffers; the ring is
- * longer than the socket's high-water mark can hold lines, and a sender
- * stops at write() === false, so a buffer is never rewritten while queued.
- * One shared timer paces every sender.
+ * Two ways to send:
+ * - open loop (`rate`): each sender sends `rate` lines a second, paced by
+ *   one shared timer, whatever the server manages;
+ * - closed loop (`inFlight` = K): each sender keeps at most K lines that one
+ *   designated receiver, the "watcher", has not been delivered yet. The
+ *   watcher is the last user this process joined, so it is (about) the last
+ *   the room fans a line out to: when it has a line, the others (almost all)
+ *   have it too. A sender sends its next line as soon as the watcher is
+ *   delivered one of its lines, so the offered load follows what the server
+ *   delivers, and latency measures the server, not an ever-growing backlog.
+ *
+ * A line's text is `~`, its send time in µs (15 fixed-width digits, on the
+ * system's monotonic clock, which every process on the machine shares, so
+ * `--workers` may send in one process and receive in another) and the
+ * sender's number (6 digits), so a receiver parses `NAME: ~DIGITS\n` straight
+ * from the received bytes with a small state machine: no string, no split,
+ * no allocation per delivered line, and one clock reading per chunk.
  */
 import net from 'node:net';
 import { explainSystemError, NetworkError, ERROR_CODES, TimeoutError } from '../errors.js';
 import { formatHostPort } from '../util/endpoint.js';
 import { waitUntilReady } from '../transports/connect-timeout.js';
 import { openAll, runWindow } from './generator.js';
-import { LoadMetrics, nowMicros, type LatencySummary } from './metrics.js';
+import { LoadMetrics, type LatencySummary } from './metrics.js';
 import { DeliveryScanner, LINE_BYTES, writeBenchLine } from './chat-lines.js';
 
 /** What to run. */
@@ -26,12 +35,16 @@ export interface ChatLoadOptions {
   port: number;
   clients: number;
   senders: number;
-  /** Lines per second per sender. */
+  /** Open loop: lines per second per sender. Ignored when inFlight is set. */
   rate: number;
+  /** Closed loop: lines each sender may have in flight (not yet delivered to the watcher). */
+  inFlight?: number;
   seconds: number;
   connectTimeoutMs: number;
   /** After the window, how long to wait for lines still on their way, in ms. */
   drainTimeoutMs: number;
+  /** Number of this process's first sender (workers: the senders of earlier workers come first). */
+  firstSender?: number;
 }
 
 /** The result of a run (also the `--json` document). */
@@ -41,7 +54,11 @@ export interface ChatLoadReport {
   target: string;
   clients: number;
   senders: number;
-  rate_per_sender: number;
+  /** 'rate': open loop at rate_per_sender; 'closed': at most in_flight lines per sender. */
+  mode: 'rate' | 'closed';
+  rate_per_sender: number | null;
+  in_flight: number | null;
+  workers: number;
   duration_s: number;
   sent: number;
   delivered: number;
@@ -58,54 +75,80 @@ export interface ChatLoadReport {
 
 const TICK_MS = 10;
 
+/** µs on CLOCK_MONOTONIC: the same clock in every process of this machine. */
+export function monotonicMicros(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e6 + Math.floor(ns / 1000);
+}
+
 class ChatUser {
   readonly #metrics: LoadMetrics;
   readonly socket: net.Socket;
   readonly #scanner = new DeliveryScanner();
-  readonly #onDelivered = (sentUs: number): void => this.#delivered(sentUs);
-  /** Send side (senders only): a ring of line buffers. */
-  #ring: Buffer[] = [];
-  #next = 0;
+  #now = 0;
+  /** Lines of a chunk sent at the same µs are recorded as one value with a count. */
+  #runSentUs = -1;
+  #runCount = 0;
+  readonly #onDelivered = (sentUs: number, sender: number): void => {
+    this.#metrics.completed += 1;
+    if (sentUs !== this.#runSentUs) {
+      this.#flushRun();
+      this.#runSentUs = sentUs;
+    }
+    this.#runCount += 1;
+    this.onDelivered?.(sender);
+  };
+
+  #flushRun(): void {
+    if (this.#runCount > 0) this.#metrics.recordMany(this.#now - this.#runSentUs, this.#runCount);
+    this.#runCount = 0;
+  }
+  /** Set on the watcher of a closed loop: each delivered line, then the end of each chunk. */
+  onDelivered: ((sender: number) => void) | undefined;
+  afterChunk: (() => void) | undefined;
+  /** Sender number (senders only). */
+  id = -1;
   #blocked = false;
   sent = 0;
+  inFlight = 0;
   running = false;
   dead = false;
+  /** Called when the socket drains (a blocked sender may go on). */
+  onUnblocked: (() => void) | undefined;
 
   constructor(metrics: LoadMetrics, socket: net.Socket) {
     this.#metrics = metrics;
     this.socket = socket;
   }
 
-  makeSender(): void {
-    const lines = Math.ceil(this.socket.writableHighWaterMark / LINE_BYTES) + 2;
-    this.#ring = Array.from({ length: lines }, () => Buffer.alloc(LINE_BYTES));
-  }
-
-  /** Sends one line if the socket takes it; false when blocked. */
-  send(): boolean {
-    if (this.#blocked || this.dead) return false;
-    const line = this.#ring[this.#next] as Buffer;
-    this.#next = (this.#next + 1) % this.#ring.length;
-    writeBenchLine(line, Math.round(nowMicros()));
-    this.sent += 1;
-    this.#metrics.bytesSent += LINE_BYTES;
-    if (!this.socket.write(line)) this.#blocked = true;
-    return true;
+  /**
+   * Sends up to `n` lines in one write (one clock reading, one syscall).
+   * @returns how many were sent: 0 while the socket pushes back
+   */
+  send(n: number): number {
+    if (this.#blocked || this.dead || n <= 0) return 0;
+    const batch = Buffer.allocUnsafe(n * LINE_BYTES);
+    const now = monotonicMicros();
+    for (let i = 0; i < n; i++) writeBenchLine(batch, now, this.id, i * LINE_BYTES);
+    this.sent += n;
+    this.inFlight += n;
+    this.#metrics.bytesSent += batch.length;
+    if (!this.socket.write(batch)) this.#blocked = true;
+    return n;
   }
 
   onDrain(): void {
     this.#blocked = false;
+    this.onUnblocked?.();
   }
 
   /** Counts delivered lines in `chunk` from `start`. */
   onData(chunk: Buffer, start: number): void {
     this.#metrics.bytesReceived += chunk.length - start;
+    this.#now = monotonicMicros();
     this.#scanner.feed(chunk, start, this.#onDelivered);
-  }
-
-  #delivered(sentUs: number): void {
-    this.#metrics.completed += 1;
-    this.#metrics.record(nowMicros() - sentUs);
+    this.#flushRun();
+    this.afterChunk?.();
   }
 }
 
@@ -123,7 +166,6 @@ function untilLine(socket: net.Socket, done: (line: string) => boolean, timeoutM
     };
     const onClose = (): void => finish(new NetworkError(ERROR_CODES.CONNECTION_RESET, `the chat server closed the connection before it would ${what}`));
     const onData = (chunk: Buffer): void => {
-      let from = 0;
       const before = text.length;
       text += chunk.toString('latin1');
       let nl: number;
@@ -132,8 +174,7 @@ function untilLine(socket: net.Socket, done: (line: string) => boolean, timeoutM
         const line = text.slice(consumed, nl).replace(/\r$/, '');
         consumed = nl + 1;
         if (done(line)) {
-          from = consumed - before;
-          finish(undefined, { chunk, rest: from });
+          finish(undefined, { chunk, rest: consumed - before });
           return;
         }
       }
@@ -144,11 +185,26 @@ function untilLine(socket: net.Socket, done: (line: string) => boolean, timeoutM
   });
 }
 
+/** A chat load whose users have joined: run the window, then wait for the stragglers. */
+export interface PreparedChatLoad {
+  readonly metrics: LoadMetrics;
+  /** Lines this process sent (known after run()). */
+  readonly sent: number;
+  /** Sends for the window. @returns the elapsed seconds */
+  run(): Promise<number>;
+  /**
+   * Waits (at most drainTimeoutMs) until this process's users were delivered
+   * every line of the `totalSent` sent by all processes, and counts the rest as missing.
+   */
+  drain(totalSent: number): Promise<void>;
+  close(): void;
+}
+
 /**
- * Runs the chat load and reports.
+ * Connects and names `clients` users (at most CONNECT_CONCURRENCY handshakes at once).
  * @throws NetlabError when users cannot connect or join (refused, room full, timeout)
  */
-export async function runChatLoad(options: ChatLoadOptions): Promise<ChatLoadReport> {
+export async function prepareChatLoad(options: ChatLoadOptions): Promise<PreparedChatLoad> {
   const metrics = new LoadMetrics();
   const context = { action: 'connect' as const, transport: 'tcp', host: options.host, port: options.port };
   const tag = `b${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
@@ -183,51 +239,121 @@ export async function runChatLoad(options: ChatLoadOptions): Promise<ChatLoadRep
     },
     (user) => user.socket.destroy(),
   );
+  const firstSender = options.firstSender ?? 0;
   const senders = users.slice(0, options.senders);
-  for (const s of senders) s.makeSender();
-  for (const u of users) u.running = true;
-  // Deliveries of joins and lines before the window do not count.
-  metrics.completed = 0;
-  metrics.bytesReceived = 0;
-  const startedUs = nowMicros();
-  const elapsed = await runWindow(options.seconds, TICK_MS, (nowUs) => {
-    const due = Math.floor(((nowUs - startedUs) / 1e6) * options.rate);
-    for (const s of senders) {
-      while (s.sent < due && s.send()) {
-        // paced: catch up to the schedule unless the socket pushes back
-      }
+  senders.forEach((s, i) => (s.id = firstSender + i));
+  let sent = 0;
+  const close = (): void => {
+    for (const u of users) {
+      u.running = false;
+      u.socket.destroy();
     }
-  });
-  const sent = senders.reduce((sum, s) => sum + s.sent, 0);
+  };
+  return {
+    metrics,
+    get sent() {
+      return sent;
+    },
+    async run(): Promise<number> {
+      for (const u of users) u.running = true;
+      // Join notices are not bench lines, so nothing was counted yet; and
+      // completed is not reset here: with --workers another process may
+      // already be sending, and its first lines may arrive before this 'go'.
+      metrics.bytesReceived = 0;
+      let open = true;
+      const k = options.inFlight;
+      let elapsed: number;
+      if (k !== undefined) {
+        const watcher = users[users.length - 1] as ChatUser;
+        const pump = (s: ChatUser): void => {
+          if (open) s.send(k - s.inFlight);
+        };
+        // Credits are collected over one chunk of the watcher's, then each
+        // sender refills its window in one write (lines sent together share
+        // a timestamp, which keeps the receivers' histograms cheap).
+        const credited = new Set<ChatUser>();
+        watcher.onDelivered = (id) => {
+          const s = senders[id - firstSender];
+          if (s === undefined) return;
+          s.inFlight -= 1;
+          credited.add(s);
+        };
+        watcher.afterChunk = () => {
+          for (const s of credited) pump(s);
+          credited.clear();
+        };
+        for (const s of senders) {
+          s.onUnblocked = () => pump(s);
+          pump(s);
+        }
+        elapsed = await runWindow(options.seconds, 1000, () => {});
+      } else {
+        const startedUs = monotonicMicros();
+        elapsed = await runWindow(options.seconds, TICK_MS, () => {
+          const due = Math.floor(((monotonicMicros() - startedUs) / 1e6) * options.rate);
+          // Paced: catch up to the schedule unless the socket pushes back.
+          for (const s of senders) s.send(due - s.sent);
+        });
+      }
+      open = false;
+      sent = senders.reduce((sum, s) => sum + s.sent, 0);
+      return elapsed;
+    },
+    async drain(totalSent: number): Promise<void> {
+      // Every user gets every line but its own.
+      const expected = totalSent * users.length - sent;
+      const deadline = Date.now() + options.drainTimeoutMs;
+      while (metrics.completed < expected && Date.now() < deadline && users.some((u) => !u.dead)) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      metrics.timeouts += Math.max(0, expected - metrics.completed);
+    },
+    close,
+  };
+}
+
+/** The report of `metrics` summed over `workers` processes. */
+export function chatReport(options: ChatLoadOptions, metrics: LoadMetrics, sent: number, elapsed: number, workers: number): ChatLoadReport {
   const expected = sent * (options.clients - 1);
-  const deadline = Date.now() + options.drainTimeoutMs;
-  while (metrics.completed < expected && Date.now() < deadline && users.some((u) => !u.dead)) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const missing = Math.max(0, expected - metrics.completed);
-  if (missing > 0) metrics.timeouts += missing;
-  const report: ChatLoadReport = {
+  const closed = options.inFlight !== undefined;
+  return {
     scenario: 'chat',
     transport: 'tcp',
     target: formatHostPort(options.host, options.port),
     clients: options.clients,
     senders: options.senders,
-    rate_per_sender: options.rate,
+    mode: closed ? 'closed' : 'rate',
+    rate_per_sender: closed ? null : options.rate,
+    in_flight: closed ? (options.inFlight as number) : null,
+    workers,
     duration_s: Math.round(elapsed * 1000) / 1000,
     sent,
     delivered: metrics.completed,
     expected_deliveries: expected,
-    missing,
+    missing: Math.max(0, expected - metrics.completed),
     sent_per_s: Math.round((sent / elapsed) * 10) / 10,
     delivered_per_s: Math.round((metrics.completed / elapsed) * 10) / 10,
     latency_us: metrics.latency(),
     errors: metrics.errors,
     timeouts: metrics.timeouts,
   };
-  for (const u of users) {
-    u.running = false;
-    u.socket.destroy();
+}
+
+/**
+ * Runs the chat load in this process and reports.
+ * @throws NetlabError when users cannot connect or join (refused, room full, timeout)
+ */
+export async function runChatLoad(options: ChatLoadOptions): Promise<ChatLoadReport> {
+  const load = await prepareChatLoad(options);
+  try {
+    const elapsed = await load.run();
+    await load.drain(load.sent);
+    const report = chatReport(options, load.metrics, load.sent, elapsed, 1);
+    if (load.metrics.completed === 0 && load.metrics.firstError !== undefined) {
+      throw explainSystemError(load.metrics.firstError, { action: 'connect', transport: 'tcp', host: options.host, port: options.port });
+    }
+    return report;
+  } finally {
+    load.close();
   }
-  if (metrics.completed === 0 && metrics.firstError !== undefined) throw explainSystemError(metrics.firstError, context);
-  return report;
 }

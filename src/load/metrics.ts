@@ -65,6 +65,18 @@ export class LoadMetrics {
     if (v > this.#max) this.#max = v;
   }
 
+  /**
+   * Records `count` equal latencies at once (a chunk of lines sent together).
+   * @param micros the latency in µs (clamped to 1..60 s)
+   * @param count how many, at least 1
+   */
+  recordMany(micros: number, count: number): void {
+    const v = micros < 1 ? 1 : micros > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : Math.round(micros);
+    this.#histogram.recordValueWithCount(v, count);
+    if (v < this.#min) this.#min = v;
+    if (v > this.#max) this.#max = v;
+  }
+
   /** Counts one error, keeping the first for the report. */
   error(err: unknown): void {
     this.errors += 1;

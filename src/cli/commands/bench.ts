@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
-import { runChatLoad, type ChatLoadReport } from '../../load/chat-scenario.js';
+import { runChatLoad, type ChatLoadOptions, type ChatLoadReport } from '../../load/chat-scenario.js';
+import { runChatLoadInWorkers } from '../../load/chat-workers.js';
 import { runEchoLoad, type EchoLoadOptions, type EchoLoadReport } from '../../load/echo-scenario.js';
 import { runEchoLoadInWorkers, runHandshakeLoadInWorkers } from '../../load/workers.js';
 import { HANDSHAKE_TLS_VERSIONS, runHandshakeLoad, type HandshakeLoadOptions, type HandshakeLoadReport, type HandshakeTlsVersion } from '../../load/handshake-scenario.js';
@@ -39,7 +40,9 @@ interface HandshakeFlags {
 interface ChatFlags {
   clients: number;
   senders: number;
-  rate: number;
+  rate?: number;
+  inFlight?: number;
+  workers: number;
   duration: number;
   json?: boolean;
 }
@@ -110,17 +113,27 @@ export function registerBench(program: Command): void {
     .command('chat')
     .summary('chat fan-out load against netlab chat serve (tcp)')
     .description(
-      'CLIENTS users join the room; the first SENDERS each send RATE lines a second for SECONDS.\n' +
-        'Reports sent and delivered lines/s (every line should reach CLIENTS-1 users) and delivery latency in µs.',
+      'CLIENTS users join the room; the first SENDERS send lines for SECONDS: RATE lines a second each (open loop),\n' +
+        'or with --in-flight K as fast as the room delivers them (closed loop: a sender sends its next line when one\n' +
+        'of its at most K lines in flight has been delivered to the "watcher", the last user this process joined).\n' +
+        'Reports sent and delivered lines/s (every line should reach CLIENTS-1 users) and delivery latency in µs.\n' +
+        'Start the server with `chat serve --rate-limit 0 --max-users N` for rates over 20 lines/s per sender.',
     )
     .argument('<host>', 'chat server address')
     .argument('<port>', 'chat server TCP port', parsePort)
     .requiredOption('-c, --clients <n>', 'users in the room (at least 2)', positiveInteger('client count', 2))
     .requiredOption('--senders <r>', 'how many of them send', positiveInteger('sender count'))
-    .option('--rate <n>', 'lines a second per sender (the server throttles above 20)', positiveInteger('rate'), DEFAULTS.benchChatRate)
+    .option('--rate <n>', `open loop: lines a second per sender (default ${DEFAULTS.benchChatRate}; the server throttles above 20 unless --rate-limit)`, positiveInteger('rate'))
+    .option('--in-flight <k>', 'closed loop: lines each sender may have in flight', positiveInteger('in-flight count'))
     .option('-d, --duration <seconds>', 'how long to send', parseSeconds, DEFAULTS.benchSeconds)
+    .option('--workers <n>', 'split the users (and senders) over this many load processes', positiveInteger('worker count'), 1)
     .option('--json', 'one JSON report on stdout')
-    .addHelpText('after', '\nExample:\n  netlab bench chat 127.0.0.1 1234 -c 100 --senders 10 --rate 5\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  netlab bench chat 127.0.0.1 1234 -c 100 --senders 10 --rate 5\n' +
+        '  netlab chat serve --tcp 1234 --rate-limit 0 --max-users 6000 --max-conns 6000\n' +
+        '  netlab bench chat 127.0.0.1 1234 -c 500 --senders 10 --in-flight 64 --workers 2\n',
+    )
     .action(async (host: string, port: number, flags: ChatFlags) => benchChat(host, port, flags));
 }
 
@@ -178,18 +191,30 @@ async function benchHandshake(host: string, port: number, flags: HandshakeFlags)
 
 async function benchChat(host: string, port: number, flags: ChatFlags): Promise<void> {
   if (flags.senders > flags.clients) throw new UsageError(`--senders ${flags.senders} is more than the ${flags.clients} clients`);
+  if (flags.rate !== undefined && flags.inFlight !== undefined) throw new UsageError('--rate (open loop) and --in-flight (closed loop) exclude each other');
+  if (flags.workers * 2 > flags.clients) throw new UsageError(`--workers ${flags.workers} needs at least ${flags.workers * 2} clients (two users per worker)`);
+  // Each worker's watcher must be one of its receivers: fewer senders than users in every worker.
+  if (flags.inFlight !== undefined && Math.ceil(flags.senders / flags.workers) >= Math.floor(flags.clients / flags.workers)) {
+    throw new UsageError(`--in-flight needs a receiver that does not send in every worker: use fewer --senders than clients per worker`);
+  }
+  const rate = flags.rate ?? DEFAULTS.benchChatRate;
   const out = new Output(flags);
-  out.note(`bench chat ${host}:${port}: ${flags.clients} users, ${flags.senders} sending ${flags.rate} lines/s each, ${flags.duration} s`);
-  const report = await runChatLoad({
+  const how = flags.inFlight !== undefined ? `at most ${flags.inFlight} line(s) in flight each` : `${rate} lines/s each`;
+  out.note(
+    `bench chat ${host}:${port}: ${flags.clients} users, ${flags.senders} sending ${how}, ${flags.duration} s` + (flags.workers > 1 ? `, ${flags.workers} workers` : ''),
+  );
+  const options: ChatLoadOptions = {
     host,
     port,
     clients: flags.clients,
     senders: flags.senders,
-    rate: flags.rate,
+    rate,
+    inFlight: flags.inFlight,
     seconds: flags.duration,
     connectTimeoutMs: DEFAULTS.clientTimeoutSeconds * 1000,
     drainTimeoutMs: DEFAULTS.benchChatDrainSeconds * 1000,
-  });
+  };
+  const report = flags.workers > 1 ? await runChatLoadInWorkers(options, flags.workers) : await runChatLoad(options);
   if (out.json) out.event(report);
   else printChat(out, report);
 }

@@ -25,6 +25,7 @@ interface ServeFlags extends TlsFlags {
   udpIdle: number;
   maxUsers: number;
   maxConns: number;
+  rateLimit: number;
   json?: boolean;
 }
 
@@ -48,6 +49,12 @@ export function registerChat(program: Command): void {
     .option('--host <address>', 'address to listen on', DEFAULTS.host)
     .option('--udp-idle <seconds>', 'forget UDP users silent this long', parseSeconds, DEFAULTS.udpPeerIdleSeconds)
     .option('--max-users <n>', 'users in the room at once', positiveInteger('user count'), DEFAULTS.chatMaxUsers)
+    .option(
+      '--rate-limit <n>',
+      'lines a second each user may send (bursts of twice as many); faster senders are throttled; 0: no limit',
+      positiveInteger('rate limit', 0),
+      DEFAULTS.chatLinesPerSecond,
+    )
     .option('--max-conns <n>', 'connections per listener (named or not)', positiveInteger('connection count'), DEFAULTS.maxConnections)
     .option('--cert <file>', 'tls: PEM certificate (default: an ephemeral self-signed one)')
     .option('--key <file>', 'tls: PEM private key of --cert')
@@ -76,7 +83,12 @@ async function serveChat(flags: ServeFlags): Promise<void> {
   const ports: Partial<Record<TransportName, number>> = { tcp: flags.tcp, tls: flags.tls, udp: flags.udp, ws: flags.ws };
   if (Object.values(ports).every((p) => p === undefined)) ports.tcp = DEFAULTS.chatPort;
   if (flags.tls === undefined && (flags.cert !== undefined || flags.key !== undefined)) throw new UsageError('--cert and --key go with --tls PORT');
-  const chat = new ChatServer({ maxUsers: flags.maxUsers });
+  const chat = new ChatServer({
+    maxUsers: flags.maxUsers,
+    linesPerSecond: flags.rateLimit,
+    // The default pair is 20/s with bursts of 40: keep that shape for any rate.
+    lineBurst: flags.rateLimit > 0 ? flags.rateLimit * 2 : undefined,
+  });
   let joined = 0;
   chat.on('joined', (nickname, session) => {
     joined += 1;

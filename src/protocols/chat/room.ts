@@ -7,12 +7,16 @@
  */
 import { DEFAULTS } from '../../constants.js';
 import { nicknameKey } from './nickname.js';
+import { SharedLine } from './shared-line.js';
 
 /** One user as the room sees it: a name and a way to hand it a line. */
 export interface RoomMember {
   readonly nickname: string;
-  /** Queues one line (without line ending) for this user. Must not throw. */
-  deliver(line: string): void;
+  /**
+   * Queues one line (without line ending) for this user. Must not throw.
+   * @param shared the same line encoded once for all receivers of a broadcast
+   */
+  deliver(line: string, shared?: SharedLine): void;
 }
 
 export type JoinResult = 'joined' | 'taken' | 'full';
@@ -65,9 +69,12 @@ export class LocalRoom implements Room {
   }
 
   broadcast(line: string, from?: RoomMember): void {
-    // A copy: delivering may make a member leave (a slow reader cut off).
-    for (const member of [...this.#members.values()]) {
-      if (member !== from) member.deliver(line);
+    // One encoding for everyone. No copy of the members: a Map iterator
+    // survives deletions (a member cut off while delivering is skipped), and
+    // nobody can join synchronously from inside deliver().
+    const shared = new SharedLine(line);
+    for (const member of this.#members.values()) {
+      if (member !== from) member.deliver(line, shared);
     }
   }
 

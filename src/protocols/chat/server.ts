@@ -21,7 +21,7 @@ export interface ChatServerOptions {
   maxLineBytes?: number;
   /** Longest nickname, in characters. Default 32. */
   nicknameMaxChars?: number;
-  /** Rate limit: lines per second per user. Default 20. */
+  /** Rate limit: lines per second per user; 0 turns the limit off. Default 20. */
   linesPerSecond?: number;
   /** Rate limit: burst of lines. Default 40. */
   lineBurst?: number;
@@ -47,11 +47,23 @@ function positive(name: string, value: number): number {
   return value;
 }
 
+function zeroOrPositive(name: string, value: number): number {
+  if (value === 0) return 0;
+  return positive(name, value);
+}
+
 export class ChatServer extends EventEmitter<ChatServerEvents> {
   readonly room: Room;
   readonly options: ResolvedChatOptions;
   readonly #users = new Set<ChatUser>();
   #closing = false;
+  /** Users with coalesced lines waiting, flushed together once per turn. */
+  #toFlush: ChatUser[] = [];
+  readonly #flushAll = (): void => {
+    const users = this.#toFlush;
+    this.#toFlush = [];
+    for (const user of users) user.flush();
+  };
 
   /**
    * @param options limits (see ChatServerOptions for defaults) and the room
@@ -64,7 +76,7 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
       maxUsers: positive('--max-users', maxUsers),
       maxLineBytes: positive('the line limit', options.maxLineBytes ?? DEFAULTS.chatMaxLineBytes),
       nicknameMaxChars: positive('the nickname limit', options.nicknameMaxChars ?? DEFAULTS.nicknameMaxChars),
-      linesPerSecond: positive('the rate limit', options.linesPerSecond ?? DEFAULTS.chatLinesPerSecond),
+      linesPerSecond: zeroOrPositive('the rate limit', options.linesPerSecond ?? DEFAULTS.chatLinesPerSecond),
       lineBurst: positive('the rate-limit burst', options.lineBurst ?? DEFAULTS.chatLineBurst),
       maxQueuedBytes: positive('the queue limit', options.maxQueuedBytes ?? DEFAULTS.maxQueuedBytesPerClient),
       drainTimeoutMs: options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
@@ -84,6 +96,16 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
   /** Sessions connected (named or not). */
   get connections(): number {
     return this.#users.size;
+  }
+
+  /**
+   * @internal `user` has lines waiting: flush it after this turn's reads
+   * (setImmediate runs after the I/O phase, so every chunk read in this turn
+   * has been fanned out before anything is written).
+   */
+  flushSoon(user: ChatUser): void {
+    if (this.#toFlush.length === 0) setImmediate(this.#flushAll);
+    this.#toFlush.push(user);
   }
 
   /** @internal */

@@ -10,7 +10,11 @@
  * that user pauses until one is back (throttling, never a disconnect). While
  * paused, what was already read waits unparsed (at most one chunk, datagram
  * or message), so a flood costs no more memory than one read.
- * Lines to the user go through a bounded outgoing queue.
+ * Lines to the user go through a bounded outgoing queue. Lines broadcast to
+ * a stream user (TCP, TLS) are coalesced: they wait in a short list until the
+ * server flushes every such user once per event-loop turn, so a receiver of
+ * ten senders gets one write (one syscall) per turn, not ten. The list holds
+ * the room's shared Buffers, so nothing is copied until that one write.
  */
 import { LineSplitter } from '../../codec/line-splitter.js';
 import type { NetlabError } from '../../errors.js';
@@ -21,6 +25,7 @@ import { commandFor, type CommandContext } from './commands.js';
 import { nicknameProblem } from './nickname.js';
 import { TokenBucket } from './rate-limit.js';
 import type { JoinResult, RoomMember } from './room.js';
+import type { SharedLine } from './shared-line.js';
 import * as text from './text.js';
 import type { ChatServer } from './server.js';
 
@@ -31,7 +36,8 @@ export class ChatUser implements Protocol, RoomMember {
   readonly #server: ChatServer;
   readonly #queue: OutboundQueue;
   readonly #reader: LineSplitter | undefined;
-  readonly #bucket: TokenBucket;
+  /** Undefined when the rate limit is off. */
+  readonly #bucket: TokenBucket | undefined;
   readonly #newline: string;
   #nickname = '';
   #state: State = 'naming';
@@ -45,6 +51,9 @@ export class ChatUser implements Protocol, RoomMember {
   /** The peer half-closed: leave once everything it sent is handled. */
   #ended = false;
   #finished = false;
+  /** Broadcast lines waiting for this turn's flush (stream transports only). */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
 
   constructor(server: ChatServer, session: Session) {
     this.#server = server;
@@ -55,7 +64,7 @@ export class ChatUser implements Protocol, RoomMember {
       drainTimeoutMs: o.drainTimeoutMs,
       onOverflow: (error) => this.#cutOff(error),
     });
-    this.#bucket = new TokenBucket(o.linesPerSecond, o.lineBurst, o.now());
+    this.#bucket = o.linesPerSecond > 0 ? new TokenBucket(o.linesPerSecond, o.lineBurst, o.now()) : undefined;
     // A WebSocket message is already a line; everything else gets a newline.
     this.#newline = session.transport === 'ws' ? '' : '\n';
     if (session.framing === 'stream') {
@@ -80,8 +89,35 @@ export class ChatUser implements Protocol, RoomMember {
     return this.#state;
   }
 
-  deliver(line: string): void {
-    this.#queue.send(Buffer.from(line + this.#newline));
+  deliver(line: string, shared?: SharedLine): void {
+    if (shared !== undefined && this.#reader !== undefined) {
+      const bytes = shared.bytes(true);
+      this.#pending.push(bytes);
+      this.#pendingBytes += bytes.length;
+      if (this.#pending.length === 1) this.#server.flushSoon(this);
+      // Never hold more than the queue itself may: let it decide now.
+      else if (this.#pendingBytes > this.#server.options.maxQueuedBytes) this.flush();
+      return;
+    }
+    // Lines to this user alone keep their order behind the broadcasts.
+    this.flush();
+    this.#queue.send(shared !== undefined ? shared.bytes(this.#newline !== '') : Buffer.from(line + this.#newline));
+  }
+
+  /** @internal sends the coalesced broadcast lines in one write. */
+  flush(): void {
+    const n = this.#pending.length;
+    if (n === 0) return;
+    const data = n === 1 ? (this.#pending[0] as Buffer) : Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#queue.send(data);
+  }
+
+  /** Ends the connection after what is waiting for it. */
+  #end(): void {
+    this.flush();
+    this.session.end();
   }
 
   dataReceived(chunk: Buffer): void {
@@ -112,7 +148,7 @@ export class ChatUser implements Protocol, RoomMember {
     this.deliver(notice);
     if (this.#state === 'chatting') this.#server.room.leave(this);
     this.#state = 'gone';
-    this.session.end();
+    this.#end();
   }
 
   /** One datagram or message: one line, or several separated by newlines. */
@@ -161,7 +197,7 @@ export class ChatUser implements Protocol, RoomMember {
       if (this.#waiting !== undefined) return;
     }
     this.#leave();
-    this.session.end();
+    this.#end();
   }
 
   /**
@@ -175,15 +211,16 @@ export class ChatUser implements Protocol, RoomMember {
       this.#waiting = line;
       return false;
     }
-    const now = this.#server.options.now();
-    if (!this.#bucket.take(now)) {
+    const bucket = this.#bucket;
+    const now = bucket === undefined ? 0 : this.#server.options.now();
+    if (bucket !== undefined && !bucket.take(now)) {
       this.#waiting = line;
       this.session.pause();
       this.#throttle = setTimeout(() => {
         this.#throttle = undefined;
         this.session.resume();
         this.#work();
-      }, this.#bucket.waitMs(now));
+      }, bucket.waitMs(now));
       return false;
     }
     if (this.#state === 'naming') this.#chooseName(line);
@@ -229,7 +266,7 @@ export class ChatUser implements Protocol, RoomMember {
     } else if (result === 'full') {
       this.#state = 'gone';
       this.deliver(text.roomFull(this.#server.options.maxUsers));
-      this.session.end();
+      this.#end();
       go = false;
     } else {
       this.#state = 'chatting';
@@ -256,7 +293,7 @@ export class ChatUser implements Protocol, RoomMember {
       reply: (line) => this.deliver(line),
       quit: () => {
         this.#leave();
-        this.session.end();
+        this.#end();
       },
     };
   }

@@ -15,7 +15,10 @@ interface ChatReport {
   transport: string;
   clients: number;
   senders: number;
-  rate_per_sender: number;
+  mode: string;
+  rate_per_sender: number | null;
+  in_flight: number | null;
+  workers: number;
   sent: number;
   delivered: number;
   expected_deliveries: number;
@@ -75,6 +78,46 @@ describe('netlab bench chat against netlab chat serve', () => {
       assert.ok(l.min >= 1 && l.min <= l.p50 && l.p50 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, JSON.stringify(l));
     });
   }
+
+  for (const workers of [1, 2]) {
+    it(`closed loop (--in-flight) over ${workers} load process(es): every line reaches every other user`, async () => {
+      const r = await benchChat(['-c', '7', '--senders', '2', '--in-flight', '4', '--workers', String(workers), '-d', '0.5']);
+      assert.equal(r.mode, 'closed');
+      assert.equal(r.in_flight, 4);
+      assert.equal(r.rate_per_sender, null);
+      assert.equal(r.workers, workers);
+      assert.ok(r.sent > 0, `sent ${r.sent}`);
+      assert.equal(r.delivered, r.sent * 6);
+      assert.equal(r.missing, 0);
+      assert.equal(r.errors, 0);
+      assert.equal(r.timeouts, 0);
+      assert.ok(r.latency_us.min >= 1 && r.latency_us.p50 <= r.latency_us.max, JSON.stringify(r.latency_us));
+    });
+  }
+
+  it('open loop over two load processes: lines sent by one are timed by the other', async () => {
+    const r = await benchChat(['-c', '4', '--senders', '2', '--rate', '10', '--workers', '2', '-d', '0.5']);
+    assert.equal(r.mode, 'rate');
+    assert.equal(r.workers, 2);
+    assert.equal(r.delivered, r.sent * 3);
+    assert.equal(r.missing, 0);
+    // One clock for all processes: no negative (clamped to 1) or absurd latencies.
+    assert.ok(r.latency_us.min >= 1 && r.latency_us.max < 30_000_000, JSON.stringify(r.latency_us));
+  });
+
+  it('rejects bad flag combinations with exit 2 and a reason', async () => {
+    const cases: [string[], RegExp][] = [
+      [['-c', '4', '--senders', '1', '--rate', '5', '--in-flight', '4'], /exclude each other/],
+      [['-c', '4', '--senders', '4', '--in-flight', '4'], /fewer --senders than clients/],
+      [['-c', '3', '--senders', '1', '--workers', '2'], /needs at least 4 clients/],
+      [['-c', '4', '--senders', '1', '--in-flight', '0'], /in-flight count/],
+    ];
+    for (const [args, reason] of cases) {
+      const result = await runCli(['bench', 'chat', '127.0.0.1', String(port), ...args], { timeoutMs: 20_000 });
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, reason, args.join(' '));
+    }
+  });
 
   it('leaves the room: the server sees every bench user go', async () => {
     await benchChat(['-c', '3', '--senders', '1', '-d', '0.3']);

@@ -63,3 +63,29 @@ test('chat serve: --cert without --tls is a usage error (exit 2)', async (t) => 
   assert.equal(await waitForExit(serve.child), 2);
   await serve.stderr.waitForLine(/--cert and --key go with --tls PORT/);
 });
+
+test('chat serve --rate-limit: a negative or fractional rate is a usage error (exit 2)', async (t) => {
+  for (const bad of ['-1', '2.5', 'fast']) {
+    const serve = spawnCli(t, ['chat', 'serve', '--tcp', '0', '--rate-limit', bad]);
+    assert.equal(await waitForExit(serve.child), 2, bad);
+    await serve.stderr.waitForLine(/not a valid rate limit/);
+  }
+});
+
+test('chat serve --rate-limit 0: a flood of 500 lines reaches the other user in order', async (t) => {
+  const serve = spawnCli(t, ['chat', 'serve', '--tcp', '0', '--rate-limit', '0', '--json']);
+  await serve.stdout.waitForLine(/"event":"listening"/);
+  const port = Number((JSON.parse(serve.stdout.lines.find((l) => l.includes('"event":"listening"')) as string) as { address: string }).address.split(':').pop());
+  const reader = await tcpUser(t, port, 'reader');
+  reader.send('reader');
+  await reader.out.waitForLine('Welcome to the chat reader. Please type !Q to quit.');
+  const flood = await tcpUser(t, port, 'flood');
+  flood.send('flood');
+  await flood.out.waitForLine('Welcome to the chat flood. Please type !Q to quit.');
+  const lines = Array.from({ length: 500 }, (_, i) => `line ${i}`);
+  flood.send(lines.join('\n'));
+  await waitFor('all 500 lines', () => reader.out.lines.filter((l) => l.startsWith('flood: ')).length === 500, 30000);
+  assert.deepEqual(reader.out.lines.filter((l) => l.startsWith('flood: ')), lines.map((l) => `flood: ${l}`));
+  serve.child.kill('SIGINT');
+  assert.equal(await waitForExit(serve.child), 0);
+});

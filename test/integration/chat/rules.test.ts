@@ -100,6 +100,30 @@ test('a flooding user is throttled, not disconnected: every line arrives, in ord
   assert.equal(flooder.closed(), false);
 });
 
+test('with the rate limit off (0) a flood is read straight through, even on a clock that never moves', async (t) => {
+  // With a limit, a frozen clock would let the burst through and then nothing more.
+  const { ports } = await startChat(t, ['tcp'], { linesPerSecond: 0, lineBurst: 5, now: () => 0 });
+  const reader = await named(t, ports.tcp!, 'reader');
+  const flooder = await named(t, ports.tcp!, 'flood');
+  const lines = Array.from({ length: 300 }, (_, i) => `line ${i}`);
+  flooder.send(lines.join('\r\n'));
+  await waitFor('all 300 lines', () => reader.out.lines.filter((l) => l.startsWith('flood: ')).length === 300, 30000);
+  assert.deepEqual(reader.out.lines.filter((l) => l.startsWith('flood: ')), lines.map((l) => `flood: ${l}`));
+});
+
+test('a frozen clock with the limit on lets only the burst through (the control for the test above)', async (t) => {
+  const { ports } = await startChat(t, ['tcp'], { linesPerSecond: 20, lineBurst: 5, now: () => 0 });
+  const reader = await named(t, ports.tcp!, 'reader');
+  const flooder = await named(t, ports.tcp!, 'flood');
+  // The name took one token of the flooder's burst of 5.
+  flooder.send(Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\r\n'));
+  await waitFor('the burst', () => reader.out.lines.filter((l) => l.startsWith('flood: ')).length >= 4, 30000);
+  // A marker from another user, sent after the burst, arrives behind it: the flood stays stuck.
+  reader.send('/who');
+  await reader.out.waitForLine(/^Users: /);
+  assert.equal(reader.out.lines.filter((l) => l.startsWith('flood: ')).length, 4);
+});
+
 test('a user who never reads is cut off with a reason; the others receive everything', async (t) => {
   const { ports, chat } = await startChat(t, ['tcp'], { maxQueuedBytes: 64 * 1024, drainTimeoutMs: 0, linesPerSecond: 1e6, lineBurst: 1e6 });
   const dropped: string[] = [];

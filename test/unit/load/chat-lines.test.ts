@@ -23,8 +23,19 @@ function scanAll(chunks: Buffer[]): number[] {
 }
 
 describe('bench chat lines', () => {
-  it('writes `~` and 15 fixed-width digits', () => {
-    assert.equal(line(1234).toString('latin1'), '~000000000001234\n');
+  it('writes `~`, 15 fixed-width digits of time and 6 of the sender', () => {
+    assert.equal(line(1234).toString('latin1'), '~000000000001234000000\n');
+    const b = Buffer.alloc(LINE_BYTES * 2);
+    writeBenchLine(b, 5, 42, LINE_BYTES);
+    assert.equal(b.subarray(LINE_BYTES).toString('latin1'), '~000000000000005000042\n');
+  });
+
+  it('gives each delivered line its sender', () => {
+    const b = Buffer.alloc(LINE_BYTES);
+    writeBenchLine(b, 99, 314159);
+    const seen: [number, number][] = [];
+    new DeliveryScanner().feed(Buffer.concat([Buffer.from('s: '), b]), 0, (t, id) => seen.push([t, id]));
+    assert.deepEqual(seen, [[99, 314159]]);
   });
 
   it('finds the send times in delivered lines and ignores notices and other text', () => {
@@ -34,9 +45,9 @@ describe('bench chat lines', () => {
       delivered('alice', 42),
       Buffer.from('Users: alice, bob\n'),
       Buffer.from('carol: ~12 short\n'),
-      Buffer.from('carol: hello: ~000000000000007\n'),
+      Buffer.from('carol: hello: ~000000000000007000000\n'),
       delivered('carol', 987654321, true),
-      Buffer.from('dave: ~0000000000000001234\n'),
+      Buffer.from('dave: ~0000000000000001234000000\n'),
     ]);
     assert.deepEqual(scanAll([stream]), [42, 7, 987654321]);
   });
