@@ -57,13 +57,6 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
   readonly options: ResolvedChatOptions;
   readonly #users = new Set<ChatUser>();
   #closing = false;
-  /** Users with coalesced lines waiting, flushed together once per turn. */
-  #toFlush: ChatUser[] = [];
-  readonly #flushAll = (): void => {
-    const users = this.#toFlush;
-    this.#toFlush = [];
-    for (const user of users) user.flush();
-  };
 
   /**
    * @param options limits (see ChatServerOptions for defaults) and the room
@@ -96,16 +89,6 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
   /** Sessions connected (named or not). */
   get connections(): number {
     return this.#users.size;
-  }
-
-  /**
-   * @internal `user` has lines waiting: flush it after this turn's reads
-   * (setImmediate runs after the I/O phase, so every chunk read in this turn
-   * has been fanned out before anything is written).
-   */
-  flushSoon(user: ChatUser): void {
-    if (this.#toFlush.length === 0) setImmediate(this.#flushAll);
-    this.#toFlush.push(user);
   }
 
   /** @internal */

@@ -11,9 +11,9 @@
  * paused, what was already read waits unparsed (at most one chunk, datagram
  * or message), so a flood costs no more memory than one read.
  * Lines to the user go through a bounded outgoing queue. Lines broadcast to
- * a stream user (TCP, TLS) are coalesced: they wait in a short list until the
- * server flushes every such user once per event-loop turn, so a receiver of
- * ten senders gets one write (one syscall) per turn, not ten. The list holds
+ * a stream user (TCP, TLS) are batched there (`OutboundQueue.sendBatched`):
+ * they leave in one write when the event-loop turn ends, so a receiver of ten
+ * senders gets one write (one syscall) per turn, not ten. The batch holds
  * the room's shared Buffers, so nothing is copied until that one write.
  */
 import { LineSplitter } from '../../codec/line-splitter.js';
@@ -51,9 +51,6 @@ export class ChatUser implements Protocol, RoomMember {
   /** The peer half-closed: leave once everything it sent is handled. */
   #ended = false;
   #finished = false;
-  /** Broadcast lines waiting for this turn's flush (stream transports only). */
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
 
   constructor(server: ChatServer, session: Session) {
     this.#server = server;
@@ -90,34 +87,15 @@ export class ChatUser implements Protocol, RoomMember {
   }
 
   deliver(line: string, shared?: SharedLine): void {
-    if (shared !== undefined && this.#reader !== undefined) {
-      const bytes = shared.bytes(true);
-      this.#pending.push(bytes);
-      this.#pendingBytes += bytes.length;
-      if (this.#pending.length === 1) this.#server.flushSoon(this);
-      // Never hold more than the queue itself may: let it decide now.
-      else if (this.#pendingBytes > this.#server.options.maxQueuedBytes) this.flush();
-      return;
-    }
-    // Lines to this user alone keep their order behind the broadcasts.
-    this.flush();
-    this.#queue.send(shared !== undefined ? shared.bytes(this.#newline !== '') : Buffer.from(line + this.#newline));
-  }
-
-  /** @internal sends the coalesced broadcast lines in one write. */
-  flush(): void {
-    const n = this.#pending.length;
-    if (n === 0) return;
-    const data = n === 1 ? (this.#pending[0] as Buffer) : Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.#queue.send(data);
+    // The queue sends what it batched first: lines to this user alone keep
+    // their order behind the broadcasts.
+    if (shared !== undefined) this.#queue.sendBatched(shared.bytes(this.#newline !== ''));
+    else this.#queue.send(Buffer.from(line + this.#newline));
   }
 
   /** Ends the connection after what is waiting for it. */
   #end(): void {
-    this.flush();
-    this.session.end();
+    this.#queue.end();
   }
 
   dataReceived(chunk: Buffer): void {
