@@ -34,5 +34,5 @@ function watch(session: Session, limitMs: number): void {
   };
   let timer = setTimeout(check, limitMs);
   timer.unref();
-  session.once('close', () => clearTimeout(timer));
+  session.on('close', () => clearTimeout(timer));
 }

@@ -22,7 +22,7 @@ export function limitConnections(inner: ProtocolFactory, max: number, onRefused?
       return REFUSED;
     }
     live += 1;
-    session.once('close', () => {
+    session.on('close', () => {
       live -= 1;
     });
     return inner(session);

@@ -73,7 +73,7 @@ export function closeRecord(session: Session, error: { code: string; message: st
 export function logTraffic(inner: ProtocolFactory, sink: (record: TrafficRecord) => void): ProtocolFactory {
   return (session) => {
     sink(connectRecord(session));
-    session.once('close', ({ error }) => sink(closeRecord(session, error)));
+    session.on('close', ({ error }) => sink(closeRecord(session, error)));
     return inner(session);
   };
 }

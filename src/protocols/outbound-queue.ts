@@ -70,7 +70,7 @@ export class OutboundQueue {
     this.#options = options;
     this.#session[kQueue] = this;
     session.on('drain', sessionOnDrain);
-    session.once('close', sessionOnClose);
+    session.on('close', sessionOnClose);
   }
 
   /** Bytes waiting here (not counting what the transport itself buffers). */

@@ -78,5 +78,5 @@ export function attachProtocol(session: Session, factory: ProtocolFactory): void
   if (session.closed) return;
   session.on('data', sessionOnData);
   session.on('end', sessionOnEnd);
-  session.once('close', sessionOnClose);
+  session.on('close', sessionOnClose);
 }

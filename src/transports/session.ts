@@ -43,7 +43,11 @@ export interface SessionEvents {
   end: [];
   /** Buffered outgoing data has been flushed below the high-water mark. */
   drain: [];
-  /** The session is over; emitted exactly once. */
+  /**
+   * The session is over; emitted exactly once, so listen with on(): once()
+   * would cost a bound wrapper and a state object per listener and session
+   * (about 100 bytes each, and a server has thousands of sessions).
+   */
   close: [info: SessionCloseInfo];
 }
 

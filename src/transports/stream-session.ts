@@ -146,7 +146,7 @@ export class StreamListener extends EventEmitter<ListenerEvents> implements List
     this.server = server;
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
+      socket.on('close', () => this.#sockets.delete(socket));
     });
   }
 
@@ -181,7 +181,7 @@ export class StreamListener extends EventEmitter<ListenerEvents> implements List
   adopt(socket: StreamSocket, endpoints?: { local: Endpoint; remote: Endpoint }): void {
     const session = new StreamSession(this.transport, socket, endpoints);
     this.#sessions.add(session);
-    session.once('close', () => this.#sessions.delete(session));
+    session.on('close', () => this.#sessions.delete(session));
     this.emit('session', session);
   }
 

@@ -145,7 +145,7 @@ class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener
         'mirror',
       );
       this.#sessions.add(session);
-      session.once('close', () => this.#sessions.delete(session));
+      session.on('close', () => this.#sessions.delete(session));
       this.emit('session', session);
     });
     this.wss.on('error', (err) => this.emit('peerError', err, ''));
