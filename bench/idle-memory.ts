@@ -176,12 +176,13 @@ const CHAT_NOTE =
     'running dist/, 5000 users, `process.memoryUsage()` after a full GC): connecting cost 3.2 KB of live JS heap per connection (the session, ' +
     'the chat user, its line reader, queue and rate bucket) and 7.5 KB of RSS (V8 keeps more heap reserved than it uses); joining then added ' +
     'nothing to the live heap but 12.6 KB of RSS per user. Every join is announced to everyone already there (10000 joins, 50 million ' +
-    "notices), and a receiver's notices of one event-loop turn leave in one write of their concatenation (`OutboundQueue.sendBatched`): " +
-    'thousands of short-lived buffers of a few KB each, allocated outside the V8 heap and freed only when the GC finds them, whose pages the ' +
-    'allocator keeps. The bare Node chat writes each notice as a string (no buffer of its own) and keeps none of that. Two things were fixed on ' +
-    "the way: every session 'close' listener used once(), which costs a bound wrapper and a state object per listener and session (six per " +
-    "session: about 0.9 KB); they use on() now ('close' is emitted once). What is left to try: write a receiver's batch with one vectored " +
-    'write of the shared line buffers instead of copying them together.';
+    "notices), and a receiver's notices of one event-loop turn leave in one write of their concatenation (`OutboundQueue.sendBatched`): with " +
+    '200 joining at once that is tens of MB of short-lived buffers per turn, outside the V8 heap and freed only when a GC finds them, and the ' +
+    'allocator keeps the pages of that peak. The bare Node chat writes each notice as a string, which Node copies on the stack, and keeps ' +
+    'none of it. Joining batches into shared 64 KiB slabs instead changed nothing measurable (21.6 against 22.7 KB at 5000 users), so it was ' +
+    "not kept. What should work: reuse one buffer for every receiver whose write the kernel takes at once (most of them), which needs the " +
+    "session to say whether it still holds the bytes (TLS and the --pcap tap included). Fixed on the way: every session 'close' listener " +
+    "used once(), a bound wrapper and a state object per listener and session (six per session, about 0.9 KB); they use on() now.";
 const table = [
   START,
   '',
