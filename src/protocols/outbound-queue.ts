@@ -15,7 +15,8 @@
  * turn (one per sender whose data arrived). `sendBatched()` holds them until
  * the turn's I/O callbacks have run and sends them as one write: one system
  * call per receiver per turn instead of one per message (Twisted flushes once
- * per reactor iteration for the same reason). Only on stream transports:
+ * per reactor iteration for the same reason). A batch is itself bounded by
+ * `maxQueuedBytes` (past it, it goes at once). Only on stream transports:
  * joining datagrams or WebSocket messages would change what the peer gets.
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
