@@ -14,30 +14,9 @@ import { ERROR_CODES, NetlabError, type ErrorCode } from '../errors.js';
 import { chatReport, type ChatLoadOptions, type ChatLoadReport } from './chat-scenario.js';
 import type { ChatWorkerCommand, ChatWorkerReply } from './chat-worker.js';
 import { LoadMetrics } from './metrics.js';
-import { shareOf } from './workers.js';
+import { nextReply, shareOf } from './workers.js';
 
 const WORKER = fileURLToPath(new URL('./chat-worker.js', import.meta.url));
-
-function nextReply(child: ChildProcess, expect: ChatWorkerReply['type']): Promise<ChatWorkerReply> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: ChatWorkerReply): void => {
-      if (m.type === expect || m.type === 'error') {
-        cleanup();
-        resolve(m);
-      }
-    };
-    const onExit = (code: number | null): void => {
-      cleanup();
-      reject(new NetlabError(ERROR_CODES.INTERNAL, `a bench worker exited (code ${code}) before it reported`));
-    };
-    const cleanup = (): void => {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
 
 function check(replies: ChatWorkerReply[]): void {
   const failed = replies.find((m) => m.type === 'error');
@@ -56,7 +35,7 @@ export async function runChatLoadInWorkers(options: ChatLoadOptions, workers: nu
   const ask = (type: ChatWorkerReply['type'], command: (i: number) => ChatWorkerCommand): Promise<ChatWorkerReply[]> =>
     Promise.all(
       children.map((child, i) => {
-        const pending = nextReply(child, type);
+        const pending = nextReply<ChatWorkerReply>(child, type);
         child.send(command(i));
         return pending;
       }),

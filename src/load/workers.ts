@@ -21,9 +21,13 @@ export function shareOf(total: number, workers: number, index: number): number {
   return Math.floor(total / workers) + (index < total % workers ? 1 : 0);
 }
 
-function nextReply(child: ChildProcess, expect: WorkerReply['type']): Promise<WorkerReply> {
+/**
+ * The next reply of type `expect` (or an error reply) from a worker.
+ * @throws NetlabError (INTERNAL) when the worker exits before it replies
+ */
+export function nextReply<R extends { type: string }>(child: ChildProcess, expect: R['type']): Promise<R> {
   return new Promise((resolve, reject) => {
-    const onMessage = (m: WorkerReply): void => {
+    const onMessage = (m: R): void => {
       if (m.type === expect || m.type === 'error') {
         cleanup();
         resolve(m);
@@ -63,7 +67,7 @@ async function runJobs(jobs: WorkerJob[]): Promise<Gathered> {
   try {
     const ready = await Promise.all(
       children.map((child, i) => {
-        const pending = nextReply(child, 'ready');
+        const pending = nextReply<WorkerReply>(child, 'ready');
         child.send({ type: 'prepare', job: jobs[i] as WorkerJob } satisfies WorkerCommand);
         return pending;
       }),
@@ -72,7 +76,7 @@ async function runJobs(jobs: WorkerJob[]): Promise<Gathered> {
     if (failed !== undefined && failed.type === 'error') throw asError(failed);
     const done = await Promise.all(
       children.map((child) => {
-        const pending = nextReply(child, 'done');
+        const pending = nextReply<WorkerReply>(child, 'done');
         child.send({ type: 'go' } satisfies WorkerCommand);
         return pending;
       }),
