@@ -21,7 +21,7 @@
  *   the tables and leaves docs/performance.md alone (for A/B runs while tuning).
  */
 import { existsSync } from 'node:fs';
-import { CLI, LOAD_CPU, PIN, PYTHON, display, has, machine, median, pythonHas, runJson, startPeer, stopAll, writeSection, type Peer, type Running } from './peer-runner.js';
+import { CLI, alternated, LOAD_CPU, PIN, PYTHON, display, has, machine, median, pythonHas, runJson, startPeer, stopAll, writeSection, type Peer, type Running } from './peer-runner.js';
 
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
 const RUNS = Number(process.env.NETLAB_BENCH_RUNS ?? '3');
@@ -191,10 +191,7 @@ async function runArea(area: Area): Promise<{ results: Results; running: Running
       const row = new Map<string, Sample[] | string>();
       results.set(s.title, row);
       for (let run = 0; run < RUNS; run++) {
-        // Rotate the order each run so no peer always goes first (A/B alternation).
-        const order = running.map((_, i) => running[(i + run) % running.length] as Running);
-        if (run % 2 === 1) order.reverse();
-        for (const r of order) {
+        for (const r of alternated(running, run)) {
           const prior = row.get(r.peer.name);
           if (typeof prior === 'string') continue;
           const sample = measure(area.transport, s, r.port);

@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { FrameDecoder } from '../src/codec/length-prefixed.js';
 import { CourseCipher } from '../src/protocols/im/crypto.js';
 import { LoadMetrics, nowMicros } from '../src/load/metrics.js';
-import { CLI, PIN, PYTHON, ROOT, display, has, machine, median, pythonHas, startPeer, stopAll, writeSection, type Peer, type Running } from './peer-runner.js';
+import { CLI, alternated, PIN, PYTHON, ROOT, display, has, machine, median, pythonHas, startPeer, stopAll, writeSection, type Peer, type Running } from './peer-runner.js';
 
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
 const RUNS = Number(process.env.NETLAB_BENCH_RUNS ?? '3');
@@ -197,8 +197,7 @@ async function relayTable(): Promise<string> {
   try {
     for (const r of RELAYS.filter((x) => x.missing === undefined)) running.push(await startPeer(r, false));
     for (let run = 0; run < RUNS; run++) {
-      const order = running.map((_, i) => running[(i + run) % running.length] as Running);
-      for (const r of order) {
+      for (const r of alternated(running, run)) {
         const prior = samples.get(r.peer.name);
         if (typeof prior === 'string') continue;
         try {

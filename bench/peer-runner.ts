@@ -136,6 +136,17 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/**
+ * The order to measure `items` in on run `run`: rotated by one each run and
+ * reversed every other run, so no peer is always first or always after the
+ * same one (A/B alternation).
+ */
+export function alternated<T>(items: readonly T[], run: number): T[] {
+  const order = items.map((_, i) => items[(i + run) % items.length] as T);
+  if (run % 2 === 1) order.reverse();
+  return order;
+}
+
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : (s[Math.floor(s.length / 2)] as number);

@@ -23,7 +23,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import {
-  CLI, LOAD_CPU, PIN, PYTHON, cpuSeconds, display, has, machine, median, pythonHas, runJson, startPeer, stopAll, writeSection, type Peer, type Running,
+  CLI, LOAD_CPU, PIN, PYTHON, alternated, cpuSeconds, display, has, machine, median, pythonHas, runJson, startPeer, stopAll, writeSection, type Peer, type Running,
 } from './peer-runner.js';
 
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
@@ -156,10 +156,7 @@ async function runTable(table: Table): Promise<{ results: Results; running: Runn
       const row = new Map<string, Sample[] | string>();
       results.set(s.title, row);
       for (let run = 0; run < RUNS; run++) {
-        // Rotate the order each run and reverse every other run (A/B alternation).
-        const order = running.map((_, i) => running[(i + run) % running.length] as Running);
-        if (run % 2 === 1) order.reverse();
-        for (const r of order) {
+        for (const r of alternated(running, run)) {
           const prior = row.get(r.peer.name);
           if (typeof prior === 'string') continue;
           const sample = measure(s, r);
