@@ -10,22 +10,13 @@
  */
 import { NetlabError } from '../errors.js';
 import { prepareChatLoad, type ChatLoadOptions, type PreparedChatLoad } from './chat-scenario.js';
-import type { EncodedLatencies } from './metrics.js';
-
-/** Counters a worker sends back with its histogram. */
-export interface ChatWorkerCounters {
-  completed: number;
-  errors: number;
-  timeouts: number;
-  bytesSent: number;
-  bytesReceived: number;
-}
+import type { EncodedLatencies, LoadCounters } from './metrics.js';
 
 /** Messages a worker sends its parent. */
 export type ChatWorkerReply =
   | { type: 'ready' }
   | { type: 'sent'; sent: number; elapsed: number }
-  | { type: 'done'; histogram: EncodedLatencies; counters: ChatWorkerCounters }
+  | { type: 'done'; histogram: EncodedLatencies; counters: LoadCounters }
   | { type: 'error'; code: string | undefined; message: string };
 
 /** Messages a parent sends a worker. */
@@ -57,7 +48,7 @@ process.on('message', (command: ChatWorkerCommand) => {
         reply({
           type: 'done',
           histogram: m.encodeHistogram(),
-          counters: { completed: m.completed, errors: m.errors, timeouts: m.timeouts, bytesSent: m.bytesSent, bytesReceived: m.bytesReceived },
+          counters: m.counters(),
         });
         p.close();
         process.disconnect?.();

@@ -62,12 +62,7 @@ export async function runChatLoadInWorkers(options: ChatLoadOptions, workers: nu
     const metrics = new LoadMetrics();
     for (const m of done) {
       if (m.type !== 'done') continue;
-      metrics.completed += m.counters.completed;
-      metrics.errors += m.counters.errors;
-      metrics.timeouts += m.counters.timeouts;
-      metrics.bytesSent += m.counters.bytesSent;
-      metrics.bytesReceived += m.counters.bytesReceived;
-      metrics.mergeHistogram(m.histogram);
+      metrics.absorb(m.counters, m.histogram);
     }
     return chatReport(options, metrics, totalSent, elapsed, workers);
   } finally {

@@ -17,6 +17,15 @@ export interface LatencySummary {
   max: number;
 }
 
+/** The counters of one process's LoadMetrics, sent to the parent by a --workers child. */
+export interface LoadCounters {
+  completed: number;
+  bytesSent: number;
+  bytesReceived: number;
+  errors: number;
+  timeouts: number;
+}
+
 /** Latencies of one process, sent to the parent by a --workers child. */
 export interface EncodedLatencies {
   histogram: string;
@@ -86,6 +95,24 @@ export class LoadMetrics {
   /** The latencies in a form another process can merge (HdrHistogram's compressed base64, plus the exact extremes). */
   encodeHistogram(): EncodedLatencies {
     return { histogram: hdr.encodeIntoCompressedBase64(this.#histogram), min: this.#min, max: this.#max };
+  }
+
+  /** The counters, for a parent to add up (see absorb()). */
+  counters(): LoadCounters {
+    return { completed: this.completed, bytesSent: this.bytesSent, bytesReceived: this.bytesReceived, errors: this.errors, timeouts: this.timeouts };
+  }
+
+  /**
+   * Adds a worker's counters and latencies to this run.
+   * @throws Error when the histogram is not an encoded one
+   */
+  absorb(counters: LoadCounters, latencies: EncodedLatencies): void {
+    this.completed += counters.completed;
+    this.bytesSent += counters.bytesSent;
+    this.bytesReceived += counters.bytesReceived;
+    this.errors += counters.errors;
+    this.timeouts += counters.timeouts;
+    this.mergeHistogram(latencies);
   }
 
   /**

@@ -10,24 +10,15 @@
 import { NetlabError } from '../errors.js';
 import { prepareEchoLoad, type EchoLoadOptions, type EchoLoadReport } from './echo-scenario.js';
 import { prepareHandshakeLoad, type HandshakeLoadOptions, type HandshakeLoadReport } from './handshake-scenario.js';
-import type { EncodedLatencies, LoadMetrics } from './metrics.js';
+import type { EncodedLatencies, LoadCounters, LoadMetrics } from './metrics.js';
 
 /** What a worker runs. */
 export type WorkerJob = { scenario: 'echo'; options: EchoLoadOptions } | { scenario: 'handshake'; options: HandshakeLoadOptions };
 
-/** The counters of a worker's LoadMetrics, summed by the parent. */
-export interface WorkerCounters {
-  completed: number;
-  bytesSent: number;
-  bytesReceived: number;
-  errors: number;
-  timeouts: number;
-}
-
 /** Messages a worker sends its parent. */
 export type WorkerReply =
   | { type: 'ready' }
-  | { type: 'done'; report: EchoLoadReport | HandshakeLoadReport; counters: WorkerCounters; histogram: EncodedLatencies }
+  | { type: 'done'; report: EchoLoadReport | HandshakeLoadReport; counters: LoadCounters; histogram: EncodedLatencies }
   | { type: 'error'; code: string | undefined; message: string };
 
 /** Messages a parent sends a worker. */
@@ -67,8 +58,7 @@ process.on('message', (command: WorkerCommand) => {
     p.run().then(
       (report) => {
         const m = p.metrics;
-        const counters = { completed: m.completed, bytesSent: m.bytesSent, bytesReceived: m.bytesReceived, errors: m.errors, timeouts: m.timeouts };
-        reply({ type: 'done', report, counters, histogram: m.encodeHistogram() });
+        reply({ type: 'done', report, counters: m.counters(), histogram: m.encodeHistogram() });
         process.disconnect?.();
       },
       (err) => {

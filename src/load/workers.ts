@@ -87,12 +87,7 @@ async function runJobs(jobs: WorkerJob[]): Promise<Gathered> {
     for (const m of done) {
       if (m.type === 'error') throw asError(m);
       if (m.type !== 'done') continue;
-      metrics.completed += m.counters.completed;
-      metrics.bytesSent += m.counters.bytesSent;
-      metrics.bytesReceived += m.counters.bytesReceived;
-      metrics.errors += m.counters.errors;
-      metrics.timeouts += m.counters.timeouts;
-      metrics.mergeHistogram(m.histogram);
+      metrics.absorb(m.counters, m.histogram);
       elapsed = Math.max(elapsed, m.report.duration_s);
       reports.push(m.report);
     }
