@@ -21,7 +21,7 @@
  *   the tables and leaves docs/performance.md alone (for A/B runs while tuning).
  */
 import { existsSync } from 'node:fs';
-import { CLI, alternated, LOAD_CPU, PIN, PYTHON, display, has, machine, median, pythonHas, runJson, startPeer, stopAll, writeSection, type Peer, type Running } from './peer-runner.js';
+import { CLI, LOAD_CPU, measureAll, PIN, PYTHON, display, has, machine, median, pythonHas, runJson, writeSection, type Peer, type Results as PeerResults, type Running } from './peer-runner.js';
 
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
 const RUNS = Number(process.env.NETLAB_BENCH_RUNS ?? '3');
@@ -180,31 +180,18 @@ function measure(transport: Area['transport'], s: Scenario, port: number): Sampl
   return { rps: j.round_trips_per_s, mbps: j.mb_per_s, p50: j.latency_us.p50, p99: j.latency_us.p99, errors: j.errors, timeouts: j.timeouts };
 }
 
-type Results = Map<string, Map<string, Sample[] | string>>;
+type Results = PeerResults<Sample>;
 
-async function runArea(area: Area): Promise<{ results: Results; running: Running[] }> {
-  const running: Running[] = [];
-  const results: Results = new Map();
-  try {
-    for (const p of area.peers.filter((x) => x.missing === undefined)) running.push(await startPeer(p, area.transport === 'udp'));
-    for (const s of area.scenarios) {
-      const row = new Map<string, Sample[] | string>();
-      results.set(s.title, row);
-      for (let run = 0; run < RUNS; run++) {
-        for (const r of alternated(running, run)) {
-          const prior = row.get(r.peer.name);
-          if (typeof prior === 'string') continue;
-          const sample = measure(area.transport, s, r.port);
-          if (typeof sample === 'string') row.set(r.peer.name, sample);
-          else row.set(r.peer.name, [...(prior ?? []), sample]);
-          process.stderr.write(`${area.title} ${s.title} | ${r.peer.name} | run ${run + 1}: ${typeof sample === 'string' ? sample : `${Math.round(sample.rps)} rt/s, p99 ${sample.p99} µs`}\n`);
-        }
-      }
-    }
-    return { results, running };
-  } finally {
-    await stopAll(running);
-  }
+function runArea(area: Area): Promise<{ results: Results; running: Running[] }> {
+  return measureAll({
+    title: area.title,
+    peers: area.peers,
+    scenarios: area.scenarios,
+    runs: RUNS,
+    udp: area.transport === 'udp',
+    measure: (s, r) => measure(area.transport, s, r.port),
+    describe: (sample) => `${Math.round(sample.rps)} rt/s, p99 ${sample.p99} µs`,
+  });
 }
 
 async function main(): Promise<void> {

@@ -147,6 +147,47 @@ export function alternated<T>(items: readonly T[], run: number): T[] {
   return order;
 }
 
+/** Per scenario title, per peer name: the samples, or why the peer could not be measured. */
+export type Results<S> = Map<string, Map<string, S[] | string>>;
+
+/**
+ * Starts every installed peer once, then measures each scenario RUNS times,
+ * the peers in alternated order each run; a peer that fails once is not
+ * measured again in that scenario. Stops the peers at the end.
+ * @param describe one progress line per sample (for stderr)
+ */
+export async function measureAll<Scenario extends { title: string }, S>(options: {
+  title: string;
+  peers: Peer[];
+  scenarios: Scenario[];
+  runs: number;
+  udp: boolean;
+  measure: (scenario: Scenario, running: Running) => S | string;
+  describe: (sample: S, scenario: Scenario) => string;
+}): Promise<{ results: Results<S>; running: Running[] }> {
+  const running: Running[] = [];
+  const results: Results<S> = new Map();
+  try {
+    for (const p of options.peers.filter((x) => x.missing === undefined)) running.push(await startPeer(p, options.udp));
+    for (const s of options.scenarios) {
+      const row = new Map<string, S[] | string>();
+      results.set(s.title, row);
+      for (let run = 0; run < options.runs; run++) {
+        for (const r of alternated(running, run)) {
+          const prior = row.get(r.peer.name);
+          if (typeof prior === 'string') continue;
+          const sample = options.measure(s, r);
+          row.set(r.peer.name, typeof sample === 'string' ? sample : [...(prior ?? []), sample]);
+          process.stderr.write(`${options.title} ${s.title} | ${r.peer.name} | run ${run + 1}: ${typeof sample === 'string' ? sample : options.describe(sample, s)}\n`);
+        }
+      }
+    }
+    return { results, running };
+  } finally {
+    await stopAll(running);
+  }
+}
+
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : (s[Math.floor(s.length / 2)] as number);

@@ -23,7 +23,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import {
-  CLI, LOAD_CPU, PIN, PYTHON, alternated, cpuSeconds, display, has, machine, median, pythonHas, runJson, startPeer, stopAll, writeSection, type Peer, type Running,
+  CLI, LOAD_CPU, PIN, PYTHON, cpuSeconds, measureAll, display, has, machine, median, pythonHas, runJson, writeSection, type Peer, type Results as PeerResults, type Running,
 } from './peer-runner.js';
 
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
@@ -145,32 +145,18 @@ function measure(s: Scenario, r: Running): Sample | string {
   };
 }
 
-type Results = Map<string, Map<string, Sample[] | string>>;
+type Results = PeerResults<Sample>;
 
-async function runTable(table: Table): Promise<{ results: Results; running: Running[] }> {
-  const running: Running[] = [];
-  const results: Results = new Map();
-  try {
-    for (const p of table.peers.filter((x) => x.missing === undefined)) running.push(await startPeer(p, false));
-    for (const s of table.scenarios) {
-      const row = new Map<string, Sample[] | string>();
-      results.set(s.title, row);
-      for (let run = 0; run < RUNS; run++) {
-        for (const r of alternated(running, run)) {
-          const prior = row.get(r.peer.name);
-          if (typeof prior === 'string') continue;
-          const sample = measure(s, r);
-          row.set(r.peer.name, typeof sample === 'string' ? sample : [...(prior ?? []), sample]);
-          process.stderr.write(
-            `${table.title} ${s.title} | ${r.peer.name} | run ${run + 1}: ${typeof sample === 'string' ? sample : `${Math.round(sample.rate)} ${s.unit}, server CPU ${Math.round(sample.serverCpu)} %, load CPU ${Math.round(sample.loadCpu)} %`}\n`,
-          );
-        }
-      }
-    }
-    return { results, running };
-  } finally {
-    await stopAll(running);
-  }
+function runTable(table: Table): Promise<{ results: Results; running: Running[] }> {
+  return measureAll({
+    title: table.title,
+    peers: table.peers,
+    scenarios: table.scenarios,
+    runs: RUNS,
+    udp: false,
+    measure,
+    describe: (sample, s) => `${Math.round(sample.rate)} ${s.unit}, server CPU ${Math.round(sample.serverCpu)} %, load CPU ${Math.round(sample.loadCpu)} %`,
+  });
 }
 
 /** Median of one field over a peer's samples. */
