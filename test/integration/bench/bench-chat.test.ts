@@ -9,26 +9,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { CLI, runCli } from '../../helpers/cli.js';
 import { LineCollector } from '../../helpers/wait.js';
+import type { ChatLoadReport } from '../../../src/load/chat-scenario.js';
 
-interface ChatReport {
-  scenario: string;
-  transport: string;
-  clients: number;
-  senders: number;
-  mode: string;
-  rate_per_sender: number | null;
-  in_flight: number | null;
-  workers: number;
-  sent: number;
-  delivered: number;
-  expected_deliveries: number;
-  missing: number;
-  sent_per_s: number;
-  delivered_per_s: number;
-  latency_us: { min: number; p50: number; p99: number; p999: number; max: number };
-  errors: number;
-  timeouts: number;
-}
+/** The `--json` document, as the library declares it. */
+type ChatReport = ChatLoadReport;
 
 describe('netlab bench chat against netlab chat serve', () => {
   let server: ChildProcess;

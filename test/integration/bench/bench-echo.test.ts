@@ -10,27 +10,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { CLI, runCli } from '../../helpers/cli.js';
 import { LineCollector } from '../../helpers/wait.js';
+import type { EchoLoadReport } from '../../../src/load/echo-scenario.js';
 
 type Transport = 'tcp' | 'tls' | 'udp' | 'ws';
 
-interface EchoReport {
-  scenario: string;
-  transport: string;
-  target: string;
-  connections: number;
-  size: number;
-  pipeline: number;
-  duration_s: number;
-  round_trips: number;
-  round_trips_per_s: number;
-  mb_per_s: number;
-  bytes_sent: number;
-  bytes_received: number;
-  latency_us: { min: number; mean: number; p50: number; p90: number; p99: number; p999: number; max: number };
-  errors: number;
-  timeouts: number;
-  workers: number;
-}
+/** The `--json` document, as the library declares it. */
+type EchoReport = EchoLoadReport;
 
 const servers = new Map<Transport, { child: ChildProcess; port: number }>();
 
