@@ -25,6 +25,15 @@ interface Counter {
   bytesAtoB: number;
 }
 
+function count(c: Counter, bytes: number, aToB: boolean): void {
+  c.packets++;
+  c.bytes += bytes;
+  if (aToB) {
+    c.packetsAtoB++;
+    c.bytesAtoB += bytes;
+  }
+}
+
 export class ConversationTable {
   readonly #v4 = new Map<number, Map<number, Counter>>();
   readonly #v6 = new Map<string, Counter & { a: string; b: string }>();
@@ -64,12 +73,7 @@ export class ConversationTable {
       inner.set(hi, c);
       this.#size++;
     }
-    c.packets++;
-    c.bytes += bytes;
-    if (aToB) {
-      c.packetsAtoB++;
-      c.bytesAtoB += bytes;
-    }
+    count(c, bytes, aToB);
   }
 
   /** Counts an IPv6 packet. */
@@ -88,12 +92,7 @@ export class ConversationTable {
       this.#v6.set(key, c);
       this.#size++;
     }
-    c.packets++;
-    c.bytes += bytes;
-    if (aToB) {
-      c.packetsAtoB++;
-      c.bytesAtoB += bytes;
-    }
+    count(c, bytes, aToB);
   }
 
   /** The `n` conversations with the most bytes (ties: more packets first, then by address). */
