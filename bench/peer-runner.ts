@@ -136,6 +136,44 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** Busy and total jiffies per CPU, from /proc/stat (Linux); empty elsewhere. */
+function cpuTimes(): Array<{ busy: number; total: number }> {
+  try {
+    return readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .filter((line) => /^cpu\d+ /.test(line))
+      .map((line) => {
+        // user nice system idle iowait irq softirq steal ...
+        const f = line.split(/\s+/).slice(1).map(Number);
+        const total = f.reduce((a, b) => a + b, 0);
+        return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+      });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Waits until every CPU is nearly idle (under 10 % busy over 250 ms), at most
+ * 15 s. A peer that forks per connection (socat, ncat) leaves hundreds of
+ * children exiting on the server CPU after its run; without this wait the
+ * next peer measured pays for them (netlab lost 10-25 % at C=500 that way).
+ */
+export async function settle(): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const before = cpuTimes();
+    await new Promise((r) => setTimeout(r, 250));
+    const after = cpuTimes();
+    const quiet = after.every((t, i) => {
+      const b = before[i];
+      if (b === undefined || t.total === b.total) return true;
+      return (t.busy - b.busy) / (t.total - b.total) < 0.1;
+    });
+    if (quiet) return;
+  }
+}
+
 /**
  * The order to measure `items` in on run `run`: rotated by one each run and
  * reversed every other run, so no peer is always first or always after the
@@ -152,7 +190,8 @@ export type Results<S> = Map<string, Map<string, S[] | string>>;
 
 /**
  * Starts every installed peer once, then measures each scenario RUNS times,
- * the peers in alternated order each run; a peer that fails once is not
+ * the peers in alternated order each run, each once the machine is quiet
+ * again (settle()); a peer that fails once is not
  * measured again in that scenario. Stops the peers at the end.
  * @param describe one progress line per sample (for stderr)
  */
@@ -176,6 +215,7 @@ export async function measureAll<Scenario extends { title: string }, S>(options:
         for (const r of alternated(running, run)) {
           const prior = row.get(r.peer.name);
           if (typeof prior === 'string') continue;
+          await settle();
           const sample = options.measure(s, r);
           row.set(r.peer.name, typeof sample === 'string' ? sample : [...(prior ?? []), sample]);
           process.stderr.write(`${options.title} ${s.title} | ${r.peer.name} | run ${run + 1}: ${typeof sample === 'string' ? sample : options.describe(sample, s)}\n`);
