@@ -7,8 +7,9 @@
  * bench/tls-peers.ts. A peer that is not installed is reported as
  * "skipped: not installed".
  *
- * Same machine, same run; every server started once and left idle while the
- * others are measured; the order of the peers rotates from run to run (A/B
+ * Same machine, same run; every server started fresh for each scenario and
+ * left idle while the others are measured, each measurement once the CPUs
+ * are quiet again; the order of the peers rotates from run to run (A/B
  * alternation), and the median of the runs is reported. With `taskset` and
  * at least 2 CPUs the servers are pinned to CPU 0 and the load to CPU 1.
  * Writes its tables into docs/performance.md between two markers, keeping
@@ -212,7 +213,7 @@ function header(): string {
     '## Echo servers against their peers (`npm run bench`)',
     '',
     `${machine()}, ` +
-      `${SECONDS} s per run, median of ${RUNS} runs, peers alternated run to run; ` +
+      `${SECONDS} s per run, median of ${RUNS} runs, fresh servers per scenario, peers alternated run to run, each run once the CPUs are quiet; ` +
       (PIN ? 'servers pinned to CPU 0 and the load generator to CPU 1 with taskset.' : 'no CPU pinning (taskset or a second CPU missing).'),
     '',
     'Load: `netlab bench echo` for every peer (closed loop, K messages in flight per connection). ' +

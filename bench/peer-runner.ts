@@ -189,11 +189,18 @@ export function alternated<T>(items: readonly T[], run: number): T[] {
 export type Results<S> = Map<string, Map<string, S[] | string>>;
 
 /**
- * Starts every installed peer once, then measures each scenario RUNS times,
- * the peers in alternated order each run, each once the machine is quiet
- * again (settle()); a peer that fails once is not
- * measured again in that scenario. Stops the peers at the end.
+ * Measures each scenario on freshly started servers: every installed peer is
+ * started, measured RUNS times in alternated order, each run once the
+ * machine is quiet again (settle()), and stopped before the next scenario; a
+ * peer that fails once is not measured again in that scenario.
+ *
+ * Fresh servers make a scenario's result independent of the scenarios run
+ * before it. A Node server's allocator remembers its past: after a while of
+ * small messages and idle gaps, glibc's malloc returns freed memory to the
+ * kernel at every turn, and at 16 KiB per message bare Node and netlab alike
+ * then lose a third of their speed to page faults (docs/performance.md).
  * @param describe one progress line per sample (for stderr)
+ * @returns the samples, and the servers of the last scenario (for their commands; stopped by then)
  */
 export async function measureAll<Scenario extends { title: string }, S>(options: {
   title: string;
@@ -204,11 +211,12 @@ export async function measureAll<Scenario extends { title: string }, S>(options:
   measure: (scenario: Scenario, running: Running) => S | string;
   describe: (sample: S, scenario: Scenario) => string;
 }): Promise<{ results: Results<S>; running: Running[] }> {
-  const running: Running[] = [];
+  let running: Running[] = [];
   const results: Results<S> = new Map();
-  try {
-    for (const p of options.peers.filter((x) => x.missing === undefined)) running.push(await startPeer(p, options.udp));
-    for (const s of options.scenarios) {
+  for (const s of options.scenarios) {
+    running = [];
+    try {
+      for (const p of options.peers.filter((x) => x.missing === undefined)) running.push(await startPeer(p, options.udp));
       const row = new Map<string, S[] | string>();
       results.set(s.title, row);
       for (let run = 0; run < options.runs; run++) {
@@ -221,11 +229,11 @@ export async function measureAll<Scenario extends { title: string }, S>(options:
           process.stderr.write(`${options.title} ${s.title} | ${r.peer.name} | run ${run + 1}: ${typeof sample === 'string' ? sample : options.describe(sample, s)}\n`);
         }
       }
+    } finally {
+      await stopAll(running);
     }
-    return { results, running };
-  } finally {
-    await stopAll(running);
   }
+  return { results, running };
 }
 
 export const median = (xs: number[]): number => {
