@@ -6,7 +6,11 @@
  *
  * Hot path: the payload is one pre-allocated Buffer written again and again
  * (never mutated, so reusing it while the kernel or TLS still holds it is
- * safe); send times live in a pre-allocated Float64Array ring per
+ * safe). On byte streams, the messages one read completes are answered with
+ * one write of that many payloads back to back (views of one pre-allocated
+ * buffer), not one write each: at K=16 a write per message capped the
+ * generator near 360 k round trips/s, below what the servers can do. Send
+ * times live in a pre-allocated Float64Array ring per
  * connection; the clock is performance.now() (a double, no allocation).
  */
 import { formatHostPort } from '../util/endpoint.js';
@@ -64,6 +68,21 @@ export interface PreparedEchoLoad {
 /** Timer granularity of reply time-out checks, in ms. */
 const TICK_MS = 50;
 
+/** Largest single write of back-to-back payloads on a byte stream. */
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/**
+ * `views[n]` is n payloads back to back, for n = 1 .. the batch limit (just
+ * the payload itself on message transports, where each write is a message).
+ */
+function payloadBatches(payload: Buffer, pipeline: number, messages: boolean): Buffer[] {
+  const most = messages ? 1 : Math.max(1, Math.min(pipeline, Math.floor(MAX_BATCH_BYTES / payload.length)));
+  if (most === 1) return [payload, payload];
+  const joined = Buffer.alloc(payload.length * most);
+  for (let i = 0; i < most; i++) payload.copy(joined, i * payload.length);
+  return Array.from({ length: most + 1 }, (_, n) => joined.subarray(0, n * payload.length));
+}
+
 /** One connection's closed loop. */
 class EchoLoop {
   readonly #metrics: LoadMetrics;
@@ -72,6 +91,8 @@ class EchoLoop {
   readonly #depth: number;
   /** Send times (µs) of the messages in flight, a ring of `pipeline` slots. */
   readonly #sentAt: Float64Array;
+  /** See payloadBatches(); set once the link is known. */
+  #batches: Buffer[] = [];
   #head = 0;
   #inFlight = 0;
   /** Bytes of a round trip not yet complete (stream transports). */
@@ -93,6 +114,7 @@ class EchoLoop {
 
   attach(link: Link): void {
     this.#link = link;
+    this.#batches = payloadBatches(this.#payload, this.#depth, link.messages);
   }
 
   get link(): Link | undefined {
@@ -101,53 +123,66 @@ class EchoLoop {
 
   start(): void {
     this.running = true;
-    for (let i = 0; i < this.#depth; i++) this.#send();
+    this.#send(this.#depth);
   }
 
-  #send(): void {
-    if (!this.running || this.dead) return;
+  /** Sends `count` more messages, as few writes as the link allows. */
+  #send(count: number): void {
+    if (!this.running || this.dead || count === 0) return;
     if (this.#blocked) {
-      this.#owed += 1;
+      this.#owed += count;
       return;
     }
-    this.#sentAt[(this.#head + this.#inFlight) % this.#depth] = nowMicros();
-    this.#inFlight += 1;
-    this.#metrics.bytesSent += this.#size;
-    if (!this.#link!.write(this.#payload)) this.#blocked = true;
+    const now = nowMicros();
+    for (let i = 0; i < count; i++) {
+      this.#sentAt[(this.#head + this.#inFlight) % this.#depth] = now;
+      this.#inFlight += 1;
+    }
+    this.#metrics.bytesSent += count * this.#size;
+    const most = this.#batches.length - 1;
+    // The pieces of one batch all go out; a full socket stops the next batch.
+    for (let left = count; left > 0; ) {
+      const n = left < most ? left : most;
+      left -= n;
+      if (!this.#link!.write(this.#batches[n] as Buffer)) this.#blocked = true;
+    }
   }
 
+  /** The oldest message in flight came back. */
   #complete(): void {
     const latency = nowMicros() - (this.#sentAt[this.#head] as number);
     this.#head = (this.#head + 1) % this.#depth;
     this.#inFlight -= 1;
-    if (!this.running) return;
     this.#metrics.completed += 1;
     this.#metrics.record(latency);
-    this.#send();
   }
 
   onBytes(n: number): void {
     if (!this.running) return;
     this.#metrics.bytesReceived += n;
     this.#partial += n;
+    let done = 0;
     while (this.#partial >= this.#size && this.#inFlight > 0) {
       this.#partial -= this.#size;
       this.#complete();
+      done += 1;
     }
+    this.#send(done);
   }
 
   onMessage(n: number): void {
     if (!this.running) return;
     this.#metrics.bytesReceived += n;
-    if (this.#inFlight > 0) this.#complete();
+    if (this.#inFlight === 0) return;
+    this.#complete();
+    this.#send(1);
   }
 
   onDrain(): void {
     this.#blocked = false;
-    while (this.#owed > 0 && !this.#blocked) {
-      this.#owed -= 1;
-      this.#send();
-    }
+    const owed = this.#owed;
+    this.#owed = 0;
+    this.#send(owed);
   }
 
   onError(err: Error): void {
@@ -171,7 +206,7 @@ class EchoLoop {
       // A lost datagram: forget it and keep the loop going.
       this.#head = (this.#head + 1) % this.#depth;
       this.#inFlight -= 1;
-      this.#send();
+      this.#send(1);
     } else {
       // A stalled stream cannot be resynchronised: give this connection up.
       this.dead = true;

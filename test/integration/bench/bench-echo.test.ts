@@ -90,9 +90,12 @@ describe('netlab bench echo against netlab serve', () => {
   it('keeps K messages in flight per connection with --pipeline', async () => {
     const r = await bench(['tcp', '127.0.0.1', String(portOf('tcp')), '-c', '2', '-s', '64', '-d', '0.4', '--pipeline', '8']);
     assertConsistent(r, { transport: 'tcp', connections: 2, size: 64, pipeline: 8 });
-    // With 8 in flight, the window ends with more than one message outstanding per connection
-    // unless the server answered exactly at the edge; bytes sent always cover them.
-    assert.ok(r.bytes_sent >= r.round_trips * 64);
+  });
+
+  it('writes whole messages when a batch of pipelined payloads is larger than one write', async () => {
+    // 100 kB messages, 4 in flight: more than one write's worth of payloads back to back.
+    const r = await bench(['tcp', '127.0.0.1', String(portOf('tcp')), '-c', '1', '-s', '100000', '-d', '0.4', '--pipeline', '4']);
+    assertConsistent(r, { transport: 'tcp', connections: 1, size: 100000, pipeline: 4 });
   });
 
   it('pipelines over udp and ws (message transports) too', async () => {
@@ -169,5 +172,30 @@ describe('netlab bench echo failures', () => {
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, reason, args.join(' '));
     }
+  });
+});
+
+describe('netlab bench echo --pipeline against a slow server', () => {
+  /** Echoes each chunk 100 ms after it arrives, so a round trip takes 100 ms. */
+  let server: net.Server;
+  let port = 0;
+  before(async () => {
+    server = net.createServer((socket) => {
+      socket.on('data', (chunk) => setTimeout(() => socket.writable && socket.write(chunk), 100));
+      socket.on('error', () => undefined);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as net.AddressInfo).port;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('has K messages waiting at the server at once: K=8 completes about 8 times the round trips of K=1', async () => {
+    const one = await bench(['tcp', '127.0.0.1', String(port), '-c', '1', '-s', '64', '-d', '0.55']);
+    const eight = await bench(['tcp', '127.0.0.1', String(port), '-c', '1', '-s', '64', '-d', '0.55', '--pipeline', '8']);
+    // 0.55 s of 100 ms round trips: 5 with one in flight, 40 with eight.
+    assert.ok(one.round_trips >= 4 && one.round_trips <= 6, `K=1: ${one.round_trips}`);
+    assert.ok(eight.round_trips >= 32 && eight.round_trips <= 48, `K=8: ${eight.round_trips}`);
+    assert.ok(eight.latency_us.p50 >= 100_000, `each message still waits its 100 ms: ${eight.latency_us.p50}`);
   });
 });
