@@ -14,6 +14,10 @@ const REFUSED: Protocol = Object.freeze({ dataReceived: () => undefined, endRece
  */
 export function limitConnections(inner: ProtocolFactory, max: number, onRefused?: (session: Session, error: LimitError) => void): ProtocolFactory {
   let live = 0;
+  // One function for every session, not a closure each.
+  const onClose = (): void => {
+    live -= 1;
+  };
   return (session) => {
     if (live >= max) {
       const error = new LimitError(ERROR_CODES.TOO_MANY_CONNECTIONS, `server is full (${max} connections, the --max-conns limit); try again later`);
@@ -22,9 +26,7 @@ export function limitConnections(inner: ProtocolFactory, max: number, onRefused?
       return REFUSED;
     }
     live += 1;
-    session.on('close', () => {
-      live -= 1;
-    });
+    session.on('close', onClose);
     return inner(session);
   };
 }

@@ -4,7 +4,7 @@
  * counters when it ends. The records are the NDJSON shape of the contract.
  */
 import type { ProtocolFactory } from '../protocols/protocol.js';
-import type { Session, TransportName } from '../transports/session.js';
+import type { Session, SessionCloseInfo, TransportName } from '../transports/session.js';
 
 export interface ConnectRecord {
   event: 'connect';
@@ -71,9 +71,13 @@ export function closeRecord(session: Session, error: { code: string; message: st
  * @param sink receives every record; it must not throw
  */
 export function logTraffic(inner: ProtocolFactory, sink: (record: TrafficRecord) => void): ProtocolFactory {
+  // One function for every session (it is `this`), not a closure each.
+  const onClose = function (this: Session, { error }: SessionCloseInfo): void {
+    sink(closeRecord(this, error));
+  };
   return (session) => {
     sink(connectRecord(session));
-    session.on('close', ({ error }) => sink(closeRecord(session, error)));
+    session.on('close', onClose);
     return inner(session);
   };
 }

@@ -7,7 +7,7 @@ import type { Server, Socket } from 'node:net';
 import { explainSystemError, type NetlabError } from '../errors.js';
 import { toEndpoint, type Endpoint } from '../util/endpoint.js';
 import type { RecordingSocket } from './recording-socket.js';
-import { Session, type TransportName } from './session.js';
+import { deleteEmitterFrom, Session, type TransportName } from './session.js';
 import type { Listener, ListenerEvents } from './types.js';
 
 const kSession = Symbol('netlab.session');
@@ -137,17 +137,25 @@ export class StreamListener extends EventEmitter<ListenerEvents> implements List
   readonly #sessions = new Set<Session>();
   #address: Endpoint = toEndpoint('', 0);
 
-  /** Every accepted TCP socket, sessions or not yet (a TLS handshake in progress). */
-  readonly #sockets = new Set<Socket>();
+  /**
+   * TLS: every accepted TCP socket, session or not yet (a handshake in
+   * progress). TCP sockets are sessions from the start and need no such list.
+   */
+  readonly #accepted = new Set<Socket>();
+
+  readonly #forgetSession = deleteEmitterFrom(this.#sessions);
 
   constructor(transport: TransportName, server: Server) {
     super();
     this.transport = transport;
     this.server = server;
-    server.on('connection', (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.on('close', () => this.#sockets.delete(socket));
-    });
+    if (transport === 'tls') {
+      const forgetSocket = deleteEmitterFrom(this.#accepted);
+      server.on('connection', (socket: Socket) => {
+        this.#accepted.add(socket);
+        socket.on('close', forgetSocket);
+      });
+    }
   }
 
   get address(): Endpoint {
@@ -179,10 +187,21 @@ export class StreamListener extends EventEmitter<ListenerEvents> implements List
 
   /** Makes `socket` a session of this listener and announces it. */
   adopt(socket: StreamSocket, endpoints?: { local: Endpoint; remote: Endpoint }): void {
-    const session = new StreamSession(this.transport, socket, endpoints);
+    const session = new StreamSession(this.transport, socket, endpoints ?? this.#endpointsOf(socket));
     this.#sessions.add(session);
-    session.on('close', () => this.#sessions.delete(session));
+    session.on('close', this.#forgetSession);
     this.emit('session', session);
+  }
+
+  /**
+   * Bound to one address, every session's local end is that address: the
+   * sessions share the listener's endpoint instead of asking the kernel for
+   * it and keeping it twice per connection (Node's cached copy and ours).
+   */
+  #endpointsOf(socket: StreamSocket): { local: Endpoint; remote: Endpoint } | undefined {
+    const bound = this.#address.address;
+    if (bound === '0.0.0.0' || bound === '::' || bound === '') return undefined;
+    return { local: this.#address, remote: toEndpoint(socket.remoteAddress, socket.remotePort, socket.remoteFamily) };
   }
 
   async close(): Promise<void> {
@@ -190,7 +209,7 @@ export class StreamListener extends EventEmitter<ListenerEvents> implements List
     for (const session of this.#sessions) session.destroy();
     // Peers that never became sessions (a handshake half done, a port scan)
     // must not hold the server open either.
-    for (const socket of this.#sockets) socket.destroy();
+    for (const socket of this.#accepted) socket.destroy();
     await closed;
   }
 }

@@ -11,7 +11,7 @@ import { DEFAULTS } from '../constants.js';
 import { ERROR_CODES, explainSystemError, NetworkError, type ErrorCode, type NetlabError } from '../errors.js';
 import { toEndpoint, type Endpoint } from '../util/endpoint.js';
 import { waitUntilReady } from './connect-timeout.js';
-import { Session } from './session.js';
+import { deleteEmitterFrom, Session } from './session.js';
 import { RecordingSocket } from './recording-socket.js';
 import type { Listener, ListenerEvents, TransportDriver, WireTap } from './types.js';
 
@@ -123,6 +123,7 @@ class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener
   readonly http: http.Server;
   readonly wss: WebSocketServer;
   readonly #sessions = new Set<Session>();
+  readonly #forgetSession = deleteEmitterFrom(this.#sessions);
   #address: Endpoint = toEndpoint('', 0);
 
   /** What is bound: the HTTP server itself, or, when tapping, a TCP server feeding it recorded sockets. */
@@ -145,7 +146,7 @@ class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener
         'mirror',
       );
       this.#sessions.add(session);
-      session.on('close', () => this.#sessions.delete(session));
+      session.on('close', this.#forgetSession);
       this.emit('session', session);
     });
     this.wss.on('error', (err) => this.emit('peerError', err, ''));
