@@ -9,9 +9,10 @@
  * "skipped: not installed".
  *
  * Method as in bench/echo-peers.ts: every server started fresh for each
- * scenario and left idle while the others are measured, the order rotated and reversed from run to
- * run, the median of the runs reported, servers pinned to CPU 0 and the load
- * to CPU 1 with taskset. Besides the rate, the CPU the server used (from
+ * scenario and left idle while the others are measured, each run once the
+ * CPUs are quiet, the order rotated and reversed from run to run, the median
+ * of the runs reported, servers pinned to CPU 0 and the load to CPU 1 with
+ * taskset. Besides the rate, the CPU the server used (from
  * /proc) and the CPU the load process used (its own report) are shown, so a
  * table says which side was the limit.
  *
@@ -219,7 +220,7 @@ function header(): string {
     START,
     '## TLS servers against their peers (`npm run bench:tls-peers`)',
     '',
-    `${machine()}, OpenSSL ${process.versions.openssl} in Node, load average ${LOAD_AVERAGE.toFixed(1)} at the start; ${SECONDS} s per run, median of ${RUNS} runs, fresh servers per table, peers alternated run to run, each run once the CPUs are quiet; ` +
+    `${machine()}, OpenSSL ${process.versions.openssl} in Node, load average ${LOAD_AVERAGE.toFixed(1)} at the start; ${SECONDS} s per run, median of ${RUNS} runs, fresh servers per scenario, peers alternated run to run, each run once the CPUs are quiet; ` +
       (PIN ? 'servers pinned to CPU 0 and the load generator to CPU 1 with taskset.' : 'no CPU pinning (taskset or a second CPU missing).'),
     '',
     '`netlab bench handshake` makes full TLS 1.3 handshakes (never resumed: no session or ticket is offered) from 50 slots, each connect, handshake, ' +

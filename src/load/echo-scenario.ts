@@ -140,7 +140,8 @@ class EchoLoop {
     }
     this.#metrics.bytesSent += count * this.#size;
     const most = this.#batches.length - 1;
-    // The pieces of one batch all go out; a full socket stops the next batch.
+    // All `count` go out even when the socket fills midway (they are at most
+    // K messages); a full socket holds back the sends that follow, until drain.
     for (let left = count; left > 0; ) {
       const n = left < most ? left : most;
       left -= n;
