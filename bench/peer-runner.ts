@@ -136,17 +136,24 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** Busy and total jiffies per CPU, from /proc/stat (Linux); empty elsewhere. */
+/**
+ * Busy and total jiffies of the CPUs the benchmarks use (the server's and
+ * the load's when pinned, else all), from /proc/stat (Linux); empty elsewhere.
+ * Time the hypervisor gave to other guests (steal) is not our work: it
+ * counts as neither busy nor total.
+ */
 function cpuTimes(): Array<{ busy: number; total: number }> {
+  const pinned = PIN ? new Set([SERVER_CPU.at(-1), LOAD_CPU.at(-1)].map((c) => `cpu${c}`)) : undefined;
   try {
     return readFileSync('/proc/stat', 'utf8')
       .split('\n')
-      .filter((line) => /^cpu\d+ /.test(line))
+      .filter((line) => /^cpu\d+ /.test(line) && (pinned === undefined || pinned.has(line.slice(0, line.indexOf(' ')))))
       .map((line) => {
-        // user nice system idle iowait irq softirq steal ...
-        const f = line.split(/\s+/).slice(1).map(Number);
-        const total = f.reduce((a, b) => a + b, 0);
-        return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+        // user nice system idle iowait irq softirq steal guest guest_nice;
+        // guest time is already counted in user.
+        const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0] = line.split(/\s+/).slice(1).map(Number);
+        const busy = user + nice + system + irq + softirq;
+        return { busy, total: busy + idle + iowait };
       });
   } catch {
     return [];
@@ -154,10 +161,11 @@ function cpuTimes(): Array<{ busy: number; total: number }> {
 }
 
 /**
- * Waits until every CPU is nearly idle (under 10 % busy over 250 ms), at most
- * 15 s. A peer that forks per connection (socat, ncat) leaves hundreds of
- * children exiting on the server CPU after its run; without this wait the
- * next peer measured pays for them (netlab lost 10-25 % at C=500 that way).
+ * Waits until the benchmark's CPUs are nearly idle (under 10 % busy over
+ * 250 ms), at most 15 s. A peer that forks per connection (socat, ncat)
+ * leaves hundreds of children exiting on the server CPU after its run;
+ * without this wait the next peer measured pays for them (netlab lost
+ * 10-25 % at C=500 that way).
  */
 export async function settle(): Promise<void> {
   const deadline = Date.now() + 15_000;
