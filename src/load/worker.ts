@@ -7,10 +7,10 @@
  * handshake: one probe handshake) and starts all windows together, so the
  * workers measure the same interval.
  */
-import { NetlabError } from '../errors.js';
 import { prepareEchoLoad, type EchoLoadOptions, type EchoLoadReport } from './echo-scenario.js';
 import { prepareHandshakeLoad, type HandshakeLoadOptions, type HandshakeLoadReport } from './handshake-scenario.js';
 import type { EncodedLatencies, LoadCounters, LoadMetrics } from './metrics.js';
+import { exitWhenParentLeaves, finishWith, sendFailure, sendToParent, type WorkerError } from './worker-channel.js';
 
 /** What a worker runs. */
 export type WorkerJob = { scenario: 'echo'; options: EchoLoadOptions } | { scenario: 'handshake'; options: HandshakeLoadOptions };
@@ -19,7 +19,7 @@ export type WorkerJob = { scenario: 'echo'; options: EchoLoadOptions } | { scena
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'done'; report: EchoLoadReport | HandshakeLoadReport; counters: LoadCounters; histogram: EncodedLatencies }
-  | { type: 'error'; code: string | undefined; message: string };
+  | WorkerError;
 
 /** Messages a parent sends a worker. */
 export type WorkerCommand = { type: 'prepare'; job: WorkerJob } | { type: 'go' };
@@ -30,14 +30,6 @@ interface Prepared {
   close(): void;
 }
 
-function reply(message: WorkerReply): void {
-  process.send?.(message);
-}
-
-function fail(err: unknown): void {
-  reply({ type: 'error', code: err instanceof NetlabError ? err.code : undefined, message: err instanceof Error ? err.message : String(err) });
-}
-
 function prepare(job: WorkerJob): Promise<Prepared> {
   return job.scenario === 'echo' ? prepareEchoLoad(job.options) : prepareHandshakeLoad(job.options);
 }
@@ -46,30 +38,13 @@ let prepared: Prepared | undefined;
 
 process.on('message', (command: WorkerCommand) => {
   if (command.type === 'prepare') {
-    prepare(command.job).then(
-      (p) => {
-        prepared = p;
-        reply({ type: 'ready' });
-      },
-      fail,
-    );
+    prepare(command.job).then((p) => {
+      prepared = p;
+      sendToParent<WorkerReply>({ type: 'ready' });
+    }, sendFailure);
   } else if (command.type === 'go' && prepared !== undefined) {
     const p = prepared;
-    p.run().then(
-      (report) => {
-        const m = p.metrics;
-        reply({ type: 'done', report, counters: m.counters(), histogram: m.encodeHistogram() });
-        process.disconnect?.();
-      },
-      (err) => {
-        fail(err);
-        process.disconnect?.();
-      },
-    );
+    finishWith<WorkerReply>(p.run().then((report) => ({ type: 'done', report, counters: p.metrics.counters(), histogram: p.metrics.encodeHistogram() })));
   }
 });
-// The parent going away ends the worker.
-process.on('disconnect', () => {
-  prepared?.close();
-  setTimeout(() => process.exit(0), 100).unref();
-});
+exitWhenParentLeaves(() => prepared?.close());

@@ -137,25 +137,26 @@ export class StreamListener extends EventEmitter<ListenerEvents> implements List
   readonly #sessions = new Set<Session>();
   #address: Endpoint = toEndpoint('', 0);
 
-  /**
-   * TLS: every accepted TCP socket, session or not yet (a handshake in
-   * progress). TCP sockets are sessions from the start and need no such list.
-   */
+  /** Accepted sockets given to track(): sessions or not yet (a TLS handshake in progress). */
   readonly #accepted = new Set<Socket>();
 
   readonly #forgetSession = deleteEmitterFrom(this.#sessions);
+  readonly #forgetSocket = deleteEmitterFrom(this.#accepted);
 
   constructor(transport: TransportName, server: Server) {
     super();
     this.transport = transport;
     this.server = server;
-    if (transport === 'tls') {
-      const forgetSocket = deleteEmitterFrom(this.#accepted);
-      server.on('connection', (socket: Socket) => {
-        this.#accepted.add(socket);
-        socket.on('close', forgetSocket);
-      });
-    }
+  }
+
+  /**
+   * Keeps an accepted socket that is not a session yet (a TLS handshake in
+   * progress) until it closes, so close() ends it too. A transport whose
+   * sockets are sessions from the start (TCP) need not call it.
+   */
+  track(socket: Socket): void {
+    this.#accepted.add(socket);
+    socket.on('close', this.#forgetSocket);
   }
 
   get address(): Endpoint {

@@ -56,6 +56,7 @@ function reportHandshakeFailure(listener: StreamListener, err: Error, host: stri
 function listenTapped(listener: StreamListener, server: net.Server, context: tls.SecureContext, material: TlsOptions, tap: WireTap): void {
   const keylog = emitKeylog(material);
   server.on('connection', (raw) => {
+    listener.track(raw);
     const recorded = new RecordingSocket(raw, tap, false);
     const endpoints = { local: recorded.localEndpoint, remote: recorded.remoteEndpoint };
     // allowHalfOpen reaches the socket although @types/node does not list it.
@@ -95,6 +96,7 @@ export const tlsTransport: TransportDriver = {
     const keylog = emitKeylog(material);
     if (keylog !== undefined) server.on('keylog', keylog);
     const listener = new StreamListener('tls', server);
+    server.on('connection', (raw: net.Socket) => listener.track(raw));
     server.on('secureConnection', (socket) => listener.adopt(socket));
     server.on('tlsClientError', (err, socket) => reportHandshakeFailure(listener, err, socket.remoteAddress ?? '?', socket.remotePort ?? 0));
     return listener.bind(options.host, options.port);
