@@ -77,7 +77,7 @@ const MAX_BATCH_BYTES = 256 * 1024;
  */
 function payloadBatches(payload: Buffer, pipeline: number, messages: boolean): Buffer[] {
   const most = messages ? 1 : Math.max(1, Math.min(pipeline, Math.floor(MAX_BATCH_BYTES / payload.length)));
-  if (most === 1) return [payload, payload];
+  if (most === 1) return [payload.subarray(0, 0), payload];
   const joined = Buffer.alloc(payload.length * most);
   for (let i = 0; i < most; i++) payload.copy(joined, i * payload.length);
   return Array.from({ length: most + 1 }, (_, n) => joined.subarray(0, n * payload.length));
