@@ -18,9 +18,11 @@
  * per reactor iteration for the same reason). A batch is itself bounded by
  * `maxQueuedBytes` (past it, it goes at once). Only on stream transports:
  * joining datagrams or WebSocket messages would change what the peer gets.
+ * Receivers of the same broadcasts share one joined Buffer (see TurnBatch).
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
 import type { Session } from '../transports/session.js';
+import { startNextTurn, TurnBatch } from './turn-batch.js';
 
 export interface OutboundQueueOptions {
   /** Bytes that may wait here while the session's buffer is full. */
@@ -54,8 +56,7 @@ export class OutboundQueue {
   #done = false;
   #timer: NodeJS.Timeout | undefined;
   /** What sendBatched() holds for the end of this turn (stream sessions only). */
-  #batch: Uint8Array[] = [];
-  #batchBytes = 0;
+  readonly #batch = new TurnBatch();
 
   /**
    * @param session the receiver
@@ -90,7 +91,7 @@ export class OutboundQueue {
    * @returns false when the receiver has been (or now is) cut off
    */
   send(data: Uint8Array): boolean {
-    if (this.#batch.length > 0 && !this.flushBatch()) return false;
+    if (this.#batch.bytes > 0 && !this.flushBatch()) return false;
     return this.#send(data);
   }
 
@@ -105,10 +106,8 @@ export class OutboundQueue {
   sendBatched(data: Uint8Array): boolean {
     if (this.#done || this.#session.closed) return false;
     if (this.#session.framing !== 'stream') return this.#send(data);
-    this.#batch.push(data);
-    this.#batchBytes += data.byteLength;
-    if (this.#batch.length === 1) scheduleFlush(this);
-    else if (this.#batchBytes > this.#options.maxQueuedBytes) return this.flushBatch();
+    if (this.#batch.add(data)) scheduleFlush(this);
+    else if (this.#batch.bytes > this.#options.maxQueuedBytes) return this.flushBatch();
     return true;
   }
 
@@ -117,12 +116,8 @@ export class OutboundQueue {
    * @returns false when the receiver has been cut off
    */
   flushBatch(): boolean {
-    const batch = this.#batch;
-    if (batch.length === 0) return !this.#done;
-    const data = batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch, this.#batchBytes);
-    this.#batch = [];
-    this.#batchBytes = 0;
-    return this.#send(data);
+    const data = this.#batch.take();
+    return data === undefined ? !this.#done : this.#send(data);
   }
 
   /** Sends what sendBatched() holds, then ends the session (our side). */
@@ -175,8 +170,7 @@ export class OutboundQueue {
     this.#queue = [];
     this.#head = 0;
     this.#queuedBytes = 0;
-    this.#batch = [];
-    this.#batchBytes = 0;
+    this.#batch.clear();
     clearTimeout(this.#timer);
     this.#session.off('drain', sessionOnDrain);
     if (this.#congested) {
@@ -222,5 +216,6 @@ function scheduleFlush(queue: OutboundQueue): void {
 function flushAll(): void {
   const queues = batching;
   batching = [];
+  startNextTurn();
   for (const queue of queues) queue.flushBatch();
 }
