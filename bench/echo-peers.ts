@@ -22,7 +22,7 @@
  *   the tables and leaves docs/performance.md alone (for A/B runs while tuning).
  */
 import { existsSync } from 'node:fs';
-import { CLI, LOAD_CPU, measureAll, PIN, PYTHON, display, has, machine, median, pythonHas, runJson, writeSection, type Peer, type Results as PeerResults, type Running } from './peer-runner.js';
+import { CLI, LOAD_CPU, WARM_UP_SECONDS, measureAll, PIN, PYTHON, display, has, machine, median, pythonHas, runJson, writeSection, type Peer, type Results as PeerResults, type Running } from './peer-runner.js';
 
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
 const RUNS = Number(process.env.NETLAB_BENCH_RUNS ?? '3');
@@ -165,18 +165,18 @@ interface Sample {
   timeouts: number;
 }
 
-function loadArgv(transport: Area['transport'], s: Scenario, port: number): string[] {
+function loadArgv(transport: Area['transport'], s: Scenario, port: number, seconds = SECONDS): string[] {
   return [
     ...(PIN ? LOAD_CPU : []),
     process.execPath,
     CLI,
     'bench', 'echo', transport, '127.0.0.1', String(port),
-    '-c', String(s.conns), '-s', String(s.size), '-d', String(SECONDS), '--pipeline', String(s.pipeline), '--json',
+    '-c', String(s.conns), '-s', String(s.size), '-d', String(seconds), '--pipeline', String(s.pipeline), '--json',
   ];
 }
 
-function measure(transport: Area['transport'], s: Scenario, port: number): Sample | string {
-  const j = runJson<{ round_trips_per_s: number; mb_per_s: number; latency_us: { p50: number; p99: number }; errors: number; timeouts: number }>(loadArgv(transport, s, port), SECONDS + 60);
+function measure(transport: Area['transport'], s: Scenario, port: number, seconds = SECONDS): Sample | string {
+  const j = runJson<{ round_trips_per_s: number; mb_per_s: number; latency_us: { p50: number; p99: number }; errors: number; timeouts: number }>(loadArgv(transport, s, port, seconds), seconds + 60);
   if (typeof j === 'string') return j;
   return { rps: j.round_trips_per_s, mbps: j.mb_per_s, p50: j.latency_us.p50, p99: j.latency_us.p99, errors: j.errors, timeouts: j.timeouts };
 }
@@ -190,7 +190,7 @@ function runArea(area: Area): Promise<{ results: Results; running: Running[] }> 
     scenarios: area.scenarios,
     runs: RUNS,
     udp: area.transport === 'udp',
-    measure: (s, r) => measure(area.transport, s, r.port),
+    measure: (s, r, seconds) => measure(area.transport, s, r.port, seconds),
     describe: (sample) => `${Math.round(sample.rps)} rt/s, p99 ${sample.p99} µs`,
   });
 }
@@ -213,7 +213,7 @@ function header(): string {
     '## Echo servers against their peers (`npm run bench`)',
     '',
     `${machine()}, ` +
-      `${SECONDS} s per run, median of ${RUNS} runs, fresh servers per scenario, peers alternated run to run, each run once the CPUs are quiet; ` +
+      `${SECONDS} s per run, median of ${RUNS} runs, fresh servers per scenario, each given ${WARM_UP_SECONDS} s of unmeasured load first (JIT warm-up), peers alternated run to run, each run once the CPUs are quiet; ` +
       (PIN ? 'servers pinned to CPU 0 and the load generator to CPU 1 with taskset.' : 'no CPU pinning (taskset or a second CPU missing).'),
     '',
     'Load: `netlab bench echo` for every peer (closed loop, K messages in flight per connection). ' +

@@ -196,11 +196,22 @@ export function alternated<T>(items: readonly T[], run: number): T[] {
 /** Per scenario title, per peer name: the samples, or why the peer could not be measured. */
 export type Results<S> = Map<string, Map<string, S[] | string>>;
 
+/** Seconds of unmeasured load each fresh server gets first (see measureAll). */
+export const WARM_UP_SECONDS = 1;
+
 /**
  * Measures each scenario on freshly started servers: every installed peer is
- * started, measured RUNS times in alternated order, each run once the
+ * started, given WARM_UP_SECONDS of the scenario's load that is not
+ * recorded, measured RUNS times in alternated order, each run once the
  * machine is quiet again (settle()), and stopped before the next scenario; a
  * peer that fails once is not measured again in that scenario.
+ *
+ * The warm-up is there because a fresh Node server is still compiling its hot
+ * paths during its first second or two of load, and the more JavaScript a
+ * server runs per connection, the longer that takes: unwarmed, the first of
+ * three RSA handshake runs measured netlab serve tls at 928 µs of CPU per
+ * handshake against 739-752 µs in the two after it (bare Node: 759 against
+ * 643-710). Every peer gets the same warm-up, so none is favoured.
  *
  * Fresh servers make a scenario's result independent of the scenarios run
  * before it. A Node server's allocator remembers its past: after a while of
@@ -216,7 +227,8 @@ export async function measureAll<Scenario extends { title: string }, S>(options:
   scenarios: Scenario[];
   runs: number;
   udp: boolean;
-  measure: (scenario: Scenario, running: Running) => S | string;
+  /** Runs the scenario's load for `seconds`; a string result is that peer's failure. */
+  measure: (scenario: Scenario, running: Running, seconds?: number) => S | string;
   describe: (sample: S, scenario: Scenario) => string;
 }): Promise<{ results: Results<S>; running: Running[] }> {
   let running: Running[] = [];
@@ -227,6 +239,11 @@ export async function measureAll<Scenario extends { title: string }, S>(options:
       for (const p of options.peers.filter((x) => x.missing === undefined)) running.push(await startPeer(p, options.udp));
       const row = new Map<string, S[] | string>();
       results.set(s.title, row);
+      for (const r of running) {
+        await settle();
+        const warm = options.measure(s, r, WARM_UP_SECONDS);
+        if (typeof warm === 'string') row.set(r.peer.name, warm);
+      }
       for (let run = 0; run < options.runs; run++) {
         for (const r of alternated(running, run)) {
           const prior = row.get(r.peer.name);

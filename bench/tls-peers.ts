@@ -24,7 +24,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import {
-  CLI, LOAD_CPU, PIN, PYTHON, cpuSeconds, measureAll, display, has, machine, median, pythonHas, runJson, writeSection, type Peer, type Results as PeerResults, type Running,
+  CLI, LOAD_CPU, WARM_UP_SECONDS, PIN, PYTHON, cpuSeconds, measureAll, display, has, machine, median, pythonHas, runJson, writeSection, type Peer, type Results as PeerResults, type Running,
 } from './peer-runner.js';
 
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
@@ -112,7 +112,7 @@ interface Table {
 
 const handshake: Scenario = {
   title: `full handshakes, C=${CONNS}`,
-  load: ['bench', 'handshake', '127.0.0.1', 'PORT', '--insecure', '--tls-version', '1.3', '-c', String(CONNS), '-d', String(SECONDS), '--json'],
+  load: ['bench', 'handshake', '127.0.0.1', 'PORT', '--insecure', '--tls-version', '1.3', '-c', String(CONNS), '-d', 'SECONDS', '--json'],
   rate: (j) => j.handshakes_per_s ?? NaN,
   unit: 'handshakes/s',
 };
@@ -120,16 +120,16 @@ const handshake: Scenario = {
 function echo(size: number, title: string): Scenario {
   return {
     title,
-    load: ['bench', 'echo', 'tls', '127.0.0.1', 'PORT', '--insecure', '-c', String(CONNS), '-s', String(size), '-d', String(SECONDS), '--json'],
+    load: ['bench', 'echo', 'tls', '127.0.0.1', 'PORT', '--insecure', '-c', String(CONNS), '-s', String(size), '-d', 'SECONDS', '--json'],
     rate: (j) => j.round_trips_per_s ?? NaN,
     unit: 'round trips/s',
   };
 }
 
-function measure(s: Scenario, r: Running): Sample | string {
-  const argv = [...(PIN ? LOAD_CPU : []), process.execPath, CLI, ...s.load.map((a) => (a === 'PORT' ? String(r.port) : a))];
+function measure(s: Scenario, r: Running, seconds = SECONDS): Sample | string {
+  const argv = [...(PIN ? LOAD_CPU : []), process.execPath, CLI, ...s.load.map((a) => (a === 'PORT' ? String(r.port) : a === 'SECONDS' ? String(seconds) : a))];
   const before = cpuSeconds(r.child.pid);
-  const j = runJson<LoadJson>(argv, SECONDS + 60);
+  const j = runJson<LoadJson>(argv, seconds + 60);
   const after = cpuSeconds(r.child.pid);
   if (typeof j === 'string') return j;
   const rate = s.rate(j);
@@ -140,7 +140,7 @@ function measure(s: Scenario, r: Running): Sample | string {
     errors: j.errors + j.timeouts,
     mbps: j.mb_per_s ?? NaN,
     // Server CPU over the whole load process (start-up included), as % of one CPU over the window.
-    serverCpu: ((after - before) / SECONDS) * 100,
+    serverCpu: ((after - before) / seconds) * 100,
     serverUs: ((after - before) / (rate * j.duration_s)) * 1e6,
     loadCpu: j.load_cpu_percent ?? NaN,
   };
@@ -209,7 +209,7 @@ function render(table: Table, results: Results, running: Running[], dirs: Record
   out.push('Commands (PORT is a free port picked at start, DIR the directory of the certificate):', '');
   for (const r of running) out.push(`- ${r.peer.name}: \`${display(r.command, r.port, dirs)}\``);
   for (const s of table.scenarios) {
-    out.push(`- load, ${s.title}: \`${[...(PIN ? LOAD_CPU : []), 'node dist/cli/main.js', ...s.load].join(' ')}\``);
+    out.push(`- load, ${s.title}: \`${[...(PIN ? LOAD_CPU : []), 'node dist/cli/main.js', ...s.load.map((a) => (a === 'SECONDS' ? String(SECONDS) : a))].join(' ')}\``);
   }
   out.push('');
   return out.join('\n');
@@ -220,7 +220,7 @@ function header(): string {
     START,
     '## TLS servers against their peers (`npm run bench:tls-peers`)',
     '',
-    `${machine()}, OpenSSL ${process.versions.openssl} in Node, load average ${LOAD_AVERAGE.toFixed(1)} at the start; ${SECONDS} s per run, median of ${RUNS} runs, fresh servers per scenario, peers alternated run to run, each run once the CPUs are quiet; ` +
+    `${machine()}, OpenSSL ${process.versions.openssl} in Node, load average ${LOAD_AVERAGE.toFixed(1)} at the start; ${SECONDS} s per run, median of ${RUNS} runs, fresh servers per scenario, each given ${WARM_UP_SECONDS} s of unmeasured load first (JIT warm-up), peers alternated run to run, each run once the CPUs are quiet; ` +
       (PIN ? 'servers pinned to CPU 0 and the load generator to CPU 1 with taskset.' : 'no CPU pinning (taskset or a second CPU missing).'),
     '',
     '`netlab bench handshake` makes full TLS 1.3 handshakes (never resumed: no session or ticket is offered) from 50 slots, each connect, handshake, ' +
