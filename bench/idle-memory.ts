@@ -195,8 +195,8 @@ const NOTE =
   'snapshot diffs at 2000 connections; the chat user adds its line reader, outgoing queue, rate bucket and three callbacks). ' +
   'The chat join storm used to leave far more behind: every join is announced to everyone already there (50 million notices for 10000 ' +
   "users), and each receiver's notices of one event-loop turn were joined into a Buffer of its own, tens of MB per turn outside the V8 " +
-  "heap whose pages the allocator then kept (19.7 KB per user after 1 s, unchanged after a minute). Receivers of the same broadcasts now " +
-  'share one joined Buffer (src/protocols/turn-batch.ts): by hand, the first reading went from 19.7 KB to 7.6 KB per user, and the join itself from about two minutes to 40 s.';
+  "heap whose pages the allocator then kept (19.7 KB per user after 1 s, unchanged 20 s later). Receivers of the same broadcasts now " +
+  'share one joined Buffer (src/protocols/turn-batch.ts): by hand, that took the first reading from 19.7 KB to 7.6 KB per user.';
 const table = [
   START,
   '',

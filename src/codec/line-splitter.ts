@@ -27,30 +27,36 @@ export interface LineSplitterOptions {
   overLong?: 'stop' | 'skip';
 }
 
+const NO_PIECES: Buffer[] = [];
+
 const LF = 0x0a;
 const CR = 0x0d;
 
 export class LineSplitter {
   readonly #maxLineBytes: number;
-  readonly #onLine: LineSplitterOptions['onLine'];
-  readonly #onError: LineSplitterOptions['onError'];
+  /** Kept whole: onLine and onError are called as its methods (see the constructor). */
+  readonly #options: LineSplitterOptions;
   readonly #skipOverLong: boolean;
-  /** Pieces of the current unterminated line (copied only when a line spans chunks). */
-  #pending: Buffer[] = [];
+  /** Pieces of the current unterminated line (copied only when a line spans chunks); made when needed. */
+  #pending: Buffer[] | undefined;
   #pendingBytes = 0;
   /** `stop` policy: a line was too long, nothing more is read. */
   #stopped = false;
   /** `skip` policy: inside a refused line, dropping bytes until its newline. */
   #skipping = false;
 
-  /** @throws RangeError when maxLineBytes is not a positive integer */
+  /**
+   * @param options onLine and onError are called as methods of this object,
+   *   so a long-lived owner (one per connection) may pass itself instead of
+   *   making two closures per connection
+   * @throws RangeError when maxLineBytes is not a positive integer
+   */
   constructor(options: LineSplitterOptions) {
     if (!Number.isInteger(options.maxLineBytes) || options.maxLineBytes < 1) {
       throw new RangeError('maxLineBytes must be a positive integer');
     }
     this.#maxLineBytes = options.maxLineBytes;
-    this.#onLine = options.onLine;
-    this.#onError = options.onError;
+    this.#options = options;
     this.#skipOverLong = options.overLong === 'skip';
   }
 
@@ -89,7 +95,7 @@ export class LineSplitter {
       this.#refuse();
       return;
     }
-    this.#onLine(this.#takePending(), '');
+    this.#options.onLine(this.#takePending(), '');
   }
 
   #hold(piece: Buffer): void {
@@ -101,7 +107,7 @@ export class LineSplitter {
       return;
     }
     if (piece.length === 0) return;
-    this.#pending.push(Buffer.from(piece));
+    (this.#pending ??= []).push(Buffer.from(piece));
     this.#pendingBytes += piece.length;
   }
 
@@ -117,12 +123,12 @@ export class LineSplitter {
       this.#refuse();
       return true;
     }
-    return this.#onLine(line, ending) !== false;
+    return this.#options.onLine(line, ending) !== false;
   }
 
   #takePieces(): Buffer[] {
-    const pieces = this.#pending;
-    this.#pending = [];
+    const pieces = this.#pending ?? NO_PIECES;
+    this.#pending = undefined;
     this.#pendingBytes = 0;
     return pieces;
   }
@@ -135,7 +141,7 @@ export class LineSplitter {
   #refuse(): void {
     this.#takePieces();
     if (!this.#skipOverLong) this.#stopped = true;
-    this.#onError(
+    this.#options.onError(
       new LimitError(ERROR_CODES.LINE_TOO_LONG, `line longer than ${this.#maxLineBytes} bytes (the --max-line limit)`),
     );
   }

@@ -29,7 +29,11 @@ export interface OutboundQueueOptions {
   maxQueuedBytes: number;
   /** A receiver congested this long without draining is cut off; 0 means never. */
   drainTimeoutMs: number;
-  /** Called once when the receiver is cut off; the queue is then dropped. */
+  /**
+   * Called once when the receiver is cut off; the queue is then dropped.
+   * Both callbacks are called as methods of the options object, so an owner
+   * (one per receiver) may pass itself instead of making closures.
+   */
   onOverflow: (error: LimitError) => void;
   /** The receiver became congested (true) or drained everything (false). */
   onCongestion?: (congested: boolean) => void;
@@ -49,7 +53,8 @@ function sessionOnClose(this: SessionWithQueue): void {
 export class OutboundQueue {
   readonly #session: SessionWithQueue;
   readonly #options: OutboundQueueOptions;
-  #queue: Uint8Array[] = [];
+  /** What waits for 'drain'; the shared NOTHING_WAITING until something does. */
+  #queue: Uint8Array[] = NOTHING_WAITING;
   #head = 0;
   #queuedBytes = 0;
   #congested = false;
@@ -132,6 +137,7 @@ export class OutboundQueue {
       if (!this.#session.write(data)) this.#setCongested(true);
       return true;
     }
+    if (this.#queue === NOTHING_WAITING) this.#queue = [];
     this.#queue.push(data);
     this.#queuedBytes += data.byteLength;
     if (this.#queuedBytes > this.#options.maxQueuedBytes) {
@@ -152,7 +158,7 @@ export class OutboundQueue {
       full = !this.#session.write(data);
     }
     if (this.#head === this.#queue.length) {
-      this.#queue = [];
+      this.#queue = NOTHING_WAITING;
       this.#head = 0;
     } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       // Compact now and then instead of shift() per item (quadratic).
@@ -167,7 +173,7 @@ export class OutboundQueue {
   dispose(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#queue = [];
+    this.#queue = NOTHING_WAITING;
     this.#head = 0;
     this.#queuedBytes = 0;
     this.#batch.clear();
@@ -202,6 +208,8 @@ export class OutboundQueue {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Every queue's empty list (never added to): an idle receiver holds no list of its own. */
+const NOTHING_WAITING: Uint8Array[] = [];
 
 /** Queues holding a batch for the end of this event-loop turn. */
 let batching: OutboundQueue[] = [];

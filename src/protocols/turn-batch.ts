@@ -15,7 +15,8 @@
  * keep long after.
  *
  * Parts must not be modified once added, and a joined Buffer must not be
- * modified either: it may be written to many receivers.
+ * modified either: it may be written to many receivers. The log keeps its
+ * parts until the turn's batches are taken (at most what the turn read).
  */
 
 /** Parts added this turn, each once, in the order first added. */
@@ -83,7 +84,8 @@ export class TurnBatch {
     const own = this.#own;
     const bytes = this.bytes;
     this.clear();
-    if (own !== undefined) return own.length === 1 ? own[0] : Buffer.concat(own, bytes);
+    // A list of its own only ever holds two parts or more.
+    if (own !== undefined) return Buffer.concat(own, bytes);
     if (range === undefined) return undefined;
     if (to - from === 1) return range[from];
     if (memoJoined === undefined || memoLog !== range || memoFrom !== from || memoTo !== to) {

@@ -16,10 +16,10 @@
  * senders gets one write (one syscall) per turn, not ten. The batch holds
  * the room's shared Buffers, so nothing is copied until that one write.
  */
-import { LineSplitter } from '../../codec/line-splitter.js';
-import type { NetlabError } from '../../errors.js';
+import { LineSplitter, type LineSplitterOptions } from '../../codec/line-splitter.js';
+import type { LimitError, NetlabError } from '../../errors.js';
 import type { Session } from '../../transports/session.js';
-import { OutboundQueue } from '../outbound-queue.js';
+import { OutboundQueue, type OutboundQueueOptions } from '../outbound-queue.js';
 import type { Protocol } from '../protocol.js';
 import { commandFor, type CommandContext } from './commands.js';
 import { nicknameProblem } from './nickname.js';
@@ -31,7 +31,7 @@ import type { ChatServer } from './server.js';
 
 type State = 'naming' | 'joining' | 'chatting' | 'gone';
 
-export class ChatUser implements Protocol, RoomMember {
+export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, OutboundQueueOptions {
   readonly session: Session;
   readonly #server: ChatServer;
   readonly #queue: OutboundQueue;
@@ -45,8 +45,8 @@ export class ChatUser implements Protocol, RoomMember {
   #waiting: string | undefined;
   /** Stream bytes read but not yet parsed (the rest of a chunk). */
   #rest: Buffer | undefined;
-  /** Lines of a datagram/message not yet handled. */
-  #restLines: string[] = [];
+  /** Lines of a datagram/message not yet handled (message transports only). */
+  #restLines: string[] | undefined;
   #throttle: NodeJS.Timeout | undefined;
   /** The peer half-closed: leave once everything it sent is handled. */
   #ended = false;
@@ -56,30 +56,58 @@ export class ChatUser implements Protocol, RoomMember {
     this.#server = server;
     this.session = session;
     const o = server.options;
-    this.#queue = new OutboundQueue(session, {
-      maxQueuedBytes: o.maxQueuedBytes,
-      drainTimeoutMs: o.drainTimeoutMs,
-      onOverflow: (error) => this.#cutOff(error),
-    });
+    // The queue's and the line reader's options are this user: their
+    // callbacks are its methods below, not closures made for every user.
+    this.#queue = new OutboundQueue(session, this);
     this.#bucket = o.linesPerSecond > 0 ? new TokenBucket(o.linesPerSecond, o.lineBurst, o.now()) : undefined;
     // A WebSocket message is already a line; everything else gets a newline.
     this.#newline = session.transport === 'ws' ? '' : '\n';
-    if (session.framing === 'stream') {
-      this.#reader = new LineSplitter({
-        maxLineBytes: o.maxLineBytes,
-        // A refused line is skipped and the user may go on chatting.
-        overLong: 'skip',
-        // Invalid UTF-8 becomes U+FFFD: chat lines are text.
-        onLine: (line) => this.#offer(line.toString('utf8')),
-        onError: () => this.deliver(text.lineTooLong(o.maxLineBytes)),
-      });
-    }
+    if (session.framing === 'stream') this.#reader = new LineSplitter(this);
     // UDP has no connection to greet: its first datagram is already the name.
     if (session.transport !== 'udp') this.deliver(text.GREETING);
   }
 
   get nickname(): string {
     return this.#nickname;
+  }
+
+  /** @internal OutboundQueue option. */
+  get maxQueuedBytes(): number {
+    return this.#server.options.maxQueuedBytes;
+  }
+
+  /** @internal OutboundQueue option. */
+  get drainTimeoutMs(): number {
+    return this.#server.options.drainTimeoutMs;
+  }
+
+  /** @internal OutboundQueue: the user fell too far behind. */
+  onOverflow(error: LimitError): void {
+    this.#cutOff(error);
+  }
+
+  /** @internal LineSplitter option. */
+  get maxLineBytes(): number {
+    return this.#server.options.maxLineBytes;
+  }
+
+  /** @internal LineSplitter option: a refused line is skipped and the user may go on chatting. */
+  get overLong(): 'skip' {
+    return 'skip';
+  }
+
+  /**
+   * @internal LineSplitter: one line from a stream user. Invalid UTF-8
+   * becomes U+FFFD: chat lines are text.
+   * @returns false to stop reading for now (see #offer)
+   */
+  onLine(line: Buffer): boolean {
+    return this.#offer(line.toString('utf8'));
+  }
+
+  /** @internal LineSplitter: a line over the limit, skipped. */
+  onError(): void {
+    this.deliver(text.lineTooLong(this.maxLineBytes));
   }
 
   get state(): State {
@@ -104,7 +132,7 @@ export class ChatUser implements Protocol, RoomMember {
       // Data may still trickle in just after a pause: keep it behind the rest.
       this.#rest = this.#rest === undefined ? chunk : Buffer.concat([this.#rest, chunk]);
     } else {
-      this.#restLines.push(...this.#splitMessage(chunk));
+      (this.#restLines ??= []).push(...this.#splitMessage(chunk));
     }
     this.#work();
   }
@@ -149,7 +177,7 @@ export class ChatUser implements Protocol, RoomMember {
       this.#waiting = undefined;
       if (!this.#offer(line)) return;
     }
-    while (this.#restLines.length > 0) {
+    while (this.#restLines !== undefined && this.#restLines.length > 0) {
       if (!this.#offer(this.#restLines.shift() as string)) return;
     }
     if (this.#rest !== undefined && this.#reader !== undefined) {
@@ -168,7 +196,7 @@ export class ChatUser implements Protocol, RoomMember {
   /** After a half-close, once all that was sent is handled: the last line, then leave. */
   #maybeFinish(): void {
     if (!this.#ended || this.#state === 'gone' || this.#state === 'joining') return;
-    if (this.#waiting !== undefined || this.#rest !== undefined || this.#restLines.length > 0) return;
+    if (this.#waiting !== undefined || this.#rest !== undefined || (this.#restLines?.length ?? 0) > 0) return;
     if (!this.#finished) {
       this.#finished = true;
       this.#reader?.finish();
@@ -282,7 +310,7 @@ export class ChatUser implements Protocol, RoomMember {
     this.#state = 'gone';
     this.#waiting = undefined;
     this.#rest = undefined;
-    this.#restLines = [];
+    this.#restLines = undefined;
     if (!wasChatting) return;
     this.#server.room.leave(this);
     this.#server.room.broadcast(text.left(this.#nickname));
