@@ -191,8 +191,9 @@ const NOTE =
   'its young generation (and the old one) to match; it gives that back only when its memory reducer runs, once the process has stopped ' +
   "allocating for a while (10-60 s here). The first reading therefore shows how fast a server's heap grew as much as what a connection " +
   'keeps; the second shows what an idle connection costs once the server is at rest. A server that keeps less per connection grows its ' +
-  'heap less: bare Node keeps about 1.5 KB of JS heap per connection, netlab serve about 2.2 KB and netlab chat about 3.3 KB (heap ' +
-  'snapshot diffs at 2000 connections; the chat user adds its line reader, outgoing queue, rate bucket and three callbacks). ' +
+  'heap less: bare Node keeps about 1.5 KB of JS heap per connection (the bare chat 1.7 KB), netlab serve about 2.2 KB and netlab chat about 2.9 KB (heap ' +
+  'snapshot diffs at 2000 connections; the chat user adds its line reader, outgoing queue and rate bucket). Whether the reducer ' +
+  'runs at all is V8\'s choice: a heap that has not been collected since it stopped growing may keep its size (bare Node\'s echo in one run). ' +
   'The chat join storm used to leave far more behind: every join is announced to everyone already there (50 million notices for 10000 ' +
   "users), and each receiver's notices of one event-loop turn were joined into a Buffer of its own, tens of MB per turn outside the V8 " +
   "heap whose pages the allocator then kept (19.7 KB per user after 1 s, unchanged 20 s later). Receivers of the same broadcasts now " +

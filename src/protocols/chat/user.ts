@@ -14,7 +14,8 @@
  * a stream user (TCP, TLS) are batched there (`OutboundQueue.sendBatched`):
  * they leave in one write when the event-loop turn ends, so a receiver of ten
  * senders gets one write (one syscall) per turn, not ten. The batch holds
- * the room's shared Buffers, so nothing is copied until that one write.
+ * the room's shared Buffers, and receivers of the same broadcasts share the
+ * one Buffer they are joined into (TurnBatch).
  */
 import { LineSplitter, type LineSplitterOptions } from '../../codec/line-splitter.js';
 import type { LimitError, NetlabError } from '../../errors.js';
