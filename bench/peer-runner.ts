@@ -197,7 +197,7 @@ export function alternated<T>(items: readonly T[], run: number): T[] {
 export type Results<S> = Map<string, Map<string, S[] | string>>;
 
 /** Seconds of unmeasured load each fresh server gets first (see measureAll). */
-export const WARM_UP_SECONDS = 1;
+export const WARM_UP_SECONDS = 3;
 
 /**
  * Measures each scenario on freshly started servers: every installed peer is
@@ -207,11 +207,11 @@ export const WARM_UP_SECONDS = 1;
  * peer that fails once is not measured again in that scenario.
  *
  * The warm-up is there because a fresh Node server is still compiling its hot
- * paths during its first second or two of load, and the more JavaScript a
- * server runs per connection, the longer that takes: unwarmed, the first of
- * three RSA handshake runs measured netlab serve tls at 928 µs of CPU per
- * handshake against 739-752 µs in the two after it (bare Node: 759 against
- * 643-710). Every peer gets the same warm-up, so none is favoured.
+ * paths during its first seconds of load, and the more JavaScript a server
+ * runs per connection, the longer that takes. Six alternated 3 s rounds of
+ * RSA handshakes on fresh servers: netlab serve tls needed 919, 793, then
+ * 697-728 µs of CPU per handshake; bare Node 756, 761, then 624-638. Every
+ * peer gets the same warm-up, so none is favoured.
  *
  * Fresh servers make a scenario's result independent of the scenarios run
  * before it. A Node server's allocator remembers its past: after a while of
