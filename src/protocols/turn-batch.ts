@@ -44,8 +44,12 @@ export class TurnBatch {
   #from = 0;
   #to = 0;
   #own: Uint8Array[] | undefined;
+  #bytes = 0;
+
   /** Bytes held. */
-  bytes = 0;
+  get bytes(): number {
+    return this.#bytes;
+  }
 
   /**
    * Adds `data` after what the batch holds.
@@ -55,7 +59,7 @@ export class TurnBatch {
     if (log[log.length - 1] !== data) log.push(data);
     const at = log.length - 1;
     const wasEmpty = this.#log === undefined && this.#own === undefined;
-    this.bytes += data.byteLength;
+    this.#bytes += data.byteLength;
     if (this.#own !== undefined) {
       this.#own.push(data);
     } else if (wasEmpty) {
@@ -82,7 +86,7 @@ export class TurnBatch {
     const from = this.#from;
     const to = this.#to;
     const own = this.#own;
-    const bytes = this.bytes;
+    const bytes = this.#bytes;
     this.clear();
     // A list of its own only ever holds two parts or more.
     if (own !== undefined) return Buffer.concat(own, bytes);
@@ -101,6 +105,6 @@ export class TurnBatch {
   clear(): void {
     this.#log = undefined;
     this.#own = undefined;
-    this.bytes = 0;
+    this.#bytes = 0;
   }
 }

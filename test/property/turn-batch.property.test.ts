@@ -16,7 +16,7 @@ type Step =
   | { kind: 'turn' };
 
 const RECEIVERS = 5;
-const steps = fc.array(
+const steps: fc.Arbitrary<Step[]> = fc.array(
   fc.oneof(
     { weight: 5, arbitrary: fc.record({ kind: fc.constant('broadcast' as const), skip: fc.integer({ min: -1, max: RECEIVERS - 1 }), bytes: fc.integer({ min: 0, max: 8 }) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('private' as const), to: fc.integer({ min: 0, max: RECEIVERS - 1 }), bytes: fc.integer({ min: 0, max: 8 }) }) },
