@@ -87,7 +87,8 @@ export function helpConfiguration(width: number): HelpConfiguration {
 export function examples(...commands: string[]): (context: AddHelpTextContext) => string {
   return (context) => {
     const width = context.command.createHelp().helpWidth ?? HELP_DEFAULT_WIDTH;
-    return `\nExamples:\n${commands.map((c) => shellLines(c, width)).join('\n')}\n`;
+    // Commander ends the text with a line break of its own.
+    return `\nExamples:\n${commands.map((c) => shellLines(c, width)).join('\n')}`;
   };
 }
 
