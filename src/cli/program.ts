@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { NetlabError, UsageError } from '../errors.js';
 import { printError } from './output.js';
 import { registerCommands } from './commands/index.js';
+import { examples, helpConfiguration, helpWidth } from './help.js';
 
 export const EXIT = Object.freeze({ OK: 0, RUNTIME: 1, USAGE: 2 });
 
@@ -25,11 +26,17 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .description('Network programming and security labs: echo servers and clients over TCP, TLS, UDP and WebSocket, and the tools to see what crosses the wire.')
     .version(packageVersion(), '-V, --version', 'print the netlab version')
     .helpOption('-h, --help', 'show help for a command')
+    // Before the subcommands are added: each one inherits it.
+    .configureHelp(helpConfiguration(helpWidth()))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
       outputError: (text, write) => write(text.replace(/^error: /, 'netlab: ')),
     });
+  program.addHelpText(
+    'after',
+    examples('netlab lab', 'netlab serve tcp -p 5000', 'netlab connect tcp 127.0.0.1 5000 -m hello', 'netlab pcap stats traces/', 'netlab serve --help'),
+  );
   await registerCommands(program, argv);
   return program;
 }

@@ -56,3 +56,17 @@ test('lab writes into the current directory by default, as npm start does', asyn
   assert.equal(result.code, 0, result.stderr);
   for (const f of ['lab-tcp.pcap', 'lab-tls.pcap', 'lab-keys.log']) assert.ok(existsSync(join(dir, f)), f);
 });
+
+test("lab's closing hints decrypt the TLS capture: the netlab hint runs as printed and shows the secrets", async (t) => {
+  const dir = tempDir(t);
+  const result = await runCli(['lab'], { timeoutMs: 60_000, cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  const hints = result.stdout.slice(result.stdout.indexOf('== Look at it yourself =='));
+  assert.match(hints, /wireshark -o tls\.keylog_file:\S*lab-keys\.log \S*lab-tls\.pcap/);
+  const last = hints.trimEnd().split('\n').at(-1)!.trim();
+  assert.equal(last, 'netlab pcap follow lab-tls.pcap --stream 0 --keylog lab-keys.log');
+  const follow = await runCli(last.split(' ').slice(1), { cwd: dir });
+  assert.equal(follow.code, 0, follow.stderr);
+  for (const secret of DEMO_SECRETS) assert.ok(follow.stdout.includes(secret), `the hint shows ${secret}`);
+  assert.match(follow.stderr, /stream 0: TLS 1\.3 \S+: decrypted/);
+});

@@ -7,6 +7,7 @@ import { runChatLoadInWorkers } from '../../load/chat-workers.js';
 import { runEchoLoad, type EchoLoadOptions, type EchoLoadReport } from '../../load/echo-scenario.js';
 import { runEchoLoadInWorkers, runHandshakeLoadInWorkers } from '../../load/workers.js';
 import { HANDSHAKE_TLS_VERSIONS, runHandshakeLoad, type HandshakeLoadOptions, type HandshakeLoadReport, type HandshakeTlsVersion } from '../../load/handshake-scenario.js';
+import { examples } from '../help.js';
 import { readUserFile } from '../files.js';
 import { LOAD_TRANSPORTS, type LoadTransport } from '../../load/links.js';
 import type { LatencySummary } from '../../load/metrics.js';
@@ -57,13 +58,14 @@ export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
     .summary('load generator: echo round trips, TLS handshakes and chat fan-out')
-    .description('Load generator: round trips/s, MB/s, TLS handshakes/s and latency percentiles (HDR histogram) against an echo server, a TLS server or a chat room.');
+    .description('Load generator: round trips/s, MB/s, TLS handshakes/s and latency percentiles (HDR histogram) against an echo server, a TLS server or a chat room.')
+    .addHelpText('after', examples('netlab bench echo tcp 127.0.0.1 5000 -c 50 -d 5', 'netlab bench handshake 127.0.0.1 5443 --insecure -c 50', 'netlab bench chat 127.0.0.1 1234 -c 100 --senders 10'));
 
   bench
     .command('echo')
     .summary('closed-loop echo load over tcp, tls, udp or ws')
     .description(
-      'Opens CONNS connections and keeps PIPELINE messages of SIZE bytes in flight on each for SECONDS;\n' +
+      'Opens CONNS connections and keeps PIPELINE messages of SIZE bytes in flight on each for SECONDS; ' +
         'reports round trips/s, MB/s (echoed bytes received, 10^6 bytes), latency p50/p99/p999/max in µs, errors and timeouts.',
     )
     .argument('<transport>', `one of ${LOAD_TRANSPORTS.join(', ')}`, oneOf('transport', LOAD_TRANSPORTS))
@@ -80,7 +82,12 @@ export function registerBench(program: Command): void {
     .option('--json', 'one JSON report on stdout')
     .addHelpText(
       'after',
-      '\nExamples:\n  netlab bench echo tcp 127.0.0.1 5000 -c 50 -d 5\n  netlab bench echo tcp 127.0.0.1 5000 -c 50 --pipeline 16 --json\n  netlab bench echo tcp 127.0.0.1 5000 -c 1000 --workers 2\n  netlab bench echo tls 127.0.0.1 5443 --insecure -s 16384\n',
+      examples(
+        'netlab bench echo tcp 127.0.0.1 5000 -c 50 -d 5',
+        'netlab bench echo tcp 127.0.0.1 5000 -c 50 --pipeline 16 --json',
+        'netlab bench echo tcp 127.0.0.1 5000 -c 1000 --workers 2',
+        'netlab bench echo tls 127.0.0.1 5443 --insecure -s 16384',
+      ),
     )
     .action(async (transport: LoadTransport, host: string, port: number, flags: EchoFlags) => benchEcho(transport, host, port, flags));
 
@@ -88,8 +95,8 @@ export function registerBench(program: Command): void {
     .command('handshake')
     .summary('full TLS handshakes per second against any TLS server (like openssl s_time -new)')
     .description(
-      'CONNS slots each loop for SECONDS: TCP connect, full TLS handshake (never resumed), close_notify and close.\n' +
-        'Reports handshakes/s, handshake latency p50/p99/p999/max in µs (connect to handshake done), errors and timeouts.\n' +
+      'CONNS slots each loop for SECONDS: TCP connect, full TLS handshake (never resumed), close_notify and close. ' +
+        'Reports handshakes/s, handshake latency p50/p99/p999/max in µs (connect to handshake done), errors and timeouts. ' +
         'The client side of a handshake costs CPU too: with one load process near 100 % of a CPU, add --workers.',
     )
     .argument('<host>', 'server address')
@@ -105,7 +112,11 @@ export function registerBench(program: Command): void {
     .option('--json', 'one JSON report on stdout')
     .addHelpText(
       'after',
-      '\nExamples:\n  netlab bench handshake 127.0.0.1 5443 --insecure -c 50 -d 5\n  netlab bench handshake 127.0.0.1 5443 --insecure -c 50 --tls-version 1.2 --json\n  netlab bench handshake 127.0.0.1 5443 --ca cert.pem --servername localhost -c 100 --workers 2\n',
+      examples(
+        'netlab bench handshake 127.0.0.1 5443 --insecure -c 50 -d 5',
+        'netlab bench handshake 127.0.0.1 5443 --insecure --tls-version 1.2 --json',
+        'netlab bench handshake 127.0.0.1 5443 --ca cert.pem -c 100 --workers 2',
+      ),
     )
     .action(async (host: string, port: number, flags: HandshakeFlags) => benchHandshake(host, port, flags));
 
@@ -113,10 +124,10 @@ export function registerBench(program: Command): void {
     .command('chat')
     .summary('chat fan-out load against netlab chat serve (tcp)')
     .description(
-      'CLIENTS users join the room; the first SENDERS send lines for SECONDS: RATE lines a second each (open loop),\n' +
-        'or with --in-flight K as fast as the room delivers them (closed loop: a sender sends its next line when one\n' +
-        'of its at most K lines in flight has been delivered to the "watcher", the last user this process joined).\n' +
-        'Reports sent and delivered lines/s (every line should reach CLIENTS-1 users) and delivery latency in µs.\n' +
+      'CLIENTS users join the room; the first SENDERS send lines for SECONDS: RATE lines a second each (open loop), ' +
+        'or with --in-flight K as fast as the room delivers them (closed loop: a sender sends its next line when one ' +
+        'of its at most K lines in flight has been delivered to the "watcher", the last user this process joined). ' +
+        'Reports sent and delivered lines/s (every line should reach CLIENTS-1 users) and delivery latency in µs. ' +
         'Start the server with `chat serve --rate-limit 0 --max-users N` for rates over 20 lines/s per sender.',
     )
     .argument('<host>', 'chat server address')
@@ -130,9 +141,11 @@ export function registerBench(program: Command): void {
     .option('--json', 'one JSON report on stdout')
     .addHelpText(
       'after',
-      '\nExamples:\n  netlab bench chat 127.0.0.1 1234 -c 100 --senders 10 --rate 5\n' +
-        '  netlab chat serve --tcp 1234 --rate-limit 0 --max-users 6000 --max-conns 6000\n' +
-        '  netlab bench chat 127.0.0.1 1234 -c 500 --senders 10 --in-flight 64 --workers 2\n',
+      examples(
+        'netlab bench chat 127.0.0.1 1234 -c 100 --senders 10 --rate 5',
+        'netlab chat serve --tcp 1234 --rate-limit 0 --max-users 6000 --max-conns 6000',
+        'netlab bench chat 127.0.0.1 1234 -c 500 --senders 10 --in-flight 64',
+      ),
     )
     .action(async (host: string, port: number, flags: ChatFlags) => benchChat(host, port, flags));
 }

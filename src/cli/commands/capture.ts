@@ -6,6 +6,7 @@ import { dissect } from '../../pcap/layers/dissect.js';
 import { Dissection } from '../../pcap/layers/dissection.js';
 import { PacketSummarizer, summaryLine } from '../../pcap/summary.js';
 import { describePayload } from '../../util/payload-view.js';
+import { examples } from '../help.js';
 import { Output } from '../output.js';
 import { parseSeconds, positiveInteger } from '../parse.js';
 import { untilStopped } from '../signals.js';
@@ -26,7 +27,7 @@ export function registerCapture(program: Command): void {
     .command('capture')
     .summary('capture live traffic (tcpdump underneath) and print one line per packet')
     .description(
-      'Live capture: tcpdump (or dumpcap) captures and writes pcap to a pipe; netlab decodes it and prints one line per packet,\n' +
+      'Live capture: tcpdump (or dumpcap) captures and writes pcap to a pipe; netlab decodes it and prints one line per packet, ' +
         'like tshark. Capturing needs root or CAP_NET_RAW; netlab says so when they are missing.',
     )
     .requiredOption('-i, --interface <name>', 'interface to capture on (lo, eth0, any)')
@@ -37,7 +38,14 @@ export function registerCapture(program: Command): void {
     .option('--payload', 'show each packet\'s TCP/UDP payload, as text or a hex dump')
     .option('--keylog <file>', 'NSS key log (SSLKEYLOGFILE, may still be growing) to decrypt TLS 1.2/1.3 streams as they pass')
     .option('--json', 'one JSON object per packet on stdout')
-    .addHelpText('after', '\nExamples:\n  sudo netlab capture -i lo -f "tcp port 5000" --payload\n  sudo netlab capture -i any -c 100 -w trace.pcap\n')
+    .addHelpText(
+      'after',
+      examples(
+        'sudo netlab capture -i lo -f "tcp port 5000" --payload',
+        'sudo netlab capture -i lo -f "tcp port 5443" --keylog keys.log',
+        'sudo netlab capture -i any -c 100 -w trace.pcap',
+      ),
+    )
     .action(async (flags: CaptureFlags) => capture(flags));
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import { createSelfSignedCertificate, writeCertificateFiles } from '../../tls/certificate.js';
+import { examples } from '../help.js';
 import { Output } from '../output.js';
 import { collect, positiveInteger } from '../parse.js';
 
@@ -22,7 +23,7 @@ export function registerCert(program: Command): void {
     .command('cert')
     .summary('make a self-signed TLS certificate (cert.pem) and key (key.pem)')
     .description(
-      'Write cert.pem and key.pem (mode 0600) — what `openssl req -x509 -newkey ... -nodes` does in the labs.\n' +
+      'Write cert.pem and key.pem (mode 0600) — what `openssl req -x509 -newkey ... -nodes` does in the labs. ' +
         'The certificate always names the CN, localhost, 127.0.0.1 and ::1, so a client given it with --ca verifies any of them.',
     )
     .option('--cn <name>', 'subject common name', 'localhost')
@@ -32,7 +33,10 @@ export function registerCert(program: Command): void {
     .option('--rsa', 'RSA 2048-bit key')
     .option('--out <dir>', 'directory to write into', '.')
     .option('--json', 'print what was written as one JSON document')
-    .addHelpText('after', '\nExamples:\n  netlab cert --out certs\n  netlab cert --cn lab.test --san 10.0.0.5 --rsa --days 30\n')
+    .addHelpText(
+      'after',
+      examples('netlab cert --out certs', 'netlab cert --cn lab.test --san 10.0.0.5 --rsa --days 30', 'netlab serve tls --cert certs/cert.pem --key certs/key.pem'),
+    )
     .action(async (flags: CertFlags) => makeCertificate(flags));
 }
 

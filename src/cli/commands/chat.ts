@@ -10,6 +10,7 @@ import { ChatServer } from '../../protocols/chat/server.js';
 import { TRANSPORT_NAMES } from '../../transports/registry.js';
 import type { Session, TransportName } from '../../transports/session.js';
 import { formatEndpoint } from '../../util/endpoint.js';
+import { examples } from '../help.js';
 import { LineConsole } from '../line-console.js';
 import { Output } from '../output.js';
 import { oneOf, parsePort, parseSeconds, positiveInteger } from '../parse.js';
@@ -37,11 +38,20 @@ interface JoinFlags extends TlsFlags {
 }
 
 export function registerChat(program: Command): void {
-  const chat = program.command('chat').description('text chat: one room shared over tcp, tls, udp and ws; usable with telnet, nc, ncat and openssl s_client');
+  const chat = program
+    .command('chat')
+    .summary('text chat: one room shared over tcp, tls, udp and ws')
+    .description('Text chat: one room shared over tcp, tls, udp and ws, which telnet, nc, ncat and openssl s_client users join as well as netlab chat join.')
+    .addHelpText('after', examples('netlab chat serve --tcp 1234 --tls 1235', 'netlab chat join 127.0.0.1 -n alice', 'telnet 127.0.0.1 1234'));
 
   chat
     .command('serve')
-    .description(`run a chat room on one or more transports at once (no listener flag: --tcp ${DEFAULTS.chatPort})`)
+    .summary('run a chat room on one or more transports at once')
+    .description(
+      `Run a chat room on one or more transports at once, all feeding the same room; with no listener flag it listens on --tcp ${DEFAULTS.chatPort}. ` +
+        'Users are asked their name, then each line they send is said to the room; !Q or /quit leaves, /who lists the users. ' +
+        'Ctrl-C tells every user the server is shutting down, closes, and prints the totals.',
+    )
     .option('--tcp <port>', 'listen for TCP users on this port', parsePort)
     .option('--tls <port>', 'listen for TLS users on this port', parsePort)
     .option('--udp <port>', 'listen for UDP users on this port (a user is an address)', parsePort)
@@ -60,12 +70,25 @@ export function registerChat(program: Command): void {
     .option('--key <file>', 'tls: PEM private key of --cert')
     .option('--keylog <file>', 'tls: append NSS key-log lines for Wireshark (default: $SSLKEYLOGFILE)')
     .option('--json', 'NDJSON events on stdout (listening, connect, close, joined, left, summary)')
-    .addHelpText('after', '\nExamples:\n  netlab chat serve\n  netlab chat serve --tcp 1234 --tls 1235 --udp 1236 --ws 8080\n  telnet 127.0.0.1 1234\n  openssl s_client -quiet -connect 127.0.0.1:1235\n')
+    .addHelpText(
+      'after',
+      examples(
+        'netlab chat serve',
+        'netlab chat serve --tcp 1234 --tls 1235 --udp 1236 --ws 8080',
+        'netlab chat serve --tls 1235 --cert cert.pem --key key.pem',
+        'telnet 127.0.0.1 1234',
+        'openssl s_client -quiet -connect 127.0.0.1:1235',
+      ),
+    )
     .action(async (flags: ServeFlags) => serveChat(flags));
 
   chat
     .command('join')
-    .description('join a chat room: lines you type are said to the room, what others say is printed as it comes')
+    .summary('join a chat room: say what you type, see what others say')
+    .description(
+      'Join a chat room: each line you type is said to the room, and what the others say is printed as it comes, above the line you are typing. ' +
+        'Type !Q or /quit (or press Ctrl-D) to leave; /who lists the users.',
+    )
     .argument('<host>', 'server host')
     .option('-p, --port <port>', 'server port', parsePort, DEFAULTS.chatPort)
     .option('-n, --nick <name>', 'your nickname (otherwise you are asked)')
@@ -74,7 +97,14 @@ export function registerChat(program: Command): void {
     .option('--ca <file>', 'tls: trust this PEM certificate/CA instead of the system store')
     .option('--servername <name>', 'tls: SNI name and the name the certificate must match')
     .option('--timeout <seconds>', 'connect timeout', parseSeconds, DEFAULTS.clientTimeoutSeconds)
-    .addHelpText('after', '\nType !Q or /quit (or press Ctrl-D) to leave; /who lists the users.\n')
+    .addHelpText(
+      'after',
+      examples(
+        'netlab chat join 127.0.0.1 -n alice',
+        'netlab chat join 127.0.0.1 -p 1235 --transport tls --insecure -n bob',
+        'netlab chat join 127.0.0.1 -p 8080 --transport ws -n carol',
+      ),
+    )
     .action(async (host: string, flags: JoinFlags) => joinChat(host, flags));
 }
 

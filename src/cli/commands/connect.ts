@@ -11,6 +11,7 @@ import { TRANSPORT_NAMES, transportFor } from '../../transports/registry.js';
 import type { Session } from '../../transports/session.js';
 import { StreamSession } from '../../transports/stream-session.js';
 import { tlsDetails } from '../../transports/tls.js';
+import { examples } from '../help.js';
 import { collect, oneOf, parsePort, parseSeconds } from '../parse.js';
 import { untilStopped } from '../signals.js';
 import { rejectTlsFlags, tlsOptionsFrom, type TlsFlags } from '../tls-flags.js';
@@ -29,8 +30,8 @@ export function registerConnect(program: Command): void {
     .command('connect')
     .summary('connect to a tcp, tls, udp or ws server (like ncat / openssl s_client)')
     .description(
-      'Connect to a server. Without -m it is interactive like ncat: standard input goes to the peer and the peer to standard output\n' +
-        'until both are done (end of input half-closes TCP/TLS). Over udp and ws each input line is one datagram/message.',
+      'Connect to a server. Without -m it is interactive like ncat: standard input goes to the peer and the peer to standard output ' +
+        'until both are done (end of input, Ctrl-D, half-closes TCP/TLS). Over udp and ws each input line is one datagram/message.',
     )
     .argument('<transport>', `one of ${TRANSPORT_NAMES.join(', ')}`, oneOf('transport', TRANSPORT_NAMES))
     .argument('<host>', 'server name or address')
@@ -47,8 +48,13 @@ export function registerConnect(program: Command): void {
     .option('-v, --verbose', 'print connection details (addresses, TLS version and cipher) to stderr')
     .addHelpText(
       'after',
-      '\nExamples:\n  netlab connect tcp 127.0.0.1 5000\n  netlab connect udp 127.0.0.1 5000 -m hello\n' +
-        '  netlab connect tls localhost 5443 --ca cert.pem --demo-secrets\n  netlab connect tcp example.test 80 --http /\n',
+      examples(
+        'netlab connect tcp 127.0.0.1 5000',
+        'netlab connect udp 127.0.0.1 5000 -m hello',
+        'netlab connect tls localhost 5443 --ca cert.pem --demo-secrets',
+        'netlab connect tls 127.0.0.1 5443 --insecure -v --keylog keys.log -m hi',
+        'netlab connect tcp 127.0.0.1 8000 --http /index.html',
+      ),
     )
     .action(async (transport: string, host: string, port: number, flags: ConnectFlags) => runConnect(transport, host, port, flags));
 }

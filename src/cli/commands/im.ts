@@ -8,6 +8,7 @@ import { UsageError } from '../../errors.js';
 import { createImCipher, type ImSuite } from '../../protocols/im/crypto.js';
 import { ImClient } from '../../protocols/im/client.js';
 import { ImRelay } from '../../protocols/im/relay.js';
+import { examples } from '../help.js';
 import { LineConsole } from '../line-console.js';
 import { Output } from '../output.js';
 import { oneOf, parsePort, positiveInteger } from '../parse.js';
@@ -34,15 +35,25 @@ interface JoinFlags {
 }
 
 export function registerIm(program: Command): void {
-  const im = program.command('im').description('Protocol Buffers instant messaging: a blind relay and a client, plain or encrypted');
+  const im = program
+    .command('im')
+    .summary('instant messaging over Protocol Buffers: a blind relay and a client')
+    .description('Protocol Buffers instant messaging, as in the course lab: a blind relay (im serve) and a client (im join), plain or encrypted.')
+    .addHelpText('after', examples('netlab im serve -p 9999', 'netlab im join -s 127.0.0.1 -p 9999 -n alice -c confkey -a authkey'));
 
   im.command('serve')
-    .description('relay every length-prefixed frame to every other client, unchanged (no keys needed)')
+    .summary('relay every length-prefixed frame to every other client')
+    .description(
+      'Relay every frame (a 4-byte big-endian length, then that many bytes) to every other connected client, unchanged: ' +
+        'the relay never needs the keys. A frame longer than --max-frame, or a length that cannot be one, disconnects its sender only. ' +
+        'Ctrl-C stops the relay and prints the totals.',
+    )
     .option('-p, --port <port>', 'TCP port to listen on', parsePort, DEFAULTS.imPort)
     .option('--host <host>', 'address to listen on', DEFAULTS.host)
     .option('--max-frame <bytes>', 'largest frame relayed; a longer one disconnects its sender', positiveInteger('frame size'), DEFAULTS.maxFrameBytes)
     .option('--max-conns <n>', 'clients at once before new ones are refused', positiveInteger('connection count'), DEFAULTS.maxConnections)
     .option('--json', 'connection log as NDJSON events on stdout')
+    .addHelpText('after', examples('netlab im serve', 'netlab im serve -p 9999 --max-frame 4096 --json'))
     .action(async (flags: ServeFlags) => {
       const out = new Output({ json: flags.json });
       const relay = new ImRelay({ maxFrameBytes: flags.maxFrame });
@@ -64,7 +75,17 @@ export function registerIm(program: Command): void {
     });
 
   im.command('join')
-    .description('join an IM relay: each line typed is sent, each message received is printed as NICK: TEXT')
+    .summary('join an IM relay: each line typed is sent, each message received printed')
+    .description(
+      'Join an IM relay: each line you type is sent, and each message received is printed as NICK: TEXT. ' +
+        'Press Ctrl-D (end of input) or Ctrl-C to leave.\n\n' +
+        'Framing: every message on the wire is a 4-byte big-endian length, then that many bytes of protobuf (proto2).\n\n' +
+        'Plain mode (no keys): the protobuf is a Message {nickname = 1, message = 2}.\n\n' +
+        'Encrypted mode (-c CONFKEY and -a AUTHKEY, the course clients\' flags): the protobuf is an EncryptedPackage of the course\'s ' +
+        'encrypted_package.proto, AES-256-CBC with HMAC-SHA256, keys the SHA-256 of -c and -a; both ends need the same two keys. ' +
+        'A message that fails to decrypt or authenticate is one notice, never a crash. --suite etm is a hardened variant ' +
+        '(encrypt-then-MAC, HKDF keys, replay protection) that only netlab speaks.',
+    )
     .requiredOption('-s, --server <host>', 'relay host')
     .option('-p, --port <port>', 'relay port', parsePort, DEFAULTS.imPort)
     .requiredOption('-n, --nickname <nick>', 'your nickname')
@@ -73,6 +94,14 @@ export function registerIm(program: Command): void {
     .option('--suite <suite>', 'encrypted mode: course (wire-compatible with the course clients) or etm (hardened)', oneOf('suite', ['course', 'etm'] as const), 'course')
     .option('--max-frame <bytes>', 'largest frame accepted from the relay', positiveInteger('frame size'), DEFAULTS.maxFrameBytes)
     .option('--json', 'print received messages as NDJSON events')
+    .addHelpText(
+      'after',
+      examples(
+        'netlab im join -s 127.0.0.1 -n alice',
+        'netlab im join -s 127.0.0.1 -p 9999 -n bob -c confkey -a authkey',
+        'netlab im join -s 127.0.0.1 -p 9999 -n bob -c confkey -a authkey --suite etm',
+      ),
+    )
     .action(async (flags: JoinFlags) => {
       if ((flags.confkey === undefined) !== (flags.authkey === undefined)) {
         throw new UsageError('the encrypted mode needs both keys: -c CONFKEY and -a AUTHKEY');

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { runEchoDemo } from '../../lab/demo.js';
 import { runWireLab, type WireLabResult } from '../../lab/wire-lab.js';
 import { describePayload, hexdump } from '../../util/payload-view.js';
+import { examples } from '../help.js';
 import { Output, paint } from '../output.js';
 
 interface LabFlags {
@@ -21,14 +22,15 @@ export function registerLab(program: Command): void {
     .command('lab')
     .summary('the guided lab: what an eavesdropper sees on TCP, on TLS, and TLS decrypted with the key log')
     .description(
-      'Starts a TCP and a TLS echo server on loopback, sends the same sample secrets through each, records the wire bytes,\n' +
-        'and shows what an eavesdropper sees: plaintext on TCP, ciphertext on TLS, and the TLS bytes decrypted again with\n' +
+      'Starts a TCP and a TLS echo server on loopback, sends the same sample secrets through each, records the wire bytes, ' +
+        'and shows what an eavesdropper sees: plaintext on TCP, ciphertext on TLS, and the TLS bytes decrypted again with ' +
         'the key log. Writes lab-tcp.pcap, lab-tls.pcap and lab-keys.log for Wireshark. No root and no set-up needed.',
     )
     .option('--out <dir>', 'where to write the capture and key-log files', '.')
     .option('--capture', 'record with a real tcpdump capture of loopback instead of the socket tap (needs root)')
     .option('--modes', 'instead: start every transport with every echo mode and show each answering')
     .option('--json', 'one JSON document with the three views')
+    .addHelpText('after', examples('netlab lab', 'netlab lab --out /tmp/lab', 'sudo netlab lab --capture', 'netlab lab --modes'))
     .action(async (flags: LabFlags) => (flags.modes === true ? runModes(flags) : runLab(flags)));
 }
 
@@ -85,8 +87,10 @@ function printLab(out: Output, r: WireLabResult): void {
   heading(out, 'Look at it yourself');
   out.info(`  wireshark ${resolve(r.files.tcpPcap)}     (Analyze > Follow > TCP Stream)`);
   out.info(`  wireshark ${resolve(r.files.tlsPcap)}     then Preferences > Protocols > TLS > (Pre)-Master-Secret log filename: ${resolve(r.files.keyLog)}`);
+  out.info(`  wireshark -o tls.keylog_file:${resolve(r.files.keyLog)} ${resolve(r.files.tlsPcap)}     (the same tls.keylog_file preference, for one run)`);
   out.info(`  tshark -r ${r.files.tlsPcap} -o tls.keylog_file:${r.files.keyLog} -x`);
-  out.info(`  netlab pcap follow ${r.files.tlsPcap} --stream 0`);
+  // The TLS capture is ciphertext until the key log is given.
+  out.info(`  netlab pcap follow ${r.files.tlsPcap} --stream 0 --keylog ${r.files.keyLog}`);
 }
 
 async function runModes(flags: LabFlags): Promise<void> {

@@ -9,6 +9,7 @@ import { NetlabError, UsageError } from '../../errors.js';
 import { NetworkSet } from '../../pcap/cidr.js';
 import { captureStats, type FileStats } from '../../pcap/stats.js';
 import { DEFAULTS } from '../../constants.js';
+import { examples } from '../help.js';
 import { collect } from '../parse.js';
 import { Output, printError } from '../output.js';
 import { expandInputs } from '../pcap/inputs.js';
@@ -27,16 +28,33 @@ interface StatsFlags {
 
 /** Registers `netlab pcap ...`. */
 export function registerPcap(program: Command): void {
-  const pcap = program.command('pcap').description('analyse capture files (pcap, pcapng): statistics, packet list, TCP streams');
+  const pcap = program
+    .command('pcap')
+    .summary('analyse capture files (pcap, pcapng): statistics, packet list, TCP streams')
+    .description('Analyse capture files (pcap and pcapng, as tcpdump, dumpcap, Wireshark and netlab --pcap write them): statistics, a packet list, and TCP streams.')
+    .addHelpText('after', examples('netlab pcap stats traces/', 'netlab pcap packets lab-tcp.pcap', 'netlab pcap follow lab-tcp.pcap --stream 0'));
   pcap
     .command('stats')
-    .description('per-file course statistics: packets and bytes in/out, inter-arrival times, protocol mix, top conversations')
+    .summary('per-file statistics: packets, bytes, inter-arrival times, protocols')
+    .description(
+      'Per-file course statistics: packets and bytes in and out, inter-arrival times (mean, median, standard deviation), ' +
+        'the protocol mix and the top conversations. A packet is "out" when its source is in a --local network, ' +
+        'else "in" when its destination is, else "other". A directory stands for the capture files in it.',
+    )
     .argument('<path...>', 'capture files or directories of captures ("-" reads standard input)')
     .option('--local <cidr,...>', 'local networks: a packet from one is "out", to one is "in" (default 192.168.0.0/16)', collect)
     .option('--csv <file>', 'write the statistics as CSV to FILE ("-" for stdout)')
     .option('--packets-csv <dir>', 'write <name>_out.csv with one row per packet into DIR')
     .option('--json', 'print one JSON document instead of text')
-    .addHelpText('after', '\nExample:\n  netlab pcap stats lab.pcap --local 10.0.0.0/8 --csv stats.csv')
+    .addHelpText(
+      'after',
+      examples(
+        'netlab pcap stats traces/',
+        'netlab pcap stats traces/ --local 192.168.0.0/16 --csv stats.csv',
+        'netlab pcap stats lab-tcp.pcap --local 127.0.0.0/8 --json',
+        'netlab pcap stats traces/ --packets-csv rows/',
+      ),
+    )
     .action(async (paths: string[], flags: StatsFlags) => runStats(paths, flags));
   registerPackets(pcap);
   registerFollow(pcap);

@@ -11,6 +11,7 @@ import { UsageError } from '../../errors.js';
 import { parsePortSpec } from '../../scan/port-spec.js';
 import { scan, type ScanOptions, type ScanProgress } from '../../scan/scanner.js';
 import { topPorts } from '../../scan/services.js';
+import { examples } from '../help.js';
 import { Output, paint } from '../output.js';
 import { positiveInteger } from '../parse.js';
 import { formatScanTable, formatSummary, scanJson } from './scan-table.js';
@@ -56,7 +57,12 @@ export function registerScan(program: Command): void {
   const s = DEFAULTS.scan;
   program
     .command('scan')
-    .description('Scan the ports of one host: a TCP connect scan like nmap -sT (no root needed), or a UDP probe scan with --udp.')
+    .summary('scan the ports of one host: TCP connect like nmap -sT, or UDP probes')
+    .description(
+      'Scan the ports of one host: a TCP connect scan like nmap -sT (no root needed), or a UDP probe scan with --udp. ' +
+        "States are nmap's: open (connected / answered), closed (refused: TCP RST or ICMP port unreachable), " +
+        'filtered (no answer after a retry, or an ICMP error). Only scan hosts you are allowed to scan.',
+    )
     .argument('<host>', 'name or address to scan (127.0.0.1, localhost, ::1)')
     .option('-p, --ports <spec>', 'ports in nmap syntax: 22, 1-1024, 22,80,8000-8100, - (or -p-) for 1-65535; default: the 1000 most common', portSpecOption)
     .option('--top-ports <n>', 'scan the N most common ports instead (1-1000)', wholeNumberInRange('number of ports', 1, 1000))
@@ -74,9 +80,7 @@ export function registerScan(program: Command): void {
     .option('-6, --ipv6', 'use the IPv6 address of HOST')
     .addHelpText(
       'after',
-      '\nStates are nmap\'s: open (connected / answered), closed (refused: TCP RST or ICMP port unreachable),\n' +
-        'filtered (no answer after a retry, or an ICMP error). Only scan hosts you are allowed to scan.\n\n' +
-        'Examples:\n  netlab scan 127.0.0.1 -p-\n  netlab scan localhost -p 22,80,8000-8100 --banner\n  netlab scan 127.0.0.1 --udp -p 53,123,5000-5010 --all',
+      examples('netlab scan 127.0.0.1 -p-', 'netlab scan localhost -p 22,80,8000-8100 --banner', 'netlab scan 127.0.0.1 --udp -p 53,123,5000-5010 --all', 'netlab scan 127.0.0.1 --top-ports 100 --json'),
     )
     .action(async (host: string, flags: ScanFlags) => {
       await runScan(host, flags);

@@ -7,6 +7,7 @@ import { PcapTap } from '../../pcap/write/tap.js';
 import { createServer, type Server } from '../../server/server.js';
 import { TRANSPORT_NAMES, transportFor } from '../../transports/registry.js';
 import { formatEndpoint } from '../../util/endpoint.js';
+import { examples } from '../help.js';
 import { Output, paint } from '../output.js';
 import { oneOf, parsePort, parseSeconds, positiveInteger } from '../parse.js';
 import { untilStopped } from '../signals.js';
@@ -31,7 +32,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .summary('run an echo-family server over tcp, tls, udp or ws')
     .description(
-      'Run an echo-family server: echo (bytes back unchanged), upper, rot13, reverse (each line by character) or reply (a fixed answer).\n' +
+      'Run an echo-family server: echo (bytes back unchanged), upper, rot13, reverse (each line by character) or reply (a fixed answer). ' +
         'Logs every peer: connect time, address, and on close its duration, bytes and reads/writes. Ctrl-C prints totals.',
     )
     .argument('<transport>', `one of ${TRANSPORT_NAMES.join(', ')}`, oneOf('transport', TRANSPORT_NAMES))
@@ -50,7 +51,12 @@ export function registerServe(program: Command): void {
     .option('--json', 'NDJSON events on stdout (listening, connect, close, summary)')
     .addHelpText(
       'after',
-      '\nExamples:\n  netlab serve tcp -p 5000\n  netlab serve udp -m upper\n  netlab serve tls --keylog keys.log\n  netlab serve tcp -m reply --reply "HTTP/1.0 200 OK" --once\n',
+      examples(
+        'netlab serve tcp -p 5000',
+        'netlab serve udp -m upper',
+        'netlab serve tls --keylog keys.log --pcap server.pcap',
+        'netlab serve tcp -p 8000 -m reply --reply "HTTP/1.0 200 OK" --once',
+      ),
     )
     .action(async (transport: string, flags: ServeFlags) => serve(transport, flags));
 }

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { followTcpStream, listTcpStreams, type Side } from '../../pcap/follow.js';
 import { TlsStreamDecryptor, type TlsStreamSummary } from '../../pcap/tls/decrypt.js';
 import { parseKeyLog, type KeyLog } from '../../pcap/tls/keylog.js';
+import { examples } from '../help.js';
 import { readUserFile } from '../files.js';
 import type { CaptureInput } from '../../pcap/read/source.js';
 import { oneOf, positiveInteger } from '../parse.js';
@@ -23,7 +24,11 @@ interface FollowFlags {
 export function registerFollow(pcap: Command): void {
   pcap
     .command('follow')
-    .description('list TCP streams, or print one reassembled (retransmissions removed, in sequence order)')
+    .summary('list TCP streams, or print one reassembled')
+    .description(
+      'List the TCP streams of a capture, numbered as tshark numbers tcp.stream, or print one stream reassembled: ' +
+        'retransmissions removed, in sequence order. With --keylog a TLS stream is shown decrypted.',
+    )
     .argument('<file>', 'capture file ("-" reads standard input)')
     .option('--list', 'list the TCP streams, numbered as tshark numbers tcp.stream')
     .option('--stream <n>', 'the stream to print', positiveInteger('stream number', 0))
@@ -33,8 +38,12 @@ export function registerFollow(pcap: Command): void {
     .option('--json', 'machine output (--list: one JSON array)')
     .addHelpText(
       'after',
-      '\nExamples:\n  netlab pcap follow lab.pcap --list\n  netlab pcap follow lab.pcap --stream 0 --direction client --format raw > request.bin\n' +
-        '  netlab pcap follow lab-tls.pcap --stream 0 --keylog lab-keys.log\n',
+      examples(
+        'netlab pcap follow lab-tcp.pcap --list',
+        'netlab pcap follow lab-tcp.pcap --stream 0 --direction client --format hex',
+        'netlab pcap follow lab-tcp.pcap --stream 0 --format raw > stream.bin',
+        'netlab pcap follow lab-tls.pcap --stream 0 --keylog lab-keys.log',
+      ),
     )
     .action(async (file: string, flags: FollowFlags) => runFollow(file, flags));
 }

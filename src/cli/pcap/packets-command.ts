@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { openCapture } from '../../pcap/read/source.js';
 import { PacketSummarizer, summaryLine } from '../../pcap/summary.js';
+import { examples } from '../help.js';
 import { Output } from '../output.js';
 import { interruptSignal } from './interrupt.js';
 
@@ -9,9 +10,14 @@ import { interruptSignal } from './interrupt.js';
 export function registerPackets(pcap: Command): void {
   pcap
     .command('packets')
-    .description('list packets one per line: number, time, source, destination, protocol, length, info (like tshark)')
+    .summary('list packets one per line, like tshark')
+    .description(
+      'List the packets one per line, like tshark: number, time, source, destination, protocol, length and info ' +
+        '(ports, TCP flags with relative sequence and acknowledgement numbers, payload length).',
+    )
     .argument('<file>', 'capture file ("-" reads standard input)')
     .option('--json', 'one JSON object per packet (NDJSON)')
+    .addHelpText('after', examples('netlab pcap packets traces/tcpdump-dns_udp.pcap', 'netlab pcap packets lab-tcp.pcap --json', 'netlab pcap packets - < lab-tls.pcap'))
     .action(async (file: string, flags: { json?: boolean }) => {
       const out = new Output({ json: flags.json });
       const source = await openCapture(file === '-' ? process.stdin : file, { name: 'stdin' });
