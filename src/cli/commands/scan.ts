@@ -14,6 +14,7 @@ import { topPorts } from '../../scan/services.js';
 import { Output, paint } from '../output.js';
 import { positiveInteger } from '../parse.js';
 import { formatScanTable, formatSummary, scanJson } from './scan-table.js';
+import { withFlagNames } from '../option-flags.js';
 
 interface ScanFlags {
   ports?: number[];
@@ -37,7 +38,7 @@ function portSpecOption(value: string): number[] {
   try {
     return parsePortSpec(value);
   } catch (err) {
-    if (err instanceof UsageError) throw new InvalidArgumentError(err.message);
+    if (err instanceof UsageError) throw new InvalidArgumentError(withFlagNames(err.message));
     throw err;
   }
 }
