@@ -55,6 +55,9 @@ export const ERROR_CODES = {
   CAPTURE_PERMISSION: 'NETLAB_ERR_CAPTURE_PERMISSION',
   CAPTURE_FAILED: 'NETLAB_ERR_CAPTURE_FAILED',
   OUT_OF_SOCKETS: 'NETLAB_ERR_OUT_OF_SOCKETS',
+  // library misuse other than a bad argument (src/util/validate.ts has the argument checks)
+  INVALID_STATE: 'NETLAB_ERR_INVALID_STATE',
+  UNSUPPORTED: 'NETLAB_ERR_UNSUPPORTED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -4,6 +4,7 @@
  * Colour only on a TTY and never with NO_COLOR (https://no-color.org).
  */
 import { NetlabError } from '../errors.js';
+import { withFlagNames } from './option-flags.js';
 
 const ANSI = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
 export type Colour = keyof typeof ANSI;
@@ -48,6 +49,7 @@ export class Output {
 
 /** Prints an error the way every command does: `netlab: <sentence>`. */
 export function printError(err: unknown): void {
-  const message = err instanceof NetlabError ? err.message : err instanceof Error ? err.message : String(err);
+  // A library error names options; the user typed flags (option-flags.ts).
+  const message = err instanceof NetlabError ? withFlagNames(err.message) : err instanceof Error ? err.message : String(err);
   process.stderr.write(`${paint(process.stderr, 'red', 'netlab:')} ${message}\n`);
 }

@@ -6,7 +6,8 @@
 import { LineSplitter } from '../codec/line-splitter.js';
 import { DEFAULTS } from '../constants.js';
 import { ERROR_CODES, NetworkError, TimeoutError, type NetlabError } from '../errors.js';
-import type { Session } from '../transports/session.js';
+import { Session } from '../transports/session.js';
+import { arrayOf, invalidOption, optional, positiveSeconds, requiredFunction, stringValue, validateOptions } from '../util/validate.js';
 
 /** Replies longer than this are an error rather than unbounded buffering. */
 const MAX_REPLY_BYTES = 16 * 1024 * 1024;
@@ -87,18 +88,25 @@ export function encodeMessage(session: Session, message: string): Buffer {
   return Buffer.from(session.framing === 'stream' ? `${message}\n` : message);
 }
 
+const EXCHANGE_OPTIONS = { timeoutSeconds: optional(positiveSeconds), onReply: optional(requiredFunction) };
+
 /**
  * Sends each message and waits for its answer before the next one.
  * @param onReply called with each answer as it arrives
  * @param timeoutSeconds wait per answer. Default 5.
  * @returns the answers, in order
- * @throws TimeoutError, NetworkError
+ * @throws (the promise rejects) UsageError NETLAB_ERR_INVALID_ARGUMENT when
+ *   `session` is not a Session, `messages` not an array of strings or an
+ *   option is bad; TimeoutError, NetworkError
  */
 export async function exchange(
   session: Session,
   messages: readonly string[],
   options: { timeoutSeconds?: number; onReply?: (reply: Buffer, message: string) => void } = {},
 ): Promise<Buffer[]> {
+  if (!(session instanceof Session)) throw invalidOption('session', 'a Session (from connect())', session);
+  arrayOf(stringValue)(messages, 'messages');
+  validateOptions(options, 'options', EXCHANGE_OPTIONS, true);
   const timeoutMs = (options.timeoutSeconds ?? DEFAULTS.clientTimeoutSeconds) * 1000;
   const reader = new ReplyReader(session);
   const replies: Buffer[] = [];

@@ -14,6 +14,7 @@
  * parsers that trust the declared length). No sockets, no timers here.
  */
 import { ERROR_CODES, ProtocolError } from '../errors.js';
+import { integerIn, invalidOption } from '../util/validate.js';
 
 /** Bytes of the length prefix. */
 export const FRAME_HEADER_BYTES = 4;
@@ -38,6 +39,8 @@ const enum State {
   Failed,
 }
 
+const frameLimit = integerIn(0, MAX_UINT32);
+
 export class FrameDecoder {
   readonly #maxFrameBytes: number;
   readonly #onFrame: FrameDecoderOptions['onFrame'];
@@ -52,13 +55,11 @@ export class FrameDecoder {
 
   /**
    * @param options maxFrameBytes, onFrame, onError
-   * @throws RangeError when maxFrameBytes is not an integer from 0 to 2^32-1
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when maxFrameBytes is not an integer from 0 to 2^32-1
    */
   constructor(options: FrameDecoderOptions) {
     const max = options.maxFrameBytes;
-    if (!Number.isInteger(max) || max < 0 || max > MAX_UINT32) {
-      throw new RangeError('maxFrameBytes must be an integer from 0 to 4294967295');
-    }
+    frameLimit(max, 'options.maxFrameBytes');
     this.#maxFrameBytes = max;
     this.#onFrame = options.onFrame;
     this.#onError = options.onError;
@@ -152,10 +153,10 @@ export class FrameDecoder {
 /**
  * Prefixes a payload with its 4-byte big-endian length.
  * @param payload the frame body
- * @throws RangeError when the payload is longer than a uint32 can say
+ * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when the payload is longer than a uint32 can say
  */
 export function encodeFrame(payload: Uint8Array): Buffer {
-  if (payload.byteLength > MAX_UINT32) throw new RangeError('a frame payload is at most 4294967295 bytes');
+  if (payload.byteLength > MAX_UINT32) throw invalidOption('payload', `at most ${MAX_UINT32} bytes`, payload);
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.byteLength);
   frame.writeUInt32BE(payload.byteLength, 0);
   frame.set(payload, FRAME_HEADER_BYTES);

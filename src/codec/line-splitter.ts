@@ -9,6 +9,7 @@
  * reads on). Memory held is at most `maxLineBytes + 1` whatever the input.
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
+import { positiveInteger } from '../util/validate.js';
 
 export type LineEnding = '\n' | '\r\n' | '';
 
@@ -49,12 +50,10 @@ export class LineSplitter {
    * @param options onLine and onError are called as methods of this object,
    *   so a long-lived owner (one per connection) may pass itself instead of
    *   making two closures per connection
-   * @throws RangeError when maxLineBytes is not a positive integer
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when maxLineBytes is not a positive integer
    */
   constructor(options: LineSplitterOptions) {
-    if (!Number.isInteger(options.maxLineBytes) || options.maxLineBytes < 1) {
-      throw new RangeError('maxLineBytes must be a positive integer');
-    }
+    positiveInteger(options.maxLineBytes, 'options.maxLineBytes');
     this.#maxLineBytes = options.maxLineBytes;
     this.#options = options;
     this.#skipOverLong = options.overLong === 'skip';

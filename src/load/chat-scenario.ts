@@ -28,6 +28,7 @@ import { waitUntilReady } from '../transports/connect-timeout.js';
 import { openAll, runWindow } from './generator.js';
 import { LoadMetrics, type LatencySummary } from './metrics.js';
 import { DeliveryScanner, LINE_BYTES, writeBenchLine } from './chat-lines.js';
+import { integerIn, nonEmptyString, nonNegativeInteger, nonNegativeMs, numberAtLeast, optional, port, positiveInteger, positiveMs, positiveSeconds, validateOptions, type Checker } from '../util/validate.js';
 
 /** What to run. */
 export interface ChatLoadOptions {
@@ -200,11 +201,34 @@ export interface PreparedChatLoad {
   close(): void;
 }
 
+/** A chat load's options (a key added to ChatLoadOptions must be added here too). */
+const CHAT_LOAD_OPTIONS = {
+  host: nonEmptyString,
+  port,
+  clients: integerIn(2),
+  senders: positiveInteger,
+  rate: numberAtLeast(0, 'lines a second'),
+  inFlight: optional(positiveInteger),
+  seconds: positiveSeconds,
+  connectTimeoutMs: positiveMs,
+  drainTimeoutMs: nonNegativeMs,
+  firstSender: optional(nonNegativeInteger),
+} satisfies Record<keyof ChatLoadOptions, Checker<unknown>>;
+
+/**
+ * Checks a chat load's options before anything is opened.
+ * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT naming the first bad option
+ */
+export function checkChatLoadOptions(options: ChatLoadOptions): void {
+  validateOptions(options, 'options', CHAT_LOAD_OPTIONS);
+}
+
 /**
  * Connects and names `clients` users (at most CONNECT_CONCURRENCY handshakes at once).
  * @throws NetlabError when users cannot connect or join (refused, room full, timeout)
  */
 export async function prepareChatLoad(options: ChatLoadOptions): Promise<PreparedChatLoad> {
+  checkChatLoadOptions(options);
   const metrics = new LoadMetrics();
   const context = { action: 'connect' as const, transport: 'tcp', host: options.host, port: options.port };
   const tag = `b${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;

@@ -11,10 +11,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES, NetlabError, type ErrorCode } from '../errors.js';
-import { chatReport, type ChatLoadOptions, type ChatLoadReport } from './chat-scenario.js';
+import { chatReport, checkChatLoadOptions, type ChatLoadOptions, type ChatLoadReport } from './chat-scenario.js';
 import type { ChatWorkerCommand, ChatWorkerReply } from './chat-worker.js';
 import { LoadMetrics } from './metrics.js';
 import { nextReply, shareOf } from './workers.js';
+import { integerIn } from '../util/validate.js';
 
 const WORKER = fileURLToPath(new URL('./chat-worker.js', import.meta.url));
 
@@ -31,6 +32,8 @@ function check(replies: ChatWorkerReply[]): void {
  * @throws NetlabError the first worker error (refused, room full, timeout...)
  */
 export async function runChatLoadInWorkers(options: ChatLoadOptions, workers: number): Promise<ChatLoadReport> {
+  checkChatLoadOptions(options);
+  integerIn(1, Math.floor(options.clients / 2))(workers, 'workers');
   const children = Array.from({ length: workers }, () => fork(WORKER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   const ask = (type: ChatWorkerReply['type'], command: (i: number) => ChatWorkerCommand): Promise<ChatWorkerReply[]> =>
     Promise.all(

@@ -16,8 +16,9 @@
 import { formatHostPort } from '../util/endpoint.js';
 import { explainSystemError } from '../errors.js';
 import { openAll, runWindow } from './generator.js';
-import { openLink, type Link, type LinkTarget, type LoadTransport } from './links.js';
+import { LOAD_TRANSPORTS, openLink, type Link, type LinkTarget, type LoadTransport } from './links.js';
 import { LoadMetrics, nowMicros, type LatencySummary } from './metrics.js';
+import { booleanValue, nonEmptyString, oneOf, optional, port, positiveInteger, positiveMs, positiveSeconds, stringValue, validateOptions, type Checker } from '../util/validate.js';
 
 /** What to run. */
 export interface EchoLoadOptions extends LinkTarget {
@@ -225,11 +226,36 @@ export async function runEchoLoad(options: EchoLoadOptions): Promise<EchoLoadRep
   return (await prepareEchoLoad(options)).run();
 }
 
+/** An echo load's options (a key added to EchoLoadOptions must be added here too). */
+const ECHO_LOAD_OPTIONS = {
+  transport: oneOf(LOAD_TRANSPORTS),
+  host: nonEmptyString,
+  port,
+  connectTimeoutMs: positiveMs,
+  insecure: optional(booleanValue),
+  servername: optional(stringValue),
+  connections: positiveInteger,
+  size: positiveInteger,
+  seconds: positiveSeconds,
+  pipeline: positiveInteger,
+  replyTimeoutMs: positiveMs,
+} satisfies Record<keyof EchoLoadOptions, Checker<unknown>>;
+
+/**
+ * Checks an echo load's options before anything is opened.
+ * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT naming the first bad option
+ */
+export function checkEchoLoadOptions(options: EchoLoadOptions): void {
+  validateOptions(options, 'options', ECHO_LOAD_OPTIONS);
+}
+
 /**
  * Opens the connections of an echo load without sending anything yet.
- * @throws NetlabError when the connections cannot be opened
+ * @throws (the promise rejects) UsageError NETLAB_ERR_INVALID_ARGUMENT for a
+ *   missing or bad option; NetlabError when the connections cannot be opened
  */
 export async function prepareEchoLoad(options: EchoLoadOptions): Promise<PreparedEchoLoad> {
+  checkEchoLoadOptions(options);
   const metrics = new LoadMetrics();
   const payload = Buffer.alloc(options.size, 0x61);
   const loops = await openAll(

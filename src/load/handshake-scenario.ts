@@ -24,6 +24,7 @@ import { explainSystemError, ERROR_CODES, NetlabError, NetworkError, TimeoutErro
 import { formatHostPort } from '../util/endpoint.js';
 import { runWindow } from './generator.js';
 import { LoadMetrics, nowMicros, type LatencySummary } from './metrics.js';
+import { anyValue, booleanValue, nonEmptyString, oneOf, optional, port, positiveInteger, positiveMs, positiveSeconds, stringValue, validateOptions, type Checker } from '../util/validate.js';
 
 /** TLS versions `--tls-version` pins (both minimum and maximum). */
 export const HANDSHAKE_TLS_VERSIONS = ['1.2', '1.3'] as const;
@@ -272,11 +273,34 @@ export async function runHandshakeLoad(options: HandshakeLoadOptions): Promise<H
   return (await prepareHandshakeLoad(options)).run();
 }
 
+/** A handshake load's options (a key added to HandshakeLoadOptions must be added here too). */
+const HANDSHAKE_LOAD_OPTIONS = {
+  host: nonEmptyString,
+  port,
+  connections: positiveInteger,
+  seconds: positiveSeconds,
+  handshakeTimeoutMs: positiveMs,
+  insecure: optional(booleanValue),
+  servername: optional(stringValue),
+  // A Buffer reaches a load worker as JSON, so its shape is left to node:tls.
+  ca: anyValue,
+  tlsVersion: optional(oneOf(HANDSHAKE_TLS_VERSIONS)),
+} satisfies Record<keyof HandshakeLoadOptions, Checker<unknown>>;
+
+/**
+ * Checks a handshake load's options before anything is opened.
+ * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT naming the first bad option
+ */
+export function checkHandshakeLoadOptions(options: HandshakeLoadOptions): void {
+  validateOptions(options, 'options', HANDSHAKE_LOAD_OPTIONS);
+}
+
 /**
  * Checks the target with one handshake; run() then starts the window.
  * @throws NetlabError when that handshake fails
  */
 export async function prepareHandshakeLoad(options: HandshakeLoadOptions): Promise<PreparedHandshakeLoad> {
+  checkHandshakeLoadOptions(options);
   const metrics = new LoadMetrics();
   const connectOptions = connectOptionsFor(options);
   const negotiated = await probe(options, connectOptions);

@@ -9,10 +9,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES, NetlabError, type ErrorCode } from '../errors.js';
-import { echoReport, type EchoLoadOptions, type EchoLoadReport } from './echo-scenario.js';
+import { checkEchoLoadOptions, echoReport, type EchoLoadOptions, type EchoLoadReport } from './echo-scenario.js';
 import { LoadMetrics } from './metrics.js';
-import { handshakeReport, type HandshakeLoadOptions, type HandshakeLoadReport } from './handshake-scenario.js';
+import { checkHandshakeLoadOptions, handshakeReport, type HandshakeLoadOptions, type HandshakeLoadReport } from './handshake-scenario.js';
 import type { WorkerCommand, WorkerJob, WorkerReply } from './worker.js';
+import { integerIn } from '../util/validate.js';
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -106,6 +107,8 @@ async function runJobs(jobs: WorkerJob[]): Promise<Gathered> {
  * @throws NetlabError the first worker error (refused, TLS verification...)
  */
 export async function runEchoLoadInWorkers(options: EchoLoadOptions, workers: number): Promise<EchoLoadReport> {
+  checkEchoLoadOptions(options);
+  integerIn(1, options.connections)(workers, 'workers');
   const jobs = Array.from({ length: workers }, (_, i): WorkerJob => ({ scenario: 'echo', options: { ...options, connections: shareOf(options.connections, workers, i) } }));
   const { metrics, elapsed } = await runJobs(jobs);
   return echoReport(options, metrics, elapsed, workers);
@@ -119,6 +122,8 @@ export async function runEchoLoadInWorkers(options: EchoLoadOptions, workers: nu
  * @throws NetlabError the first worker error (refused, TLS verification...)
  */
 export async function runHandshakeLoadInWorkers(options: HandshakeLoadOptions, workers: number): Promise<HandshakeLoadReport> {
+  checkHandshakeLoadOptions(options);
+  integerIn(1, options.connections)(workers, 'workers');
   const jobs = Array.from({ length: workers }, (_, i): WorkerJob => ({ scenario: 'handshake', options: { ...options, connections: shareOf(options.connections, workers, i) } }));
   const { metrics, elapsed, reports } = await runJobs(jobs);
   const handshakes = reports.filter((r): r is HandshakeLoadReport => r.scenario === 'handshake');

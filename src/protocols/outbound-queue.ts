@@ -23,6 +23,7 @@
 import { ERROR_CODES, LimitError } from '../errors.js';
 import type { Session } from '../transports/session.js';
 import { startNextTurn, TurnBatch } from './turn-batch.js';
+import { nonNegativeMs, positiveInteger } from '../util/validate.js';
 
 export interface OutboundQueueOptions {
   /** Bytes that may wait here while the session's buffer is full. */
@@ -66,13 +67,11 @@ export class OutboundQueue {
   /**
    * @param session the receiver
    * @param options maxQueuedBytes, drainTimeoutMs, onOverflow, onCongestion
-   * @throws RangeError when a limit is not a whole number in range
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when a limit is not a number in range
    */
   constructor(session: Session, options: OutboundQueueOptions) {
-    if (!Number.isInteger(options.maxQueuedBytes) || options.maxQueuedBytes < 1) {
-      throw new RangeError('maxQueuedBytes must be a positive integer');
-    }
-    if (!(options.drainTimeoutMs >= 0)) throw new RangeError('drainTimeoutMs must be 0 or more');
+    positiveInteger(options.maxQueuedBytes, 'options.maxQueuedBytes');
+    nonNegativeMs(options.drainTimeoutMs, 'options.drainTimeoutMs');
     this.#session = session as SessionWithQueue;
     this.#options = options;
     this.#session[kQueue] = this;

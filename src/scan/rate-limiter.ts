@@ -1,3 +1,8 @@
+import { numberAbove, numberAtLeast } from '../util/validate.js';
+
+const positiveRate = numberAbove(0, 'a second');
+const burstSize = numberAtLeast(1);
+
 /**
  * A token bucket that caps how many attempts start per second (`--rate`).
  * Sans-IO: the caller passes the clock, so tests need no timers.
@@ -13,11 +18,11 @@ export class RateLimiter {
    * @param now the current time in ms (performance.now())
    * @param burst tokens that may accumulate while idle (default: a tenth of a
    *   second's worth, at least 1), so a pause is not followed by a flood
-   * @throws RangeError when the rate or burst is not positive
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when the rate or burst is not positive
    */
   constructor(ratePerSecond: number, now: number, burst = Math.max(1, Math.floor(ratePerSecond / 10))) {
-    if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0) throw new RangeError(`RateLimiter: rate must be positive, got ${ratePerSecond}`);
-    if (!Number.isFinite(burst) || burst < 1) throw new RangeError(`RateLimiter: burst must be at least 1, got ${burst}`);
+    positiveRate(ratePerSecond, 'ratePerSecond');
+    burstSize(burst, 'burst');
     this.#ratePerMs = ratePerSecond / 1000;
     this.#burst = burst;
     this.#tokens = 1;

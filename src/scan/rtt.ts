@@ -22,6 +22,8 @@ export interface RttOptions {
   maxTimeoutMs: number;
 }
 
+import { invalidOption, positiveMs } from '../util/validate.js';
+
 export class RttEstimator {
   readonly #options: RttOptions;
   #srtt = -1;
@@ -29,14 +31,14 @@ export class RttEstimator {
   #samples = 0;
 
   /**
-   * @throws RangeError when min > max or a value is not a positive number
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when min > max or a value is not a positive number
    */
   constructor(options: RttOptions) {
     const { initialTimeoutMs, minTimeoutMs, maxTimeoutMs } = options;
-    for (const value of [initialTimeoutMs, minTimeoutMs, maxTimeoutMs]) {
-      if (!Number.isFinite(value) || value <= 0) throw new RangeError(`RttEstimator: timeouts must be positive, got ${value}`);
-    }
-    if (minTimeoutMs > maxTimeoutMs) throw new RangeError('RttEstimator: minTimeoutMs exceeds maxTimeoutMs');
+    positiveMs(initialTimeoutMs, 'options.initialTimeoutMs');
+    positiveMs(minTimeoutMs, 'options.minTimeoutMs');
+    positiveMs(maxTimeoutMs, 'options.maxTimeoutMs');
+    if (minTimeoutMs > maxTimeoutMs) throw invalidOption('options.minTimeoutMs', `at most options.maxTimeoutMs (${maxTimeoutMs})`, minTimeoutMs);
     this.#options = Object.freeze({ ...options });
   }
 

@@ -7,7 +7,21 @@
  */
 import { availableParallelism } from 'node:os';
 import { DEFAULTS } from '../constants.js';
-import { UsageError } from '../errors.js';
+import {
+  arrayOf,
+  booleanValue,
+  integerIn,
+  invalidOption,
+  nonEmptyString,
+  numberAbove,
+  oneOf,
+  optional,
+  positiveMs,
+  requiredFunction,
+  requiredObject,
+  validateOptions,
+  type Checker,
+} from '../util/validate.js';
 import { grabBanner } from './banner.js';
 import { STATE_BY_CODE } from './engine.js';
 import type { PortState } from './probe.js';
@@ -110,30 +124,32 @@ export interface ScanReport {
   srttMs: number | undefined;
 }
 
-function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
-  if (value === undefined) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
-  }
-}
+const familyValue: Checker<0 | 4 | 6> = (value, name) => {
+  if (value !== 0 && value !== 4 && value !== 6) throw invalidOption(name, '0, 4 or 6', value);
+  return value;
+};
 
-function checkPositive(name: string, value: number | undefined): void {
-  if (value === undefined) return;
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a number greater than 0, got ${value}`);
-}
+/** scan()'s options, checked once (a key added to ScanOptions must be added here too). */
+const SCAN_OPTIONS = {
+  host: nonEmptyString,
+  ports: optional(arrayOf(integerIn(1, 65535), true)),
+  proto: optional(oneOf<ScanProto>(['tcp', 'udp'])),
+  concurrency: optional(integerIn(1, 65535)),
+  timeoutMs: optional(positiveMs),
+  rate: optional(numberAbove(0, 'a second')),
+  retries: optional(integerIn(0, 10)),
+  banner: optional(booleanValue),
+  bannerTimeoutMs: optional(positiveMs),
+  family: optional(familyValue),
+  signal: optional(requiredObject),
+  onProgress: optional(requiredFunction),
+  progressIntervalMs: optional(positiveMs),
+  driver: optional(oneOf<TcpDriverName>(['auto', 'native', 'socket'])),
+  threads: optional(integerIn(1, 64)),
+} satisfies Record<keyof ScanOptions, Checker<unknown>>;
 
 function validate(options: ScanOptions): void {
-  if (typeof options.host !== 'string' || options.host === '') throw new UsageError('scan: host is required');
-  checkInteger('concurrency', options.concurrency, 1, 65535);
-  checkInteger('retries', options.retries, 0, 10);
-  checkInteger('threads', options.threads, 1, 64);
-  checkPositive('timeoutMs', options.timeoutMs);
-  checkPositive('rate', options.rate);
-  checkPositive('bannerTimeoutMs', options.bannerTimeoutMs);
-  if (options.ports !== undefined) {
-    if (options.ports.length === 0) throw new UsageError('scan: the port list is empty');
-    for (const port of options.ports) checkInteger('port', port, 1, 65535);
-  }
+  validateOptions(options, 'options', SCAN_OPTIONS);
 }
 
 /** Unique ports, ascending. */
@@ -146,7 +162,8 @@ function normalisePorts(ports: readonly number[]): number[] {
  *
  * @param options see ScanOptions; every field but `host` has a default
  * @returns the report; with an aborted signal, what was finished so far
- * @throws UsageError for a bad option; NetworkError NETLAB_ERR_UNKNOWN_HOST
+ * @throws (the promise rejects) UsageError NETLAB_ERR_INVALID_ARGUMENT for a
+ *   missing or bad option or an unknown option key; NetworkError NETLAB_ERR_UNKNOWN_HOST
  *   when the host does not resolve; LimitError NETLAB_ERR_OUT_OF_SOCKETS when
  *   no socket can be opened at all
  */

@@ -4,6 +4,7 @@
  * header of services.generated.ts for the source and its licence terms).
  */
 import { TCP_SERVICE_NAMES, TOP_TCP_PORTS, TOP_UDP_PORTS, UDP_SERVICE_NAMES } from './services.generated.js';
+import { integerIn } from '../util/validate.js';
 
 export type ScanProto = 'tcp' | 'udp';
 
@@ -39,12 +40,10 @@ export function serviceName(port: number, proto: ScanProto): string {
  *
  * @param proto `tcp` or `udp`
  * @param count 1-1000 (default 1000)
- * @throws RangeError when count is outside 1-1000 (a programming error)
+ * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when count is outside 1-1000 (a programming error)
  */
 export function topPorts(proto: ScanProto, count = 1000): number[] {
   const list = proto === 'tcp' ? TOP_TCP_PORTS : TOP_UDP_PORTS;
-  if (!Number.isInteger(count) || count < 1 || count > list.length) {
-    throw new RangeError(`topPorts: count must be 1-${list.length}, got ${count}`);
-  }
+  integerIn(1, list.length)(count, 'count');
   return list.slice(0, count).sort((a, b) => a - b);
 }

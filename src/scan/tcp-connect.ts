@@ -17,6 +17,7 @@
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { outcomeOfError, type Attempt, type Outcome, type PortState, type ProbeDriver, type ProbeTarget } from './probe.js';
+import { ERROR_CODES, NetlabError } from '../errors.js';
 
 // ---------------------------------------------------------------------------
 // native driver
@@ -222,7 +223,7 @@ export type TcpDriverName = 'auto' | 'native' | 'socket';
  *
  * @param name `auto` (default): `native` when available, else `socket`;
  *   the NETLAB_SCAN_DRIVER environment variable overrides `auto`
- * @throws Error when `native` is asked for and the binding is not available
+ * @throws NetlabError NETLAB_ERR_UNSUPPORTED when `native` is asked for and the binding is not available
  */
 export function createTcpDriver(name: TcpDriverName = 'auto'): ProbeDriver {
   let wanted = name;
@@ -233,7 +234,7 @@ export function createTcpDriver(name: TcpDriverName = 'auto'): ProbeDriver {
   if (wanted === 'socket') return new SocketTcpDriver();
   const binding = tcpWrapBinding();
   if (binding !== undefined) return new NativeTcpDriver(binding);
-  if (wanted === 'native') throw new Error("the native TCP scan driver needs Node's tcp_wrap binding, which this Node does not offer");
+  if (wanted === 'native') throw new NetlabError(ERROR_CODES.UNSUPPORTED, "the native TCP scan driver needs Node's tcp_wrap binding, which this Node does not offer");
   return new SocketTcpDriver();
 }
 

@@ -15,6 +15,8 @@ import type { TransportName } from '../transports/session.js';
 import type { Listener, TlsOptions, WireTap } from '../transports/types.js';
 import { createSelfSignedCertificate, fingerprint256 } from '../tls/certificate.js';
 import type { Endpoint } from '../util/endpoint.js';
+import { nonEmptyString, nonNegativeSeconds, oneOf, optional, port, positiveInteger, requiredFunction, requiredObject, validateOptions, withDefault, type Checker } from '../util/validate.js';
+import { TRANSPORT_NAMES } from '../transports/registry.js';
 
 export interface ServerOptions {
   transport: TransportName;
@@ -112,25 +114,39 @@ function certificateFingerprint(cert: string | Buffer): string {
   try {
     return fingerprint256(cert);
   } catch (err) {
-    throw new FileError(`--cert is not a PEM certificate: ${(err as Error).message}`, { cause: err });
+    throw new FileError(`options.tls.cert is not a PEM certificate: ${(err as Error).message}`, { cause: err });
   }
 }
 
+/** createServer()'s options, checked once (a key added to ServerOptions must be added here too). */
+const SERVER_OPTIONS = {
+  transport: oneOf(TRANSPORT_NAMES),
+  host: optional(nonEmptyString),
+  port: optional(port),
+  protocol: requiredFunction,
+  maxConnections: withDefault(positiveInteger, DEFAULTS.maxConnections),
+  idleTimeoutSeconds: optional(nonNegativeSeconds),
+  tls: optional(requiredObject),
+  maxMessageBytes: optional(positiveInteger),
+  tap: optional(requiredObject),
+} satisfies Record<keyof ServerOptions, Checker<unknown>>;
+
 /**
  * Starts a server.
- * @throws UsageError for bad options; NetlabError when the port cannot be bound
+ * @throws (the promise rejects) UsageError NETLAB_ERR_INVALID_ARGUMENT for a
+ *   missing or bad option, an unknown option key included; NetlabError when
+ *   the port cannot be bound
  */
 export async function createServer(options: ServerOptions): Promise<Server> {
-  const driver = transportFor(options.transport);
-  const maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
-  if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new UsageError('--max-conns must be a whole number, at least 1');
-  const idleTimeoutSeconds = options.idleTimeoutSeconds ?? (driver.connectionless ? DEFAULTS.udpPeerIdleSeconds : 0);
-  if (!(idleTimeoutSeconds >= 0)) throw new UsageError('--idle-timeout must be a number of seconds');
+  const checked = validateOptions(options, 'options', SERVER_OPTIONS);
+  const driver = transportFor(checked.transport);
+  const maxConnections = checked.maxConnections;
+  const idleTimeoutSeconds = checked.idleTimeoutSeconds ?? (driver.connectionless ? DEFAULTS.udpPeerIdleSeconds : 0);
 
   let tls = options.tls;
   let certificate: ServerCertificate | undefined;
   if (driver.name === 'tls') {
-    if ((tls?.cert === undefined) !== (tls?.key === undefined)) throw new UsageError('--cert and --key go together; give both or neither');
+    if ((tls?.cert === undefined) !== (tls?.key === undefined)) throw new UsageError('options.tls.cert and options.tls.key go together; give both or neither');
     if (tls?.cert === undefined) {
       const made = await createSelfSignedCertificate();
       tls = { ...tls, cert: made.certPem, key: made.keyPem };

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type * as X509 from '@peculiar/x509';
 import { DEFAULTS } from '../constants.js';
 import { FileError, UsageError } from '../errors.js';
+import { oneOf, positiveInteger } from '../util/validate.js';
 
 export type KeyType = 'ec' | 'rsa';
 
@@ -68,7 +69,7 @@ async function x509Library(): Promise<typeof X509> {
 function parseSan(value: string): { type: 'dns' | 'ip'; value: string } {
   const match = /^(dns|ip):(.*)$/i.exec(value.trim());
   const name = (match?.[2] ?? value).trim().replace(/^\[(.*)\]$/, '$1');
-  if (name === '' || /\s/.test(name)) throw new UsageError(`"${value}" is not a host name or IP address for --san`);
+  if (name === '' || /\s/.test(name)) throw new UsageError(`"${value}" is not a host name or IP address for options.subjectAltNames`);
   const isIp = net.isIP(name) !== 0;
   if (match?.[1]?.toLowerCase() === 'ip' && !isIp) throw new UsageError(`"${value}" is not an IP address`);
   return { type: isIp ? 'ip' : 'dns', value: name };
@@ -86,12 +87,13 @@ export function fingerprint256(certPem: string | Buffer): string {
 
 /**
  * Makes a key pair and a self-signed certificate.
- * @throws UsageError for a bad SAN or day count
+ * @throws (the promise rejects) UsageError NETLAB_ERR_INVALID_ARGUMENT for a
+ *   bad SAN, day count, key type or common name
  */
 export async function createSelfSignedCertificate(options: CertificateOptions = {}): Promise<GeneratedCertificate> {
-  const keyType = options.keyType ?? 'ec';
+  const keyType = options.keyType === undefined ? 'ec' : oneOf<KeyType>(['ec', 'rsa'])(options.keyType, 'options.keyType');
   const days = options.days ?? DEFAULTS.certificateDays;
-  if (!Number.isInteger(days) || days < 1) throw new UsageError('--days must be a whole number of days, at least 1');
+  positiveInteger(days, 'options.days');
   const commonName = options.commonName ?? 'localhost';
   if (commonName === '' || /[,=+<>#;"\\]/.test(commonName)) throw new UsageError(`"${commonName}" is not a usable common name`);
 

@@ -15,6 +15,7 @@ import { examples } from '../help.js';
 import { Output, paint } from '../output.js';
 import { positiveInteger } from '../parse.js';
 import { formatScanTable, formatSummary, scanJson } from './scan-table.js';
+import { withFlagNames } from '../option-flags.js';
 
 interface ScanFlags {
   ports?: number[];
@@ -38,7 +39,7 @@ function portSpecOption(value: string): number[] {
   try {
     return parsePortSpec(value);
   } catch (err) {
-    if (err instanceof UsageError) throw new InvalidArgumentError(err.message);
+    if (err instanceof UsageError) throw new InvalidArgumentError(withFlagNames(err.message));
     throw err;
   }
 }

@@ -13,7 +13,7 @@
  * `openCapture(stream)`; TLS decryption and reassembly consume either form.
  */
 import { DEFAULTS } from '../../constants.js';
-import { ERROR_CODES, NetlabError, UsageError } from '../../errors.js';
+import { ERROR_CODES, NetlabError } from '../../errors.js';
 import type { RecordDecoder } from './decoder.js';
 import { detectFormat, MAGIC_BYTES } from './format.js';
 import { FileInput, StreamInput, type ByteInput } from './input.js';
@@ -21,6 +21,7 @@ import type { CaptureFormat, CaptureInfo, PacketRecord } from './packet.js';
 import { PcapDecoder } from './pcap.js';
 import { PcapngDecoder } from './pcapng.js';
 import { WarningSink } from './warnings.js';
+import { anyValue, integerIn, invalidOption, optional, stringValue, validateOptions, type Checker } from '../../util/validate.js';
 
 /** Reader options; every field has a documented default in DEFAULTS. */
 export interface CaptureOptions {
@@ -250,11 +251,16 @@ function copyPacket(p: PacketRecord): CapturedPacket {
 }
 
 function checkedInteger(name: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(`capture option ${name} must be a whole number of at least ${min}, not ${value}`);
-  }
-  return value;
+  return integerIn(min)(value, `options.${name}`);
 }
+
+/** openCapture()'s options (a key added to CaptureOptions must be added here too); the limits get their minimums below. */
+const CAPTURE_OPTIONS = {
+  maxRecordBytes: anyValue,
+  readChunkBytes: anyValue,
+  maxWarnings: anyValue,
+  name: optional(stringValue),
+} satisfies Record<keyof CaptureOptions, Checker<unknown>>;
 
 /** Where a capture comes from: a path, or a stream of bytes (pipe, stdin, socket). */
 export type CaptureInput = string | AsyncIterable<Uint8Array | string>;
@@ -265,9 +271,14 @@ export type CaptureInput = string | AsyncIterable<Uint8Array | string>;
  * @param options reader limits; see {@link CaptureOptions}
  * @throws CaptureFormatError NETLAB_ERR_PCAP_NOT_CAPTURE for an empty or non-capture input
  * @throws FileError NETLAB_ERR_FILE when the file cannot be opened
- * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT for an option out of range
+ * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT (the promise rejects) for an
+ *   input that is neither a path nor a stream, an option out of range or an unknown option key
  */
 export async function openCapture(input: CaptureInput, options: CaptureOptions = {}): Promise<PacketSource> {
+  if (typeof input !== 'string' && !(typeof input === 'object' && input !== null && Symbol.asyncIterator in input)) {
+    throw invalidOption('input', 'a file path or an async iterable of bytes', input);
+  }
+  validateOptions(options, 'options', CAPTURE_OPTIONS, true);
   const opts = Object.freeze({
     maxRecordBytes: checkedInteger('maxRecordBytes', options.maxRecordBytes ?? DEFAULTS.pcapMaxRecordBytes, 64),
     readChunkBytes: checkedInteger('readChunkBytes', options.readChunkBytes ?? DEFAULTS.pcapReadChunkBytes, 64),

@@ -1,3 +1,5 @@
+import { internalError } from '../../util/validate.js';
+
 /**
  * A queue of pushed chunks read from the front, for the TLS state machines.
  * Reads that fit in the first chunk are zero-copy `subarray`s; only a read
@@ -23,10 +25,10 @@ export class ByteQueue {
   /**
    * Removes and returns the first `n` bytes.
    * @param n at most `length`
-   * @throws RangeError when fewer than `n` bytes are queued (a caller bug)
+   * @throws NetlabError NETLAB_ERR_INTERNAL when fewer than `n` bytes are queued (a bug in netlab's TLS code)
    */
   consume(n: number): Buffer {
-    if (n > this.#length) throw new RangeError(`consume(${n}) with ${this.#length} bytes queued`);
+    if (n > this.#length) throw internalError(`ByteQueue.consume(${n}) with ${this.#length} bytes queued`);
     this.#length -= n;
     const first = this.#chunks[0];
     if (first === undefined || n === 0) return Buffer.alloc(0);

@@ -16,7 +16,7 @@
  * not guessed.
  */
 import { DEFAULTS } from '../../constants.js';
-import { ERROR_CODES, TlsDecodeError, type ErrorCode } from '../../errors.js';
+import { ERROR_CODES, NetlabError, TlsDecodeError, type ErrorCode } from '../../errors.js';
 import type { KeyLog, TlsSecrets } from './keylog.js';
 import { CONTENT_TYPE, TlsRecordDecoder, type TlsRecord } from './record.js';
 import {
@@ -35,6 +35,7 @@ import { nextTrafficSecret, tls12KeyBlock, tls13TrafficKeys } from './key-schedu
 import { Tls12RecordOpener, Tls13RecordOpener, type RecordOpener } from './record-protection.js';
 import { alertName } from './alerts.js';
 import type { Direction, TlsAlert, TlsDataEvent, TlsDirectionCounts, TlsProblem, TlsStreamStatus, TlsStreamSummary } from './types.js';
+import { positiveInteger } from '../../util/validate.js';
 
 export type { Direction, TlsAlert, TlsDataEvent, TlsDirectionCounts, TlsProblem, TlsStreamStatus, TlsStreamSummary } from './types.js';
 
@@ -128,13 +129,13 @@ export class TlsStreamDecryptor {
 
   /**
    * @param options the key log, the data callback and caps
-   * @throws RangeError when a cap is not a positive integer
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when a cap is not a positive integer
    */
   constructor(options: TlsStreamDecryptorOptions = {}) {
     this.#keyLog = options.keyLog;
     this.#onData = options.onData;
     const maxPending = options.maxPendingBytes ?? DEFAULTS.tlsMaxPendingBytes;
-    if (!Number.isInteger(maxPending) || maxPending <= 0) throw new RangeError(`maxPendingBytes must be a positive integer, got ${maxPending}`);
+    positiveInteger(maxPending, 'options.maxPendingBytes');
     this.#maxPendingBytes = maxPending;
     this.#client = this.#makeSide('client', options);
     this.#server = this.#makeSide('server', options);
@@ -185,10 +186,10 @@ export class TlsStreamDecryptor {
   /**
    * Feeds bytes of one direction. The chunk is copied, so the caller may
    * reuse its memory at once.
-   * @throws Error when called after finish() (a programmer error)
+   * @throws NetlabError NETLAB_ERR_INVALID_STATE when called after finish() (a programmer error)
    */
   push(direction: Direction, chunk: Uint8Array): void {
-    if (this.#finished) throw new Error('TlsStreamDecryptor.push() after finish()');
+    if (this.#finished) throw new NetlabError(ERROR_CODES.INVALID_STATE, 'TlsStreamDecryptor.push() after finish()');
     if (chunk.length === 0) return;
     const side = direction === 'client' ? this.#client : this.#server;
     side.bytes += chunk.length;

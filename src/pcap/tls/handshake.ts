@@ -13,6 +13,7 @@
 import { DEFAULTS } from '../../constants.js';
 import { ERROR_CODES, TlsDecodeError } from '../../errors.js';
 import { ByteQueue } from './byte-queue.js';
+import { positiveInteger } from '../../util/validate.js';
 
 /** Handshake message types netlab looks at (RFC 8446 §4). */
 export const HANDSHAKE_TYPE = Object.freeze({
@@ -75,11 +76,11 @@ export class HandshakeReassembler {
 
   /**
    * @param options callbacks and the cap
-   * @throws RangeError when maxMessageBytes is not a positive integer
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when maxMessageBytes is not a positive integer
    */
   constructor(options: HandshakeReassemblerOptions) {
     const max = options.maxMessageBytes ?? DEFAULTS.tlsMaxHandshakeMessageBytes;
-    if (!Number.isInteger(max) || max <= 0) throw new RangeError(`maxMessageBytes must be a positive integer, got ${max}`);
+    positiveInteger(max, 'options.maxMessageBytes');
     this.#max = max;
     this.#wanted = options.wanted;
     this.#onMessage = options.onMessage;

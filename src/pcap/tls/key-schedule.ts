@@ -13,6 +13,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { SupportedSuite } from './suites.js';
+import { invalidOption } from '../../util/validate.js';
 
 type Hash = 'sha256' | 'sha384';
 
@@ -21,11 +22,11 @@ const HASH_BYTES: Readonly<Record<Hash, number>> = { sha256: 32, sha384: 48 };
 /**
  * HKDF-Expand (RFC 5869 §2.3): T(i) = HMAC(PRK, T(i-1) | info | i).
  * node:crypto's hkdf() always runs Extract first, so Expand is done here.
- * @throws RangeError when more than 255 blocks are asked for
+ * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when more than 255 blocks are asked for
  */
 export function hkdfExpand(hash: Hash, prk: Uint8Array, info: Uint8Array, length: number): Buffer {
   const blocks = Math.ceil(length / HASH_BYTES[hash]);
-  if (blocks > 255) throw new RangeError('HKDF-Expand output too long');
+  if (blocks > 255) throw invalidOption('length', `at most ${255 * HASH_BYTES[hash]} bytes (255 ${hash} blocks, RFC 5869 §2.3)`, length);
   const out: Buffer[] = [];
   let previous = Buffer.alloc(0);
   for (let i = 1; i <= blocks; i++) {

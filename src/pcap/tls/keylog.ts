@@ -13,6 +13,7 @@
  */
 import { DEFAULTS } from '../../constants.js';
 import { ERROR_CODES, type ErrorCode } from '../../errors.js';
+import { positiveInteger } from '../../util/validate.js';
 
 /** The secrets logged for one connection (one client random). */
 export interface TlsSecrets {
@@ -106,8 +107,8 @@ export class KeyLog {
    * @throws RangeError when a cap is not a positive integer (a programmer error)
    */
   constructor(options: KeyLogOptions = {}) {
-    this.#maxLineBytes = positive(options.maxLineBytes ?? DEFAULTS.keyLogMaxLineBytes, 'maxLineBytes');
-    this.#maxProblems = positive(options.maxProblems ?? 100, 'maxProblems');
+    this.#maxLineBytes = positive(options.maxLineBytes ?? DEFAULTS.keyLogMaxLineBytes, 'options.maxLineBytes');
+    this.#maxProblems = positive(options.maxProblems ?? 100, 'options.maxProblems');
   }
 
   /** Number of connections (client randoms) with at least one secret. */
@@ -223,13 +224,12 @@ export class KeyLog {
  * @param text the file's contents
  * @param options caps (line length, problems kept)
  * @returns a {@link KeyLog}; check `stats`/`problems` for skipped lines
- * @throws RangeError only for invalid options
+ * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT only for invalid options
  */
 export function parseKeyLog(text: string | Uint8Array, options: KeyLogOptions = {}): KeyLog {
   return new KeyLog(options).add(text);
 }
 
 function positive(value: number, name: string): number {
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
-  return value;
+  return positiveInteger(value, name);
 }

@@ -16,6 +16,7 @@
 import { DEFAULTS } from '../../constants.js';
 import { ERROR_CODES, TlsDecodeError } from '../../errors.js';
 import { ByteQueue } from './byte-queue.js';
+import { positiveInteger } from '../../util/validate.js';
 
 /** Record content types (RFC 8446 §5.1 ContentType, RFC 6520 heartbeat). */
 export const CONTENT_TYPE = Object.freeze({
@@ -189,6 +190,5 @@ export class TlsRecordDecoder {
 }
 
 function checkMax(value: number): number {
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`maxRecordBytes must be a positive integer, got ${value}`);
-  return value;
+  return positiveInteger(value, 'options.maxRecordBytes');
 }

@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { FileError } from '../../errors.js';
+import { invalidOption } from '../../util/validate.js';
 
 /** https://www.tcpdump.org/linktypes.html */
 export const LINKTYPE_ETHERNET = 1;
@@ -56,11 +57,11 @@ export class PcapWriter {
 
   /**
    * Appends one frame captured at `timeUs` (microseconds since the epoch).
-   * @throws RangeError for a frame over MAX_FRAME_BYTES (a bug in the caller)
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT for a frame over MAX_FRAME_BYTES (a bug in the caller)
    */
   write(timeUs: bigint, frame: Uint8Array): void {
     if (this.#fd === undefined) return;
-    if (frame.length > MAX_FRAME_BYTES) throw new RangeError(`frame of ${frame.length} bytes is over the ${MAX_FRAME_BYTES}-byte snaplen`);
+    if (frame.length > MAX_FRAME_BYTES) throw invalidOption('frame', `at most ${MAX_FRAME_BYTES} bytes (the snaplen)`, frame);
     const needed = RECORD_HEADER_BYTES + frame.length;
     if (this.#used + needed > this.#batch.length) this.flush();
     if (needed > this.#batch.length) this.#batch = Buffer.allocUnsafe(needed);

@@ -1,8 +1,13 @@
+import { numberAbove, numberAtLeast } from '../../util/validate.js';
+
 /**
  * A token bucket (RFC 2697's single-rate idea): `ratePerSecond` tokens a
  * second up to `burst`. Sans-IO: the clock is passed in, so tests need no
  * real time.
  */
+const positiveRate = numberAbove(0, 'a second');
+const burstSize = numberAtLeast(1);
+
 export class TokenBucket {
   readonly #rate: number;
   readonly #burst: number;
@@ -13,10 +18,11 @@ export class TokenBucket {
    * @param ratePerSecond tokens added per second (> 0)
    * @param burst bucket size (>= 1)
    * @param nowMs the current time
-   * @throws RangeError for a rate or burst out of range
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT for a rate or burst out of range
    */
   constructor(ratePerSecond: number, burst: number, nowMs: number) {
-    if (!(ratePerSecond > 0) || !(burst >= 1)) throw new RangeError('rate must be > 0 and burst >= 1');
+    positiveRate(ratePerSecond, 'ratePerSecond');
+    burstSize(burst, 'burst');
     this.#rate = ratePerSecond;
     this.#burst = burst;
     this.#tokens = burst;

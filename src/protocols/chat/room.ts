@@ -8,6 +8,7 @@
 import { DEFAULTS } from '../../constants.js';
 import { nicknameKey } from './nickname.js';
 import { SharedLine } from './shared-line.js';
+import { positiveInteger } from '../../util/validate.js';
 
 /** One user as the room sees it: a name and a way to hand it a line. */
 export interface RoomMember {
@@ -45,10 +46,10 @@ export class LocalRoom implements Room {
   readonly maxUsers: number;
   readonly #members = new Map<string, RoomMember>();
 
-  /** @throws RangeError when maxUsers is not a positive integer */
+  /** @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when maxUsers is not a positive integer */
   constructor(options: LocalRoomOptions = {}) {
     this.maxUsers = options.maxUsers ?? DEFAULTS.chatMaxUsers;
-    if (!Number.isInteger(this.maxUsers) || this.maxUsers < 1) throw new RangeError('maxUsers must be a positive integer');
+    positiveInteger(this.maxUsers, 'options.maxUsers');
   }
 
   get size(): number {

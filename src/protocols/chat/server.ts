@@ -5,12 +5,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { DEFAULTS } from '../../constants.js';
-import { UsageError, type NetlabError } from '../../errors.js';
+import type { NetlabError } from '../../errors.js';
 import type { Session } from '../../transports/session.js';
 import type { ProtocolFactory } from '../protocol.js';
 import { LocalRoom, type Room } from './room.js';
 import { SHUTDOWN_NOTICE } from './text.js';
 import { ChatUser } from './user.js';
+import { numberAtLeast, nonNegativeMs, optional, positiveInteger, requiredFunction, requiredObject, validateOptions, withDefault, type Checker } from '../../util/validate.js';
 
 export interface ChatServerOptions {
   /** The room; default a LocalRoom of `maxUsers`. */
@@ -42,15 +43,18 @@ export interface ChatServerEvents {
   dropped: [session: Session, error: NetlabError];
 }
 
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a number greater than 0`);
-  return value;
-}
-
-function zeroOrPositive(name: string, value: number): number {
-  if (value === 0) return 0;
-  return positive(name, value);
-}
+/** ChatServer's options, checked once (a key added to ChatServerOptions must be added here too). */
+const CHAT_OPTIONS = {
+  room: optional(requiredObject),
+  maxUsers: withDefault(positiveInteger, DEFAULTS.chatMaxUsers),
+  maxLineBytes: withDefault(positiveInteger, DEFAULTS.chatMaxLineBytes),
+  nicknameMaxChars: withDefault(positiveInteger, DEFAULTS.nicknameMaxChars),
+  linesPerSecond: withDefault(numberAtLeast(0, 'lines a second'), DEFAULTS.chatLinesPerSecond),
+  lineBurst: withDefault(numberAtLeast(1, 'lines'), DEFAULTS.chatLineBurst),
+  maxQueuedBytes: withDefault(positiveInteger, DEFAULTS.maxQueuedBytesPerClient),
+  drainTimeoutMs: withDefault(nonNegativeMs, DEFAULTS.drainTimeoutMs),
+  now: withDefault(requiredFunction, Date.now),
+} satisfies Record<keyof ChatServerOptions, Checker<unknown>>;
 
 export class ChatServer extends EventEmitter<ChatServerEvents> {
   readonly room: Room;
@@ -60,22 +64,15 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
 
   /**
    * @param options limits (see ChatServerOptions for defaults) and the room
-   * @throws UsageError for a limit that is not a positive number
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT (synchronously) for a
+   *   limit that is not a number in range, or an unknown option key
    */
   constructor(options: ChatServerOptions = {}) {
     super();
-    const maxUsers = options.maxUsers ?? DEFAULTS.chatMaxUsers;
-    this.options = Object.freeze({
-      maxUsers: positive('--max-users', maxUsers),
-      maxLineBytes: positive('the line limit', options.maxLineBytes ?? DEFAULTS.chatMaxLineBytes),
-      nicknameMaxChars: positive('the nickname limit', options.nicknameMaxChars ?? DEFAULTS.nicknameMaxChars),
-      linesPerSecond: zeroOrPositive('the rate limit', options.linesPerSecond ?? DEFAULTS.chatLinesPerSecond),
-      lineBurst: positive('the rate-limit burst', options.lineBurst ?? DEFAULTS.chatLineBurst),
-      maxQueuedBytes: positive('the queue limit', options.maxQueuedBytes ?? DEFAULTS.maxQueuedBytesPerClient),
-      drainTimeoutMs: options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
-      now: options.now ?? Date.now,
-    });
-    this.room = options.room ?? new LocalRoom({ maxUsers });
+    const { room, ...checked } = validateOptions(options, 'options', CHAT_OPTIONS, true);
+    const maxUsers = checked.maxUsers;
+    this.options = Object.freeze({ ...checked, now: checked.now as () => number });
+    this.room = (room as Room | undefined) ?? new LocalRoom({ maxUsers });
   }
 
   /** The per-session protocol: attach it to as many servers/listeners as you like. */

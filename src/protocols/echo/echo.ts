@@ -11,6 +11,7 @@ import type { Session } from '../../transports/session.js';
 import { writeOrPause } from '../backpressure.js';
 import type { Protocol, ProtocolFactory } from '../protocol.js';
 import { reverseByCharacter, rot13InPlace, upperInPlace } from './transforms.js';
+import { booleanValue, oneOf, optional, positiveInteger, stringValue, validateOptions, withDefault, type Checker } from '../../util/validate.js';
 
 export const ECHO_MODES = ['echo', 'upper', 'rot13', 'reverse', 'reply'] as const;
 export type EchoMode = (typeof ECHO_MODES)[number];
@@ -42,17 +43,23 @@ const BYTE_TRANSFORMS: Partial<Record<EchoMode, (bytes: Buffer) => Uint8Array>> 
 
 const ENDING_BYTES: Record<LineEnding, Buffer> = { '\n': Buffer.from('\n'), '\r\n': Buffer.from('\r\n'), '': Buffer.alloc(0) };
 
+/** echoProtocol()'s options, checked once (a key added to EchoOptions must be added here too). */
+const ECHO_OPTIONS = {
+  mode: withDefault(oneOf(ECHO_MODES), 'echo'),
+  reply: optional(stringValue),
+  once: optional(booleanValue),
+  maxLineBytes: withDefault(positiveInteger, DEFAULTS.maxLineBytes),
+} satisfies Record<keyof EchoOptions, Checker<unknown>>;
+
 /**
  * Builds the echo-family protocol factory.
  * @param options mode (default echo), reply text, once, maxLineBytes (default 65536)
- * @throws UsageError for an unknown mode, reply mode without text, or a bad limit
+ * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT (synchronously) for an
+ *   unknown mode, reply mode without text, a bad limit or an unknown option key
  */
 export function echoProtocol(options: EchoOptions = {}): ProtocolFactory {
-  const mode = options.mode ?? 'echo';
-  if (!ECHO_MODES.includes(mode)) throw new UsageError(`unknown mode "${mode}"; choose one of ${ECHO_MODES.join(', ')}`);
-  if (mode === 'reply' && options.reply === undefined) throw new UsageError('reply mode needs the answer text: --reply TEXT');
-  const maxLineBytes = options.maxLineBytes ?? DEFAULTS.maxLineBytes;
-  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) throw new UsageError('--max-line must be a whole number of bytes, at least 1');
+  const { mode, maxLineBytes } = validateOptions(options, 'options', ECHO_OPTIONS, true);
+  if (mode === 'reply' && options.reply === undefined) throw new UsageError('reply mode needs the answer text: options.reply');
   const resolved: ResolvedEchoOptions = Object.freeze({
     mode,
     reply: Buffer.from(options.reply ?? ''),

@@ -34,6 +34,8 @@ import {
   encodePlaintextAndMac,
   type ChatMessage,
 } from './messages.js';
+import { UsageError } from '../../errors.js';
+import { bytesOfLength, oneOf, optional, stringValue, validateOptions } from '../../util/validate.js';
 
 /** AES block size and CBC IV length, in bytes. */
 export const AES_BLOCK_BYTES = 16;
@@ -100,10 +102,11 @@ function aesCbc(mode: 'encrypt' | 'decrypt', key: Buffer, iv: Uint8Array, data: 
   }
 }
 
+const ivBytes = bytesOfLength(AES_BLOCK_BYTES);
+
 function checkIv(iv: Uint8Array | undefined): Uint8Array {
   const value = iv ?? randomBytes(AES_BLOCK_BYTES);
-  if (value.byteLength !== AES_BLOCK_BYTES) throw new RangeError(`the IV must be ${AES_BLOCK_BYTES} bytes`);
-  return value;
+  return ivBytes(value, 'iv');
 }
 
 /** Plain mode: `Message{nickname, message}` in the clear. */
@@ -134,7 +137,7 @@ export class CourseCipher implements ImCipher {
     this.#authKey = sha256(authenticityKey);
   }
 
-  /** @throws RangeError when a fixed IV is not 16 bytes */
+  /** @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when a fixed IV is not 16 bytes */
   seal(message: ChatMessage, iv?: Uint8Array): Buffer {
     const ivBytes = checkIv(iv);
     const im = encodeChatMessage(message, 'IM');
@@ -182,7 +185,7 @@ export class EtmCipher implements ImCipher {
     this.#encKey = hkdf(confidentialityKey, 'enc');
     this.#macKey = hkdf(authenticityKey, 'mac');
     const id = sender ?? randomBytes(ETM_SENDER_BYTES);
-    if (id.byteLength !== ETM_SENDER_BYTES) throw new RangeError(`the sender id must be ${ETM_SENDER_BYTES} bytes`);
+    bytesOfLength(ETM_SENDER_BYTES)(id, 'sender');
     this.#sender = Buffer.from(id);
   }
 
@@ -194,7 +197,7 @@ export class EtmCipher implements ImCipher {
     return createHmac('sha256', this.#macKey).update(ETM_LABEL).update(header).update(iv).update(ciphertext).digest();
   }
 
-  /** @throws RangeError when a fixed IV is not 16 bytes */
+  /** @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when a fixed IV is not 16 bytes */
   seal(message: ChatMessage, iv?: Uint8Array): Buffer {
     const ivBytes = checkIv(iv);
     const seq = this.#nextSeq++;
@@ -234,13 +237,24 @@ export class EtmCipher implements ImCipher {
 
 export type ImSuite = 'course' | 'etm';
 
+/** The encrypted suites createImCipher() knows. */
+export const IM_SUITES: readonly ImSuite[] = Object.freeze(['course', 'etm']);
+
+const IM_CIPHER_OPTIONS = { confidentialityKey: optional(stringValue), authenticityKey: optional(stringValue), suite: optional(oneOf(IM_SUITES)) };
+
 /**
  * The cipher for a client's flags: plain without keys, course or etm with both.
- * @throws RangeError when only one of the two keys is given
+ * @param options.suite `course` (default) or `etm`
+ * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT (synchronously) for an
+ *   unknown suite, only one of the two keys, or `etm` without keys
  */
 export function createImCipher(options: { confidentialityKey?: string; authenticityKey?: string; suite?: ImSuite }): ImCipher {
-  const { confidentialityKey: c, authenticityKey: a } = options;
-  if (c === undefined && a === undefined) return new PlainCipher();
-  if (c === undefined || a === undefined) throw new RangeError('the encrypted mode needs both keys: -c CONFKEY and -a AUTHKEY');
+  const { confidentialityKey: c, authenticityKey: a, suite } = validateOptions(options, 'options', IM_CIPHER_OPTIONS);
+  if (c === undefined && a === undefined) {
+    // Asking for the hardened suite and getting plain text would be a silent downgrade.
+    if (suite === 'etm') throw new UsageError('options.suite "etm" is an encrypted suite: give options.confidentialityKey and options.authenticityKey too');
+    return new PlainCipher();
+  }
+  if (c === undefined || a === undefined) throw new UsageError('the encrypted mode needs both keys: options.confidentialityKey and options.authenticityKey');
   return options.suite === 'etm' ? new EtmCipher(c, a) : new CourseCipher(c, a);
 }

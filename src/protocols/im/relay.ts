@@ -8,10 +8,11 @@
 import { EventEmitter } from 'node:events';
 import { DEFAULTS } from '../../constants.js';
 import { encodeFrame, FrameDecoder, MAX_UINT32 } from '../../codec/length-prefixed.js';
-import { UsageError, type NetlabError } from '../../errors.js';
+import type { NetlabError } from '../../errors.js';
 import type { Session } from '../../transports/session.js';
 import { OutboundQueue } from '../outbound-queue.js';
 import type { Protocol, ProtocolFactory } from '../protocol.js';
+import { integerIn, nonNegativeMs, positiveInteger, validateOptions, withDefault, type Checker } from '../../util/validate.js';
 
 export interface ImRelayOptions {
   /** Largest frame payload relayed, in bytes. Default 65536. */
@@ -40,6 +41,13 @@ export interface ImRelayStats {
   bufferedBytes: number;
 }
 
+/** ImRelay's options, checked once (a key added to ImRelayOptions must be added here too). */
+const RELAY_OPTIONS = {
+  maxFrameBytes: withDefault(integerIn(1, MAX_UINT32), DEFAULTS.maxFrameBytes),
+  maxQueuedBytes: withDefault(positiveInteger, DEFAULTS.maxQueuedBytesPerClient),
+  drainTimeoutMs: withDefault(nonNegativeMs, DEFAULTS.drainTimeoutMs),
+} satisfies Record<keyof ImRelayOptions, Checker<unknown>>;
+
 export class ImRelay extends EventEmitter<ImRelayEvents> {
   readonly maxFrameBytes: number;
   readonly maxQueuedBytes: number;
@@ -52,18 +60,15 @@ export class ImRelay extends EventEmitter<ImRelayEvents> {
 
   /**
    * @param options maxFrameBytes (default 65536), maxQueuedBytes (default 1 MiB)
-   * @throws UsageError for a limit that is not a positive whole number
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT (synchronously) for a
+   *   limit out of range or an unknown option key
    */
   constructor(options: ImRelayOptions = {}) {
     super();
-    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULTS.maxFrameBytes;
-    this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULTS.maxQueuedBytesPerClient;
-    this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs;
-    if (!(this.drainTimeoutMs >= 0)) throw new UsageError('the drain timeout must be 0 or more milliseconds');
-    if (!Number.isInteger(this.maxFrameBytes) || this.maxFrameBytes < 1 || this.maxFrameBytes > MAX_UINT32) {
-      throw new UsageError('--max-frame must be a whole number of bytes from 1 to 4294967295');
-    }
-    if (!Number.isInteger(this.maxQueuedBytes) || this.maxQueuedBytes < 1) throw new UsageError('the queue limit must be a whole number of bytes, at least 1');
+    const checked = validateOptions(options, 'options', RELAY_OPTIONS, true);
+    this.maxFrameBytes = checked.maxFrameBytes;
+    this.maxQueuedBytes = checked.maxQueuedBytes;
+    this.drainTimeoutMs = checked.drainTimeoutMs;
   }
 
   /** The per-session protocol, for a Server or a listener. */

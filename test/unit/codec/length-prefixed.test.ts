@@ -70,6 +70,6 @@ test('partial state is visible: pendingBytes and idle', () => {
 });
 
 test('a bad maximum is a programmer error at construction', () => {
-  assert.throws(() => new FrameDecoder({ maxFrameBytes: -1, onFrame: () => undefined, onError: () => undefined }), RangeError);
-  assert.throws(() => new FrameDecoder({ maxFrameBytes: 2 ** 32, onFrame: () => undefined, onError: () => undefined }), RangeError);
+  assert.throws(() => new FrameDecoder({ maxFrameBytes: -1, onFrame: () => undefined, onError: () => undefined }), { code: 'NETLAB_ERR_INVALID_ARGUMENT', message: /options.maxFrameBytes/ });
+  assert.throws(() => new FrameDecoder({ maxFrameBytes: 2 ** 32, onFrame: () => undefined, onError: () => undefined }), { code: 'NETLAB_ERR_INVALID_ARGUMENT', message: /options.maxFrameBytes/ });
 });

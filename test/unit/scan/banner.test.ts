@@ -22,5 +22,5 @@ test('default port sets: 1000 unique ports each, the usual suspects included', (
   assert.equal(serviceName(22, 'tcp'), 'ssh');
   assert.equal(serviceName(53, 'udp'), 'domain');
   assert.equal(serviceName(65000, 'tcp'), 'unknown');
-  assert.throws(() => topPorts('tcp', 0), RangeError);
+  assert.throws(() => topPorts('tcp', 0), { code: 'NETLAB_ERR_INVALID_ARGUMENT', message: /count/ });
 });

@@ -22,7 +22,7 @@ test('RTT estimator: a fast network lands on the floor, a slow one on the ceilin
   const slow = new RttEstimator(T4);
   for (let i = 0; i < 50; i++) slow.sample(900 + (i % 2) * 400);
   assert.equal(slow.timeoutMs(), 1250);
-  assert.throws(() => new RttEstimator({ initialTimeoutMs: 1, minTimeoutMs: 10, maxTimeoutMs: 5 }), RangeError);
+  assert.throws(() => new RttEstimator({ initialTimeoutMs: 1, minTimeoutMs: 10, maxTimeoutMs: 5 }), { code: 'NETLAB_ERR_INVALID_ARGUMENT', message: /options.minTimeoutMs/ });
 });
 
 test('rate limiter: at most `rate` starts per second, with a small burst', () => {

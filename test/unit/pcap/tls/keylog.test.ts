@@ -83,6 +83,6 @@ test('bytes work like text; add() merges a second file; problems kept are capped
 });
 
 test('options are checked once, at construction', () => {
-  assert.throws(() => parseKeyLog('', { maxLineBytes: 0 }), RangeError);
-  assert.throws(() => new KeyLog({ maxProblems: 1.5 }), RangeError);
+  assert.throws(() => parseKeyLog('', { maxLineBytes: 0 }), { code: 'NETLAB_ERR_INVALID_ARGUMENT' });
+  assert.throws(() => new KeyLog({ maxProblems: 1.5 }), { code: 'NETLAB_ERR_INVALID_ARGUMENT' });
 });
