@@ -57,6 +57,7 @@ export {
   NOT_AUTHENTICATED_NOTICE,
   type ImCipher,
   type ImSuite,
+  type ImMacOver,
 } from './protocols/im/crypto.js';
 export { encodeChatMessage, decodeChatMessage, type ChatMessage } from './protocols/im/messages.js';
 export { ChatServer, type ChatServerOptions, type ChatServerEvents } from './protocols/chat/server.js';
