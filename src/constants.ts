@@ -52,6 +52,12 @@ export const DEFAULTS = Object.freeze({
    * room stops reading from senders, so healthy readers are not outrun.
    */
   drainTimeoutMs: 5000,
+  /**
+   * How long one congested IM receiver may hold the relay's senders back per
+   * stall (until it has drained everything), in milliseconds; after that it
+   * no longer pauses anyone and is cut off by its own queue limit.
+   */
+  imStallGraceMs: 250,
   /** How long a shutting-down chat server waits for users to take its goodbye, in milliseconds. */
   chatCloseTimeoutMs: 2000,
   // pcap: capture files

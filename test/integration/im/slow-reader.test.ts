@@ -3,6 +3,12 @@
  * `netlab im serve` process, as in real use) cuts the silent one off instead
  * of queueing for it without bound, the readers get every frame in order,
  * and the relay's peak memory stays far below what was sent through it.
+ *
+ * The rule changed: the relay used to stop reading from everyone while any
+ * receiver was congested (room-wide backpressure), so the silent client
+ * froze the healthy readers until its 5 s drain timeout cut it off. Now a
+ * single silent client never holds the room: its own bounded queue fills
+ * and it is cut off for that, while the others keep receiving.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,16 +24,21 @@ const FRAME_BYTES = 16 * 1024;
 const FRAMES = 16384; // 256 MiB through the relay, to each reader
 
 /** Counts frames and checks their sequence numbers without keeping them. */
-async function countingReader(port: number): Promise<{ socket: net.Socket; count: () => number; inOrder: () => boolean }> {
+async function countingReader(port: number): Promise<{ socket: net.Socket; count: () => number; inOrder: () => boolean; maxGapMs: () => number }> {
   const socket = net.connect({ host: '127.0.0.1', port });
   await once(socket, 'connect');
   let count = 0;
   let inOrder = true;
+  let last = 0;
+  let maxGap = 0;
   const decoder = new FrameDecoder({
     maxFrameBytes: FRAME_BYTES,
     onFrame: (p) => {
       if (p.readUInt32BE(0) !== count) inOrder = false;
       count += 1;
+      const now = performance.now();
+      if (last !== 0) maxGap = Math.max(maxGap, now - last);
+      last = now;
     },
     onError: () => {
       inOrder = false;
@@ -35,7 +46,7 @@ async function countingReader(port: number): Promise<{ socket: net.Socket; count
   });
   socket.on('data', (c) => decoder.push(c));
   socket.on('error', () => undefined);
-  return { socket, count: () => count, inOrder: () => inOrder };
+  return { socket, count: () => count, inOrder: () => inOrder, maxGapMs: () => maxGap };
 }
 
 /** Peak resident set size of a process, in bytes (Linux /proc). */
@@ -44,7 +55,7 @@ function peakRss(pid: number): number {
   return Number(kb) * 1024;
 }
 
-test('a client that never reads is cut off; the others receive everything; the relay stays small', async (t) => {
+test('a client that never reads is cut off for its full queue while the others keep receiving; the relay stays small', async (t) => {
   const serve = spawnCli(t, ['im', 'serve', '-p', '0', '--json']);
   const port = await bannerPort(serve);
 
@@ -74,8 +85,14 @@ test('a client that never reads is cut off; the others receive everything; the r
   });
   assert.ok(readers.every((r) => r.inOrder()), 'frames arrive complete and in order');
 
-  const drops = serve.stdout.lines.filter((l) => l.includes('"event":"dropped"')).map((l) => JSON.parse(l) as { code: string });
+  const drops = serve.stdout.lines.filter((l) => l.includes('"event":"dropped"')).map((l) => JSON.parse(l) as { code: string; reason: string });
   assert.deepEqual(drops.map((d) => d.code), [ERROR_CODES.SLOW_READER]);
+  // Cut off because its own queue filled while frames kept flowing to the
+  // others, not after a drain timeout during which everyone waited for it.
+  assert.match(drops[0]!.reason, /more than 1048576 bytes were waiting for it/);
+  const gaps = readers.map((r) => r.maxGapMs());
+  t.diagnostic(`longest gap between frames at the readers: ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
+  assert.ok(gaps.every((g) => g < 2000), `the readers never waited for the silent client (longest gaps ${gaps.join(', ')} ms)`);
   let silentBytes = 0;
   silent.on('data', (c: Buffer) => {
     silentBytes += c.length;
