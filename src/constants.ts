@@ -48,8 +48,9 @@ export const DEFAULTS = Object.freeze({
   maxQueuedBytesPerClient: 1024 * 1024,
   /**
    * A chat user or IM client whose socket stays full this long without
-   * draining is cut off as a stalled reader, in milliseconds. Meanwhile the
-   * room stops reading from senders, so healthy readers are not outrun.
+   * draining is cut off as a stalled reader, in milliseconds. The others keep
+   * receiving meanwhile (an IM relay holds its senders back for
+   * `imStallGraceMs` at most).
    */
   drainTimeoutMs: 5000,
   /**

@@ -107,3 +107,41 @@ test('a client that never reads is cut off for its full queue while the others k
   // Unbounded queueing for the silent client would hold all of it.
   assert.ok(growth < sent / 2, `relay peak RSS grew by ${growth} bytes while ${sent} bytes went through it`);
 });
+
+test('fresh non-reading clients, one after another, never freeze a healthy reader (each is cut off by its own queue)', async (t) => {
+  const { startRelay } = await import('../../helpers/im-relay.js');
+  const server = await startRelay();
+  t.after(() => server.close());
+  const drops: string[] = [];
+  server.relay.on('dropped', (_s, e) => drops.push(e.message));
+  const reader = await countingReader(server.port);
+  const sender = net.connect({ host: '127.0.0.1', port: server.port });
+  await once(sender, 'connect');
+  const silents: net.Socket[] = [];
+  t.after(() => [sender, reader.socket, ...silents].forEach((s) => s.destroy()));
+
+  const ATTACKERS = 3;
+  const PER_ROUND = 2048; // 32 MiB a round: more than a silent client's kernel buffers and queue hold
+  const frame = Buffer.alloc(FRAME_BYTES, 0x62);
+  let sent = 0;
+  for (let k = 0; k < ATTACKERS; k++) {
+    const silent = net.connect({ host: '127.0.0.1', port: server.port });
+    silent.on('error', () => undefined);
+    await once(silent, 'connect');
+    silent.pause();
+    silents.push(silent);
+    await waitFor(`attacker ${k + 1} in the relay`, () => server.relay.stats.clients === 3);
+    for (let i = 0; i < PER_ROUND; i++, sent++) {
+      frame.writeUInt32BE(sent, 0);
+      if (!sender.write(encodeFrame(frame))) await once(sender, 'drain');
+    }
+    await waitFor(`attacker ${k + 1} to be cut off`, () => drops.length === k + 1, 30000);
+  }
+  await waitFor('the reader to get every frame', () => reader.count() === sent, 30000);
+  assert.ok(reader.inOrder(), 'frames complete and in order');
+  assert.equal(drops.length, ATTACKERS);
+  for (const d of drops) assert.match(d, /more than 1048576 bytes were waiting for it/);
+  t.diagnostic(`longest gap at the healthy reader: ${reader.maxGapMs().toFixed(0)} ms over ${ATTACKERS} attackers`);
+  // Room-wide backpressure froze it for the 5 s drain timeout per attacker.
+  assert.ok(reader.maxGapMs() < 2000, `the healthy reader waited ${reader.maxGapMs()} ms`);
+});
