@@ -48,10 +48,17 @@ export const DEFAULTS = Object.freeze({
   maxQueuedBytesPerClient: 1024 * 1024,
   /**
    * A chat user or IM client whose socket stays full this long without
-   * draining is cut off as a stalled reader, in milliseconds. Meanwhile the
-   * room stops reading from senders, so healthy readers are not outrun.
+   * draining is cut off as a stalled reader, in milliseconds. The others keep
+   * receiving meanwhile (an IM relay holds its senders back for
+   * `imStallGraceMs` at most).
    */
   drainTimeoutMs: 5000,
+  /**
+   * How long one congested IM receiver may hold the relay's senders back per
+   * stall (until it has drained everything), in milliseconds; after that it
+   * no longer pauses anyone and is cut off by its own queue limit.
+   */
+  imStallGraceMs: 250,
   /** How long a shutting-down chat server waits for users to take its goodbye, in milliseconds. */
   chatCloseTimeoutMs: 2000,
   // pcap: capture files

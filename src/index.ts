@@ -47,6 +47,8 @@ export { FrameDecoder, encodeFrame, FRAME_HEADER_BYTES, type FrameDecoderOptions
 export { OutboundQueue, type OutboundQueueOptions } from './protocols/outbound-queue.js';
 export { ImRelay, type ImRelayOptions, type ImRelayEvents, type ImRelayStats } from './protocols/im/relay.js';
 export { ImClient, NOT_DECODED_NOTICE, type ImClientEvents, type ImConnectOptions } from './protocols/im/client.js';
+export { INVALID_NICKNAME_NOTICE } from './protocols/im/client.js';
+export { imNicknameProblem } from './protocols/im/nickname.js';
 export {
   CourseCipher,
   EtmCipher,
@@ -57,6 +59,7 @@ export {
   NOT_AUTHENTICATED_NOTICE,
   type ImCipher,
   type ImSuite,
+  type ImMacOver,
 } from './protocols/im/crypto.js';
 export { encodeChatMessage, decodeChatMessage, type ChatMessage } from './protocols/im/messages.js';
 export { ChatServer, type ChatServerOptions, type ChatServerEvents } from './protocols/chat/server.js';

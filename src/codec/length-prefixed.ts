@@ -52,6 +52,8 @@ export class FrameDecoder {
   /** Body of the current frame: allocated once its length is known and allowed. */
   #body: Buffer | undefined;
   #bodyFilled = 0;
+  /** A first length passed the cap: a later bad one is no sign of unframed protobuf. */
+  #framed = false;
 
   /**
    * @param options maxFrameBytes, onFrame, onError
@@ -93,7 +95,7 @@ export class FrameDecoder {
     // Fast path: a whole frame in this chunk is delivered as a view, no copy.
     if (this.#headerFilled === 0 && input.length - offset >= FRAME_HEADER_BYTES) {
       const length = input.readUInt32BE(offset);
-      if (!this.#allowed(length)) return input.length;
+      if (!this.#allowed(length, input, offset)) return input.length;
       const start = offset + FRAME_HEADER_BYTES;
       if (input.length - start >= length) {
         this.#onFrame(input.subarray(start, start + length));
@@ -108,7 +110,7 @@ export class FrameDecoder {
     if (this.#headerFilled === FRAME_HEADER_BYTES) {
       this.#headerFilled = 0;
       const length = this.#header.readUInt32BE(0);
-      if (!this.#allowed(length)) return input.length;
+      if (!this.#allowed(length, this.#header, 0)) return input.length;
       if (length === 0) this.#onFrame(Buffer.alloc(0));
       else this.#startBody(length);
     }
@@ -135,19 +137,45 @@ export class FrameDecoder {
     this.#state = State.Body;
   }
 
-  /** The cap check, made on the header alone. */
-  #allowed(length: number): boolean {
-    if (length <= this.#maxFrameBytes) return true;
+  /** The cap check, made on the header alone (`header[at..at+4]`). */
+  #allowed(length: number, header: Buffer, at: number): boolean {
+    if (length <= this.#maxFrameBytes) {
+      this.#framed = true;
+      return true;
+    }
     this.#state = State.Failed;
     this.#body = undefined;
+    const unframed = !this.#framed && looksLikeProtobufKey(header[at] as number, header[at + 1] as number);
     this.#onError(
       new ProtocolError(
         ERROR_CODES.FRAME_TOO_LARGE,
-        `frame of ${length} bytes is longer than ${this.#maxFrameBytes} bytes (the --max-frame limit)`,
+        `frame of ${length} bytes is longer than ${this.#maxFrameBytes} bytes (the --max-frame limit)` +
+          (unframed ? `; what arrived looks like protobuf without the 4-byte length prefix (${UNFRAMED_HINT})` : ''),
       ),
     );
     return false;
   }
+}
+
+const UNFRAMED_HINT = 'each frame must start with the length of the message as 4 bytes, big-endian';
+
+/**
+ * Whether the first bytes of a stream read as a protobuf field key (a
+ * varint `field << 3 | wire type`, field 1 or more, wire type varint,
+ * fixed64, length-delimited or fixed32) rather than as a length. A message
+ * sent without its length prefix starts like that (`0x0a` for field 1, a
+ * string; `0xa2 0x01` for field 20) and then reads as a length of 16 MiB or
+ * more, since its first byte is at least 0x08; a true length under 16 MiB
+ * starts with 0x00 and never looks like this.
+ */
+function looksLikeProtobufKey(b0: number, b1: number): boolean {
+  let key = b0;
+  if (b0 >= 0x80) {
+    if (b1 >= 0x80) return false;
+    key = (b0 & 0x7f) | (b1 << 7);
+  }
+  const wireType = key & 7;
+  return key >> 3 >= 1 && (wireType === 0 || wireType === 1 || wireType === 2 || wireType === 5);
 }
 
 /**

@@ -5,7 +5,9 @@
 import type { Command } from 'commander';
 import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
-import { createImCipher, type ImSuite } from '../../protocols/im/crypto.js';
+import { createImCipher, type ImMacOver, type ImSuite } from '../../protocols/im/crypto.js';
+import { imNicknameProblem } from '../../protocols/im/nickname.js';
+import { escapeControls } from '../../util/terminal-text.js';
 import { ImClient } from '../../protocols/im/client.js';
 import { ImRelay } from '../../protocols/im/relay.js';
 import { examples } from '../help.js';
@@ -30,6 +32,7 @@ interface JoinFlags {
   confkey?: string;
   authkey?: string;
   suite: ImSuite;
+  macOver: ImMacOver;
   maxFrame: number;
   json?: boolean;
 }
@@ -92,6 +95,7 @@ export function registerIm(program: Command): void {
     .option('-c, --confkey <key>', 'confidentiality key (encrypted mode; needs -a too)')
     .option('-a, --authkey <key>', 'authenticity key (encrypted mode; needs -c too)')
     .option('--suite <suite>', 'encrypted mode: course (wire-compatible with the course clients) or etm (hardened)', oneOf('suite', ['course', 'etm'] as const), 'course')
+    .option('--mac-over <what>', 'course suite: what the MAC of sent messages covers, im (the IM bytes) or padded (PKCS#7(IM bytes, 16)); both are accepted on receipt', oneOf('MAC kind', ['im', 'padded'] as const), 'im')
     .option('--max-frame <bytes>', 'largest frame accepted from the relay', positiveInteger('frame size'), DEFAULTS.maxFrameBytes)
     .option('--json', 'print received messages as NDJSON events')
     .addHelpText(
@@ -107,8 +111,10 @@ export function registerIm(program: Command): void {
         throw new UsageError('the encrypted mode needs both keys: -c CONFKEY and -a AUTHKEY');
       }
       if (flags.suite === 'etm' && flags.confkey === undefined) throw new UsageError('--suite etm is an encrypted mode: give -c CONFKEY and -a AUTHKEY too');
+      const nicknameProblem = imNicknameProblem(flags.nickname);
+      if (nicknameProblem !== undefined) throw new UsageError(`-n ${JSON.stringify(flags.nickname)}: ${nicknameProblem}`);
       const out = new Output({ json: flags.json });
-      const cipher = createImCipher({ confidentialityKey: flags.confkey, authenticityKey: flags.authkey, suite: flags.suite });
+      const cipher = createImCipher({ confidentialityKey: flags.confkey, authenticityKey: flags.authkey, suite: flags.suite, macOver: flags.macOver });
       const client = await ImClient.connect({ host: flags.server, port: flags.port, nickname: flags.nickname, cipher, maxFrameBytes: flags.maxFrame });
       out.note(`connected to ${client.session.peer} as ${flags.nickname} (${cipher.suite === 'plain' ? 'plain' : `encrypted, ${cipher.suite}`}); Ctrl-D to leave`);
       await new Promise<void>((resolve, reject) => {
@@ -126,7 +132,9 @@ export function registerIm(program: Command): void {
           if (out.json) out.event(record);
           else console.print(line);
         };
-        client.on('message', (m) => show(`${m.nickname}: ${m.message}`, { event: 'message', nickname: m.nickname, message: m.message }));
+        // Peer text never drives the terminal: CR, LF, ESC... are shown as \xHH,
+        // so a message cannot forge a line or retitle the window.
+        client.on('message', (m) => show(`${escapeControls(m.nickname)}: ${escapeControls(m.message)}`, { event: 'message', nickname: m.nickname, message: m.message }));
         client.on('notice', (text) => show(text, { event: 'notice', notice: text }));
         client.once('close', (error) => {
           if (!leaving && error === undefined) out.note('the relay closed the connection');

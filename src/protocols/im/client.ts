@@ -11,9 +11,15 @@ import { TRANSPORTS } from '../../transports/registry.js';
 import type { Session } from '../../transports/session.js';
 import { NOT_AUTHENTICATED_NOTICE, type ImCipher } from './crypto.js';
 import type { ChatMessage } from './messages.js';
+import { imNicknameProblem } from './nickname.js';
 
-/** What plain mode says for a frame that is not a Message. */
-export const NOT_DECODED_NOTICE = 'message could not be decoded';
+/**
+ * What plain mode says for a frame that is not a Message, or whose text is
+ * not valid UTF-8: most often an encrypted frame from a client using keys.
+ */
+export const NOT_DECODED_NOTICE = 'message could not be decoded (is the sender using -c/-a keys?)';
+/** What plain mode says for a Message whose nickname breaks the rules (see nickname.ts). */
+export const INVALID_NICKNAME_NOTICE = 'message with an invalid nickname not shown (a nickname has 1-32 characters, no control characters)';
 
 export interface ImClientEvents {
   /** A message from another client that opened. */
@@ -85,7 +91,9 @@ export class ImClient extends EventEmitter<ImClientEvents> {
 
   #frame(payload: Buffer): void {
     const message = this.#cipher.open(payload);
-    if (message !== undefined) this.emit('message', message);
-    else this.emit('notice', this.#cipher.suite === 'plain' ? NOT_DECODED_NOTICE : NOT_AUTHENTICATED_NOTICE);
+    if (message === undefined) this.emit('notice', this.#cipher.suite === 'plain' ? NOT_DECODED_NOTICE : NOT_AUTHENTICATED_NOTICE);
+    // Plain frames can come from anyone on the relay: hold them to the rules.
+    else if (this.#cipher.suite === 'plain' && imNicknameProblem(message.nickname) !== undefined) this.emit('notice', INVALID_NICKNAME_NOTICE);
+    else this.emit('message', message);
   }
 }

@@ -4,6 +4,20 @@
  * never decodes the payload (it needs no keys). A bad length disconnects
  * only its sender; a client that stops reading is cut off once its bounded
  * queue is full, and the others keep receiving.
+ *
+ * Flow control is per receiver, never a lever for one client. Each receiver
+ * has a bounded queue (OutboundQueue): past `maxQueuedBytes` waiting, or
+ * `drainTimeoutMs` without draining, it is cut off (NETLAB_ERR_SLOW_READER)
+ * and the relay goes on. A receiver whose socket fills holds the senders
+ * back (the relay stops reading from them) only for the first
+ * `stallGraceMs` of that stall; a stall ends when the receiver has drained
+ * everything. So a flood does not outrun healthy readers (they drain in
+ * milliseconds), but a client that stops reading holds the others for one
+ * grace period at most, then its own queue fills (or its drain timeout
+ * expires) and it is cut off while the others keep receiving. A reader can
+ * still slow the room to its own pace only by draining its whole buffer
+ * (at least the 64 KiB high-water mark) within every grace period: that is
+ * backpressure working, not a stall.
  */
 import { EventEmitter } from 'node:events';
 import { DEFAULTS } from '../../constants.js';
@@ -21,6 +35,11 @@ export interface ImRelayOptions {
   maxQueuedBytes?: number;
   /** A client whose socket stays full this long is cut off, in ms. Default 5000; 0 never. */
   drainTimeoutMs?: number;
+  /**
+   * How long a congested client may hold the senders back, per stall (until
+   * it drains everything), in ms. Default 250; 0: never.
+   */
+  stallGraceMs?: number;
 }
 
 export interface ImRelayEvents {
@@ -46,15 +65,18 @@ const RELAY_OPTIONS = {
   maxFrameBytes: withDefault(integerIn(1, MAX_UINT32), DEFAULTS.maxFrameBytes),
   maxQueuedBytes: withDefault(positiveInteger, DEFAULTS.maxQueuedBytesPerClient),
   drainTimeoutMs: withDefault(nonNegativeMs, DEFAULTS.drainTimeoutMs),
+  stallGraceMs: withDefault(nonNegativeMs, DEFAULTS.imStallGraceMs),
 } satisfies Record<keyof ImRelayOptions, Checker<unknown>>;
 
 export class ImRelay extends EventEmitter<ImRelayEvents> {
   readonly maxFrameBytes: number;
   readonly maxQueuedBytes: number;
   readonly drainTimeoutMs: number;
+  readonly stallGraceMs: number;
   readonly #clients = new Set<RelayClient>();
-  /** Receivers whose socket buffer is full: while any is, nobody is read from. */
-  readonly #congested = new Set<RelayClient>();
+  /** Congested receivers still within their grace: they count towards pausing the senders. */
+  readonly #holding = new Set<RelayClient>();
+  #paused = false;
   #framesIn = 0;
   #framesOut = 0;
 
@@ -69,6 +91,7 @@ export class ImRelay extends EventEmitter<ImRelayEvents> {
     this.maxFrameBytes = checked.maxFrameBytes;
     this.maxQueuedBytes = checked.maxQueuedBytes;
     this.drainTimeoutMs = checked.drainTimeoutMs;
+    this.stallGraceMs = checked.stallGraceMs;
   }
 
   /** The per-session protocol, for a Server or a listener. */
@@ -80,36 +103,54 @@ export class ImRelay extends EventEmitter<ImRelayEvents> {
     return { framesIn: this.#framesIn, framesOut: this.#framesOut, clients: this.#clients.size, bufferedBytes };
   }
 
-  /** True while the relay has stopped reading because a receiver is behind. */
+  /** True while the relay has stopped reading because the room is behind (see the module comment). */
   get paused(): boolean {
-    return this.#congested.size > 0;
+    return this.#paused;
   }
 
   /** @internal */
   join(client: RelayClient): void {
     this.#clients.add(client);
-    if (this.paused) client.pause();
+    if (this.#paused) client.pause();
+    this.#update();
   }
 
   /** @internal */
   leave(client: RelayClient): void {
-    this.#clients.delete(client);
-    this.congestion(client, false);
+    if (!this.#clients.delete(client)) return;
+    this.#holding.delete(client);
+    client.stopGrace();
+    this.#update();
   }
 
   /**
-   * @internal Room-wide backpressure (a push producer per client): while any
-   * receiver cannot take more, stop reading from every client, so a flood
-   * cannot outrun healthy readers; resume once all have drained or the
-   * stalled ones have been cut off.
+   * @internal A receiver's socket buffer filled (true) or drained (false).
+   * A newly congested receiver holds the senders back for its grace at most.
    */
   congestion(client: RelayClient, congested: boolean): void {
-    const wasPaused = this.paused;
-    if (congested) this.#congested.add(client);
-    else this.#congested.delete(client);
-    if (wasPaused === this.paused) return;
+    if (congested && this.stallGraceMs > 0 && this.#clients.has(client)) {
+      this.#holding.add(client);
+      client.startGrace(this.stallGraceMs);
+    } else {
+      this.#holding.delete(client);
+      client.stopGrace();
+    }
+    this.#update();
+  }
+
+  /** @internal The receiver stayed congested past its grace: it stops holding the room. */
+  graceOver(client: RelayClient): void {
+    this.#holding.delete(client);
+    this.#update();
+  }
+
+  /** Pauses or resumes every client when the room's verdict changes. */
+  #update(): void {
+    const paused = this.#holding.size > 0;
+    if (paused === this.#paused) return;
+    this.#paused = paused;
     for (const c of this.#clients) {
-      if (this.paused) c.pause();
+      if (paused) c.pause();
       else c.resume();
     }
   }
@@ -124,11 +165,17 @@ export class ImRelay extends EventEmitter<ImRelayEvents> {
   }
 }
 
+/** Module-level, so a stall costs a timer but no closure. */
+function clientGraceOver(client: RelayClient): void {
+  client.graceOver();
+}
+
 class RelayClient implements Protocol {
   readonly #relay: ImRelay;
   readonly #session: Session;
   readonly #decoder: FrameDecoder;
   readonly #queue: OutboundQueue;
+  #grace: NodeJS.Timeout | undefined;
 
   constructor(relay: ImRelay, session: Session) {
     this.#relay = relay;
@@ -149,6 +196,23 @@ class RelayClient implements Protocol {
 
   pause(): void {
     this.#session.pause();
+  }
+
+  startGrace(ms: number): void {
+    clearTimeout(this.#grace);
+    this.#grace = setTimeout(clientGraceOver, ms, this);
+    this.#grace.unref();
+  }
+
+  stopGrace(): void {
+    clearTimeout(this.#grace);
+    this.#grace = undefined;
+  }
+
+  /** @internal timer callback */
+  graceOver(): void {
+    this.#grace = undefined;
+    this.#relay.graceOver(this);
   }
 
   resume(): void {

@@ -47,7 +47,7 @@ test('im serve + im join (encrypted) talk to the Python reference both ways; SIG
   assert.match(await serve.stderr.waitForLine(/^stopped/), /^stopped \(SIGINT\): 2 connections \(0 refused\)/);
 });
 
-test('every single-byte flip of an encrypted frame gives the uniform notice; wrong keys too; the connection survives', async (t) => {
+test('every single-byte flip of an encrypted frame (either MAC kind) gives the uniform notice; wrong keys too; the connection survives', async (t) => {
   const serve = spawnCli(t, ['im', 'serve', '-p', '0']);
   const port = await bannerPort(serve);
   const join = spawnCli(t, ['im', 'join', '-s', '127.0.0.1', '-p', String(port), '-n', 'bob', '-c', vector.confkey!, '-a', vector.authkey!]);
@@ -58,17 +58,21 @@ test('every single-byte flip of an encrypted frame gives the uniform notice; wro
 
   const payload = Buffer.from(vector.payload!, 'hex');
   const frames: Buffer[] = [];
-  for (let i = 0; i < payload.length; i++) {
-    const tampered = Buffer.from(payload);
-    tampered[i] = (tampered[i] as number) ^ 0x01;
-    frames.push(encodeFrame(tampered));
+  // Both kinds of course MAC: over the IM bytes and over the padded IM bytes.
+  const padded = Buffer.from(vector.payload_padded!, 'hex');
+  for (const original of [payload, padded]) {
+    for (let i = 0; i < original.length; i++) {
+      const tampered = Buffer.from(original);
+      tampered[i] = (tampered[i] as number) ^ 0x01;
+      frames.push(encodeFrame(tampered));
+    }
   }
   frames.push(encodeFrame(new CourseCipher('other conf', vector.authkey!).seal({ nickname: 'eve', message: 'x' })));
   frames.push(encodeFrame(new CourseCipher(vector.confkey!, 'other auth').seal({ nickname: 'eve', message: 'y' })));
   frames.push(encodeFrame(payload));
   attacker.socket.write(Buffer.concat(frames));
 
-  const expected = payload.length + 3;
+  const expected = payload.length + padded.length + 3;
   const lines = await join.stdout.waitForCount(expected, 30000);
   assert.deepEqual(lines.slice(0, expected - 1), Array(expected - 1).fill('message could not be authenticated'));
   assert.equal(lines[expected - 1], `${vector.nickname}: ${vector.message}`);

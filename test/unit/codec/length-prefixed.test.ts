@@ -73,3 +73,23 @@ test('a bad maximum is a programmer error at construction', () => {
   assert.throws(() => new FrameDecoder({ maxFrameBytes: -1, onFrame: () => undefined, onError: () => undefined }), { code: 'NETLAB_ERR_INVALID_ARGUMENT', message: /options.maxFrameBytes/ });
   assert.throws(() => new FrameDecoder({ maxFrameBytes: 2 ** 32, onFrame: () => undefined, onError: () => undefined }), { code: 'NETLAB_ERR_INVALID_ARGUMENT', message: /options.maxFrameBytes/ });
 });
+
+test('protobuf sent without the length prefix is named as such, however it is split; a true oversized length is not', () => {
+  const hint = 'looks like protobuf without the 4-byte length prefix';
+  const verdict = (bytes: Buffer, chunk: number): string => {
+    const errors: Error[] = [];
+    const decoder = new FrameDecoder({ maxFrameBytes: 65536, onFrame: () => undefined, onError: (e) => errors.push(e) });
+    for (let i = 0; i < bytes.length; i += chunk) decoder.push(bytes.subarray(i, i + chunk));
+    assert.equal(errors.length, 1);
+    return errors[0]!.message;
+  };
+  // Message{nickname = 1: "alice", message = 2: "hi"} and EncryptedPackage{iv = 20: ...}, unframed.
+  for (const unframed of ['0a05616c696365120268 69', 'a20110000102030405060708090a0b0c0d0e0f']) {
+    const bytes = Buffer.from(unframed.replace(/ /g, ''), 'hex');
+    for (const chunk of [1, 2, 3, bytes.length]) assert.ok(verdict(bytes, chunk).includes(hint), `${unframed} in chunks of ${chunk}`);
+  }
+  assert.ok(!verdict(Buffer.from('00ffffff', 'hex'), 4).includes(hint), 'a plain length of 16 MiB - 1');
+  assert.ok(!verdict(Buffer.from('ffffffff', 'hex'), 1).includes(hint), '0xffffffff is not a field key');
+  // After a frame that passed, a bad length is a broken stream, not unframed protobuf.
+  assert.ok(!verdict(Buffer.concat([encodeFrame(Buffer.from('ok')), Buffer.from('0a05616c696365', 'hex')]), 3).includes(hint));
+});

@@ -13,6 +13,7 @@ import { exchange } from '../../../src/client/exchange.js';
 import { echoProtocol, type EchoOptions } from '../../../src/protocols/echo/echo.js';
 import { createImCipher } from '../../../src/protocols/im/crypto.js';
 import { ChatServer, type ChatServerOptions } from '../../../src/protocols/chat/server.js';
+import { LocalRoom } from '../../../src/protocols/chat/room.js';
 import { ImRelay, type ImRelayOptions } from '../../../src/protocols/im/relay.js';
 import { scan, type ScanOptions } from '../../../src/scan/scanner.js';
 import { openCapture } from '../../../src/pcap/read/source.js';
@@ -98,6 +99,7 @@ test('ChatServer: rate limit "fast", NaN limits and misspelt options throw; vali
   assert.equal(chat.options.linesPerSecond, 0);
   assert.equal(chat.options.drainTimeoutMs, 0);
   assert.equal(chat.options.now, now);
+  assert.ok(chat.room instanceof LocalRoom);
   assert.equal(chat.room.maxUsers, 7);
 });
 
