@@ -85,7 +85,8 @@ export interface LiveTlsOptions {
 interface DelayedChunk {
   stream: TcpStreamInfo;
   side: 0 | 1;
-  data: Buffer;
+  /** null: the stream's reassembly stopped; retire its decryptor once the chunks before this one are decrypted. */
+  data: Buffer | null;
   atMs: number;
 }
 
@@ -111,6 +112,10 @@ export class LiveTlsDecryptor {
         this.#delayedBytes += data.length;
         if (this.#delayedBytes > MAX_DELAYED_BYTES) this.#pump(() => this.#delayedBytes > MAX_DELAYED_BYTES / 2);
       },
+      // FIN both ways, RST or idle: its decryptor is summarised and dropped, in order with its data.
+      complete: (stream) => {
+        if (stream.tls) this.#delayed.push({ stream, side: 0, data: null, atMs: Date.now() });
+      },
     });
     this.#timer = setInterval(() => {
       const due = Date.now() - KEYLOG_GRACE_MS;
@@ -126,14 +131,18 @@ export class LiveTlsDecryptor {
     let taken = 0;
     for (const chunk of this.#delayed) {
       if (!release(chunk)) break;
-      this.#decrypt(chunk);
-      this.#delayedBytes -= chunk.data.length;
+      if (chunk.data === null) {
+        this.#retire(chunk.stream.index);
+      } else {
+        this.#decrypt(chunk, chunk.data);
+        this.#delayedBytes -= chunk.data.length;
+      }
       taken += 1;
     }
     this.#delayed = this.#delayed.slice(taken);
   }
 
-  #decrypt({ stream, side, data }: DelayedChunk): void {
+  #decrypt({ stream, side }: DelayedChunk, data: Buffer): void {
     let entry = this.#active.get(stream.index);
     if (entry === undefined) {
       if (this.#active.size >= MAX_LIVE_TLS_STREAMS) this.#retireOldest();
@@ -144,9 +153,9 @@ export class LiveTlsDecryptor {
     else entry.decryptor.pushServer(data);
   }
 
-  /** Feeds one dissected packet. */
+  /** Feeds one dissected packet (live: its capture time is about now, which drives the idle timeout). */
   add(dissection: Dissection, packetIndex: number): void {
-    this.#tcp.add(dissection, packetIndex);
+    this.#tcp.add(dissection, packetIndex, Date.now() / 1000);
   }
 
   /** Ends every stream and returns one summary per TLS stream seen. */
