@@ -15,6 +15,7 @@
  * tshark's, and payload that comes later resumes reassembly where it stopped.
  */
 import { DEFAULTS } from '../../constants.js';
+import { ERROR_CODES, NetlabError } from '../../errors.js';
 import { L4, TCP_FLAGS, type Dissection } from '../layers/dissection.js';
 import { HalfStream, ReassemblyBudget } from './half-stream.js';
 import { STREAM_FLAGS, StreamTable } from './stream-table.js';
@@ -71,7 +72,7 @@ export interface TcpStreamsOptions {
   deliverAfterGaps?: boolean;
   /** Streams open (reassembled) at once; past it the oldest open one is released and counted in `evicted`. */
   maxStreams?: number;
-  /** Capture time without a packet after which an open stream is released, in seconds. */
+  /** Capture time without a packet after which an open stream is released, in seconds (Infinity: never). */
   idleTimeoutSec?: number;
   maxBufferedPerStream?: number;
   maxBufferedTotal?: number;
@@ -159,8 +160,14 @@ export class TcpStreams {
   constructor(consumer: StreamConsumer, options: TcpStreamsOptions = {}) {
     this.#consumer = consumer;
     this.#deliverAfterGaps = options.deliverAfterGaps ?? false;
-    this.#maxStreams = Math.max(1, options.maxStreams ?? DEFAULTS.pcapMaxTcpStreams);
+    this.#maxStreams = options.maxStreams ?? DEFAULTS.pcapMaxTcpStreams;
     this.#idle = options.idleTimeoutSec ?? DEFAULTS.pcapTcpIdleTimeoutSec;
+    if (!Number.isInteger(this.#maxStreams) || this.#maxStreams < 1) {
+      throw new NetlabError(ERROR_CODES.INVALID_ARGUMENT, `maxStreams must be a positive integer (got ${String(options.maxStreams)})`);
+    }
+    if (!(this.#idle > 0)) {
+      throw new NetlabError(ERROR_CODES.INVALID_ARGUMENT, `idleTimeoutSec must be a positive number of seconds, Infinity for never (got ${String(options.idleTimeoutSec)})`);
+    }
     this.#maxPerStream = options.maxBufferedPerStream ?? DEFAULTS.reassemblyMaxBufferedBytesPerStream;
     this.#budget = new ReassemblyBudget(options.maxBufferedTotal ?? DEFAULTS.reassemblyMaxBufferedBytesTotal);
   }

@@ -183,3 +183,10 @@ test('SYN-only streams hold no reassembly state; many of them and both IP versio
     assert.equal(s.packets, 2, `IPv6 stream ${i}`);
   }
 });
+
+test('a cap or idle time that is not a positive number is refused with NETLAB_ERR_INVALID_ARGUMENT', () => {
+  for (const options of [{ maxStreams: 0 }, { maxStreams: -1 }, { maxStreams: Number.NaN }, { maxStreams: 1.5 }, { idleTimeoutSec: 0 }, { idleTimeoutSec: Number.NaN }]) {
+    assert.throws(() => new TcpStreams({ reassembled: () => {} }, options), { code: 'NETLAB_ERR_INVALID_ARGUMENT' }, JSON.stringify(options));
+  }
+  assert.doesNotThrow(() => new TcpStreams({ reassembled: () => {} }, { idleTimeoutSec: Infinity, maxStreams: 1 }));
+});
