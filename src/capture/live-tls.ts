@@ -14,6 +14,12 @@ import { KeyLog } from '../pcap/tls/keylog.js';
 /** TLS streams decrypted at once; beyond it the oldest is summarised and dropped. */
 const MAX_LIVE_TLS_STREAMS = 1000;
 /**
+ * TCP stream records kept during a live capture (about 80 bytes each): a
+ * capture that runs for days forgets the oldest connections instead of
+ * growing (TcpStreamsOptions.retainStreams).
+ */
+const LIVE_RETAINED_STREAMS = 65_536;
+/**
  * How long captured bytes wait before decryption. A TLS 1.3 server logs the
  * client's application secret only once it has processed the client's
  * Finished, which can be after the capture already holds the client's first
@@ -113,10 +119,11 @@ export class LiveTlsDecryptor {
         if (this.#delayedBytes > MAX_DELAYED_BYTES) this.#pump(() => this.#delayedBytes > MAX_DELAYED_BYTES / 2);
       },
       // FIN both ways, RST or idle: its decryptor is summarised and dropped, in order with its data.
+      // The record is copied now: a long capture may let it go before the retirement runs.
       complete: (stream) => {
-        if (stream.tls) this.#delayed.push({ stream, side: 0, data: null, atMs: Date.now() });
+        if (stream.tls) this.#delayed.push({ stream: { ...this.#tcp.stream(stream.index)! }, side: 0, data: null, atMs: Date.now() });
       },
-    });
+    }, { retainStreams: LIVE_RETAINED_STREAMS });
     this.#timer = setInterval(() => {
       const due = Date.now() - KEYLOG_GRACE_MS;
       this.#pump((chunk) => chunk.atMs <= due);
@@ -132,7 +139,7 @@ export class LiveTlsDecryptor {
     for (const chunk of this.#delayed) {
       if (!release(chunk)) break;
       if (chunk.data === null) {
-        this.#retire(chunk.stream.index);
+        this.#retire(chunk.stream.index, chunk.stream);
       } else {
         this.#decrypt(chunk, chunk.data);
         this.#delayedBytes -= chunk.data.length;
@@ -173,10 +180,10 @@ export class LiveTlsDecryptor {
     if (oldest.done !== true) this.#retire(oldest.value);
   }
 
-  #retire(index: number): void {
+  #retire(index: number, snapshot?: TcpStreamInfo): void {
     const entry = this.#active.get(index);
     if (entry === undefined) return;
     this.#active.delete(index);
-    this.#done.push({ stream: entry.info, summary: entry.decryptor.finish() });
+    this.#done.push({ stream: snapshot ?? this.#tcp.stream(index) ?? entry.info, summary: entry.decryptor.finish() });
   }
 }

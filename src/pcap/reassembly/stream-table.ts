@@ -2,7 +2,7 @@
  * The compact record of every TCP stream of a capture, and the index from a
  * 4-tuple to its latest stream. What `pcap follow --list` prints must be kept
  * for every stream until the end, so it is kept as numbers in typed arrays
- * (about 80 bytes a stream, allocated in chunks): endpoints, packet and byte
+ * (about 80 bytes a stream, allocated in chunks; IPv6 streams 32 more): endpoints, packet and byte
  * counts, the base and next sequence numbers per side and a few flags. The
  * reassembly buffers live elsewhere (TcpStreams) and only while a stream is
  * open. The 4-tuple index is an open-addressing table of stream numbers whose
@@ -13,11 +13,13 @@ import { formatEndpoint, formatIpv6, ipv4FromNumber } from '../layers/address.js
 import type { Dissection } from '../layers/dissection.js';
 
 const CHUNK_BITS = 14;
-const CHUNK = 1 << CHUNK_BITS;
+/** Streams per allocation (and per drop, when old records are let go). */
+export const STREAM_CHUNK = 1 << CHUNK_BITS;
+const CHUNK = STREAM_CHUNK;
 const MASK = CHUNK - 1;
 
 // Uint32 columns (per stream, interleaved).
-const U_CADDR = 0; // IPv4 address, or the IPv6 pool entry
+const U_CADDR = 0; // IPv4 address, or the IPv6 address folded to 32 bits (the address is in the chunk's IPv6 array)
 const U_SADDR = 1;
 const U_PORTS = 2; // client port << 16 | server port
 const U_BASE = 3; // + side
@@ -75,13 +77,18 @@ export class StreamTable {
   count = 0;
   /** After find(): the side (0 client, 1 server) that sent the packet. */
   side: 0 | 1 = 0;
-  readonly #u32: Uint32Array[] = [];
-  readonly #f64: Float64Array[] = [];
-  readonly #flags: Uint16Array[] = [];
-  #v6 = new Uint8Array(0);
-  #v6Entries = 0;
+  /** Per chunk; null once dropped (dropOldestChunk). */
+  readonly #u32: (Uint32Array | null)[] = [];
+  readonly #f64: (Float64Array | null)[] = [];
+  readonly #flags: (Uint16Array | null)[] = [];
+  /** IPv6 client and server addresses (32 bytes a stream), allocated for a chunk at its first IPv6 stream. */
+  readonly #v6: (Uint8Array | null)[] = [];
+  /** Streams before this one were dropped; their slots are tombstones until the next rehash. */
+  #firstKept = 0;
   #slots = new Int32Array(1024);
   #slotMask = 1023;
+  /** Non-empty slots (tombstones included). */
+  #used = 0;
   /** After find(): the slot of the tuple (its stream, or the empty slot to fill). */
   #slot = 0;
 
@@ -107,6 +114,7 @@ export class StreamTable {
         return -1;
       }
       const index = v - 1;
+      if (index < this.#firstKept) continue;
       const u = this.#u32[index >>> CHUNK_BITS]!;
       const o = (index & MASK) * U32_STRIDE;
       const isV6 = (this.#flags[index >>> CHUNK_BITS]![index & MASK]! & STREAM_FLAGS.V6) !== 0;
@@ -118,10 +126,11 @@ export class StreamTable {
         if (ports === fwdPorts && u[o + U_CADDR] === a && u[o + U_SADDR] === c) side = 0;
         else if (ports === revPorts && u[o + U_CADDR] === c && u[o + U_SADDR] === a) side = 1;
       } else {
-        const ca = u[o + U_CADDR]! * 16;
-        const sa = u[o + U_SADDR]! * 16;
-        if (ports === fwdPorts && equal16(this.#v6, ca, b, d.srcOffset) && equal16(this.#v6, sa, b, d.dstOffset)) side = 0;
-        else if (ports === revPorts && equal16(this.#v6, ca, b, d.dstOffset) && equal16(this.#v6, sa, b, d.srcOffset)) side = 1;
+        const pool = this.#v6[index >>> CHUNK_BITS]!;
+        const ca = (index & MASK) * 32;
+        const sa = ca + 16;
+        if (ports === fwdPorts && u[o + U_CADDR] === a && equal16(pool, ca, b, d.srcOffset) && equal16(pool, sa, b, d.dstOffset)) side = 0;
+        else if (ports === revPorts && u[o + U_CADDR] === c && equal16(pool, ca, b, d.dstOffset) && equal16(pool, sa, b, d.srcOffset)) side = 1;
       }
       if (side === -1) continue;
       this.side = side;
@@ -142,14 +151,18 @@ export class StreamTable {
       this.#u32.push(new Uint32Array(CHUNK * U32_STRIDE));
       this.#f64.push(new Float64Array(CHUNK * F64_STRIDE));
       this.#flags.push(new Uint16Array(CHUNK));
+      this.#v6.push(null);
     }
     const u = this.#u32[chunk]!;
     const o = (index & MASK) * U32_STRIDE;
     const b = d.buf;
     if (d.ipVersion === 6) {
       this.#flags[chunk]![index & MASK] = STREAM_FLAGS.V6;
-      u[o + U_CADDR] = this.#addV6(b, d.srcOffset);
-      u[o + U_SADDR] = this.#addV6(b, d.dstOffset);
+      u[o + U_CADDR] = fold6(b, d.srcOffset);
+      u[o + U_SADDR] = fold6(b, d.dstOffset);
+      const pool = (this.#v6[chunk] ??= new Uint8Array(CHUNK * 32));
+      pool.set(b.subarray(d.srcOffset, d.srcOffset + 16), (index & MASK) * 32);
+      pool.set(b.subarray(d.dstOffset, d.dstOffset + 16), (index & MASK) * 32 + 16);
     } else {
       u[o + U_CADDR] = u32be(b, d.srcOffset);
       u[o + U_SADDR] = u32be(b, d.dstOffset);
@@ -157,41 +170,60 @@ export class StreamTable {
     u[o + U_PORTS] = ((d.srcPort << 16) | d.dstPort) >>> 0;
     this.#f64[chunk]![(index & MASK) * F64_STRIDE + F_FIRST] = firstPacket;
     this.side = 0;
-    const filled = this.#slots[this.#slot] !== 0;
+    if (this.#slots[this.#slot] === 0) this.#used++;
     this.#slots[this.#slot] = index + 1;
-    if (!filled && this.count * 2 > this.#slots.length) this.#grow();
+    if (this.#used * 2 > this.#slots.length) this.#rehash();
     return index;
   }
 
-  #addV6(b: Uint8Array, o: number): number {
-    if ((this.#v6Entries + 1) * 16 > this.#v6.length) {
-      const bigger = new Uint8Array(Math.max(1024, this.#v6.length * 2));
-      bigger.set(this.#v6);
-      this.#v6 = bigger;
-    }
-    this.#v6.set(b.subarray(o, o + 16), this.#v6Entries * 16);
-    return this.#v6Entries++;
+  /** Whether the record of a stream is kept (it exists and was not dropped). */
+  has(index: number): boolean {
+    return index >= this.#firstKept && index < this.count;
   }
 
-  #grow(): void {
+  /** The first stream whose record is kept. */
+  get firstKept(): number {
+    return this.#firstKept;
+  }
+
+  /**
+   * Lets go of the oldest STREAM_CHUNK records (a long live capture keeps a
+   * bounded window of them); their 4-tuples are no longer found.
+   */
+  dropOldestChunk(): void {
+    const chunk = this.#firstKept >>> CHUNK_BITS;
+    if (this.#firstKept + CHUNK > this.count) return;
+    this.#u32[chunk] = null;
+    this.#f64[chunk] = null;
+    this.#flags[chunk] = null;
+    this.#v6[chunk] = null;
+    this.#firstKept += CHUNK;
+  }
+
+  /** Rebuilds the tuple index without tombstones, at least three slots per kept stream. */
+  #rehash(): void {
     const old = this.#slots;
-    const slots = new Int32Array(old.length * 2);
-    const mask = slots.length - 1;
+    let size = 1024;
+    while (size < (this.count - this.#firstKept) * 3) size *= 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    let used = 0;
     for (const v of old) {
-      if (v === 0) continue;
+      if (v === 0 || v - 1 < this.#firstKept) continue;
       const index = v - 1;
       const u = this.#u32[index >>> CHUNK_BITS]!;
       const o = (index & MASK) * U32_STRIDE;
-      const v6 = (this.flags(index) & STREAM_FLAGS.V6) !== 0;
-      const a = v6 ? fold6(this.#v6, u[o + U_CADDR]! * 16) : u[o + U_CADDR]!;
-      const c = v6 ? fold6(this.#v6, u[o + U_SADDR]! * 16) : u[o + U_SADDR]!;
+      const a = u[o + U_CADDR]!;
+      const c = u[o + U_SADDR]!;
       const ports = u[o + U_PORTS]!;
       let i = tupleHash(a, c, ports >>> 16, ports & 0xffff) & mask;
       while (slots[i] !== 0) i = (i + 1) & mask;
       slots[i] = v;
+      used++;
     }
     this.#slots = slots;
     this.#slotMask = mask;
+    this.#used = used;
   }
 
   flags(index: number): number {
@@ -282,7 +314,7 @@ export class StreamTable {
     const addr = this.#u(index, side === 0 ? U_CADDR : U_SADDR);
     const ports = this.#u(index, U_PORTS);
     const port = side === 0 ? ports >>> 16 : ports & 0xffff;
-    const ip = (this.flags(index) & STREAM_FLAGS.V6) !== 0 ? formatIpv6(this.#v6, addr * 16) : ipv4FromNumber(addr);
+    const ip = (this.flags(index) & STREAM_FLAGS.V6) !== 0 ? formatIpv6(this.#v6[index >>> CHUNK_BITS]!, (index & MASK) * 32 + side * 16) : ipv4FromNumber(addr);
     return formatEndpoint(ip, port);
   }
 }

@@ -18,7 +18,7 @@ import { DEFAULTS } from '../../constants.js';
 import { ERROR_CODES, NetlabError } from '../../errors.js';
 import { L4, TCP_FLAGS, type Dissection } from '../layers/dissection.js';
 import { HalfStream, ReassemblyBudget } from './half-stream.js';
-import { STREAM_FLAGS, StreamTable } from './stream-table.js';
+import { STREAM_CHUNK, STREAM_FLAGS, StreamTable } from './stream-table.js';
 
 /** Client-to-server is 0, server-to-client is 1. */
 export type Side = 0 | 1;
@@ -76,6 +76,13 @@ export interface TcpStreamsOptions {
   idleTimeoutSec?: number;
   maxBufferedPerStream?: number;
   maxBufferedTotal?: number;
+  /**
+   * Stream records kept (default Infinity, what `pcap follow` needs). A long
+   * live capture sets it: once more than this many plus 16 384 streams have
+   * been seen, the oldest 16 384 records are let go (their open streams
+   * released first); a later packet of a forgotten stream starts a new one.
+   */
+  retainStreams?: number;
 }
 
 /** Reassembly state of an open stream. */
@@ -87,7 +94,7 @@ interface Conn {
   lastSeen: number;
 }
 
-/** A live view of one stream's record: reads the table on each access. */
+/** A live view of one stream's record: reads the table on each access (empty values once the record was let go). */
 class StreamView implements TcpStreamInfo {
   readonly index: number;
   readonly #table: StreamTable;
@@ -98,39 +105,39 @@ class StreamView implements TcpStreamInfo {
   }
 
   get client(): string {
-    return this.#table.endpoint(this.index, 0);
+    return this.#table.has(this.index) ? this.#table.endpoint(this.index, 0) : '';
   }
 
   get server(): string {
-    return this.#table.endpoint(this.index, 1);
+    return this.#table.has(this.index) ? this.#table.endpoint(this.index, 1) : '';
   }
 
   get packets(): number {
-    return this.#table.packets(this.index);
+    return this.#table.has(this.index) ? this.#table.packets(this.index) : 0;
   }
 
   get bytesClient(): number {
-    return this.#table.bytes(this.index, 0);
+    return this.#table.has(this.index) ? this.#table.bytes(this.index, 0) : 0;
   }
 
   get bytesServer(): number {
-    return this.#table.bytes(this.index, 1);
+    return this.#table.has(this.index) ? this.#table.bytes(this.index, 1) : 0;
   }
 
   get tls(): boolean {
-    return (this.#table.flags(this.index) & STREAM_FLAGS.TLS) !== 0;
+    return this.#table.has(this.index) && (this.#table.flags(this.index) & STREAM_FLAGS.TLS) !== 0;
   }
 
   get firstPacket(): number {
-    return this.#table.firstPacket(this.index);
+    return this.#table.has(this.index) ? this.#table.firstPacket(this.index) : 0;
   }
 
   get gaps(): number {
-    return this.#table.gaps(this.index);
+    return this.#table.has(this.index) ? this.#table.gaps(this.index) : 0;
   }
 
   get undelivered(): number {
-    return this.#table.undelivered(this.index);
+    return this.#table.has(this.index) ? this.#table.undelivered(this.index) : 0;
   }
 }
 
@@ -148,6 +155,7 @@ export class TcpStreams {
   readonly #maxPerStream: number;
   readonly #maxStreams: number;
   readonly #idle: number;
+  readonly #retain: number;
   readonly #deliverAfterGaps: boolean;
   #nextSweep = -Infinity;
   /** Open streams released because more than maxStreams were open. */
@@ -164,6 +172,10 @@ export class TcpStreams {
     this.#idle = options.idleTimeoutSec ?? DEFAULTS.pcapTcpIdleTimeoutSec;
     if (!Number.isInteger(this.#maxStreams) || this.#maxStreams < 1) {
       throw new NetlabError(ERROR_CODES.INVALID_ARGUMENT, `maxStreams must be a positive integer (got ${String(options.maxStreams)})`);
+    }
+    this.#retain = options.retainStreams ?? Infinity;
+    if (!(this.#retain === Infinity || (Number.isInteger(this.#retain) && this.#retain > 0))) {
+      throw new NetlabError(ERROR_CODES.INVALID_ARGUMENT, `retainStreams must be a positive integer or Infinity (got ${String(options.retainStreams)})`);
     }
     if (!(this.#idle > 0)) {
       throw new NetlabError(ERROR_CODES.INVALID_ARGUMENT, `idleTimeoutSec must be a positive number of seconds, Infinity for never (got ${String(options.idleTimeoutSec)})`);
@@ -196,6 +208,7 @@ export class TcpStreams {
     if (index === -1) {
       index = t.open(d, packetIndex);
       side = 0;
+      if (t.count - t.firstKept > this.#retain + STREAM_CHUNK) this.#dropOldest();
       if (!(this.#consumer.accept?.(new StreamView(t, index)) ?? true)) t.setFlags(index, STREAM_FLAGS.REFUSED);
     }
     const state = t.flags(index);
@@ -245,7 +258,7 @@ export class TcpStreams {
    * @param index tcp.stream number
    */
   stream(index: number): TcpStreamInfo | undefined {
-    if (!Number.isInteger(index) || index < 0 || index >= this.#table.count) return undefined;
+    if (!Number.isInteger(index) || !this.#table.has(index)) return undefined;
     const v = new StreamView(this.#table, index);
     return {
       index,
@@ -261,26 +274,31 @@ export class TcpStreams {
     };
   }
 
-  /** Every stream seen, in tcp.stream order, as plain objects (built on each call: use count/stream() on large captures). */
+  /** The first stream whose record is kept (0 unless retainStreams let older ones go). */
+  get firstKept(): number {
+    return this.#table.firstKept;
+  }
+
+  /** Every stream kept, in tcp.stream order, as plain objects (built on each call: use count/stream() on large captures). */
   streams(): readonly TcpStreamInfo[] {
     const out: TcpStreamInfo[] = [];
-    for (let i = 0; i < this.#table.count; i++) out.push(this.stream(i)!);
+    for (let i = this.#table.firstKept; i < this.#table.count; i++) out.push(this.stream(i)!);
     return out;
   }
 
   /** Records whether a key log holds the secrets of a TLS stream (for `pcap follow --list --keylog`). */
   setKeys(index: number, found: boolean): void {
-    this.#table.setFlags(index, STREAM_FLAGS.KEYS_DECIDED | (found ? STREAM_FLAGS.KEYS : 0));
+    if (this.#table.has(index)) this.#table.setFlags(index, STREAM_FLAGS.KEYS_DECIDED | (found ? STREAM_FLAGS.KEYS : 0));
   }
 
   /** Whether setKeys was called for the stream. */
   keysDecided(index: number): boolean {
-    return (this.#table.flags(index) & STREAM_FLAGS.KEYS_DECIDED) !== 0;
+    return this.#table.has(index) && (this.#table.flags(index) & STREAM_FLAGS.KEYS_DECIDED) !== 0;
   }
 
   /** Whether setKeys said the key log holds the stream's secrets. */
   keysFound(index: number): boolean {
-    return (this.#table.flags(index) & STREAM_FLAGS.KEYS) !== 0;
+    return this.#table.has(index) && (this.#table.flags(index) & STREAM_FLAGS.KEYS) !== 0;
   }
 
   /**
@@ -344,6 +362,13 @@ export class TcpStreams {
       this.#orderHead = 0;
     }
     this.#consumer.complete?.(conn.view);
+  }
+
+  /** Lets go of the oldest chunk of records, releasing its open streams first. */
+  #dropOldest(): void {
+    const end = this.#table.firstKept + STREAM_CHUNK;
+    for (const conn of this.#live.values()) if (conn.index < end) this.#release(conn);
+    this.#table.dropOldestChunk();
   }
 
   /** Releases the open streams idle for idleTimeoutSec; runs every quarter of it in capture time. */

@@ -190,3 +190,25 @@ test('a cap or idle time that is not a positive number is refused with NETLAB_ER
   }
   assert.doesNotThrow(() => new TcpStreams({ reassembled: () => {} }, { idleTimeoutSec: Infinity, maxStreams: 1 }));
 });
+
+test('retainStreams lets the oldest records go a chunk at a time, releasing their open streams first', () => {
+  const { tcp, feed, completed } = table({ retainStreams: 1000 });
+  // Stream 0 carries payload and stays open; then many SYN-only streams.
+  feed(tcpFrame(C, S, 40100, 80, 1, 0, PSH | ACK, b('old')), 1);
+  const total = 3 * 16_384 + 10;
+  for (let i = 1; i < total; i++) feed(tcpFrame(`10.2.${i >> 8 & 255}.${i & 255}`, S, 1024 + (i >> 16), 80, i, 0, SYN), 1);
+  assert.equal(tcp.count, total);
+  assert.ok(tcp.firstKept > 0, 'older records were let go');
+  assert.ok(tcp.count - tcp.firstKept <= 1000 + 16_384, `kept ${tcp.count - tcp.firstKept}`);
+  assert.equal(tcp.stream(0), undefined);
+  assert.deepEqual(completed, [0], 'the open stream in the dropped chunk was released first');
+  assert.equal(tcp.openStreams, 0);
+  // Recent streams are still found by their 4-tuple; a forgotten one starts a new stream.
+  const last = total - 1;
+  feed(tcpFrame(S, `10.2.${last >> 8 & 255}.${last & 255}`, 80, 1024 + (last >> 16), 77, last + 1, SYN | ACK), 1);
+  assert.equal(tcp.count, total);
+  assert.equal(tcp.stream(last)!.packets, 2);
+  feed(tcpFrame(S, C, 80, 40100, 5, 4, ACK), 1);
+  assert.equal(tcp.count, total + 1);
+  assert.equal(tcp.stream(total)!.client, `${S}:80`);
+});
