@@ -70,8 +70,15 @@ export const DEFAULTS = Object.freeze({
   pcapMaxWarnings: 100,
   /** Distinct IP conversations tracked per capture for "top conversations"; more are folded into one row. */
   pcapMaxConversations: 100_000,
-  /** Distinct TCP connections tracked for `pcap follow`; older ones are forgotten beyond it. */
-  pcapMaxTcpStreams: 1_000_000,
+  /**
+   * TCP streams reassembled at once by `pcap follow` and live TLS decryption
+   * (open: not yet ended by FIN both ways, RST or the idle timeout); past it
+   * the oldest open one is released with a NETLAB_ERR_PCAP_REASSEMBLY_LIMIT
+   * warning. Every stream is still numbered and counted (a compact record).
+   */
+  pcapMaxTcpStreams: 100_000,
+  /** Capture time without a packet after which an open TCP stream is released from reassembly, in seconds. */
+  pcapTcpIdleTimeoutSec: 120,
   /** Out-of-order bytes buffered per TCP stream direction before the gap is skipped. */
   reassemblyMaxBufferedBytesPerStream: 8 * 1024 * 1024,
   /** Out-of-order bytes buffered over all streams before gaps are skipped. */

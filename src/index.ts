@@ -91,6 +91,8 @@ export { PacketSummarizer, summaryLine } from './pcap/summary.js';
 export type { PacketSummary } from './pcap/summary.js';
 export { followTcpStream, listTcpStreams } from './pcap/follow.js';
 export type { FollowOptions } from './pcap/follow.js';
+export { scanTcpStreams } from './pcap/follow.js';
+export type { ListedTcpStream, TcpStreamList } from './pcap/follow.js';
 export { TcpStreams } from './pcap/reassembly/tcp-streams.js';
 export type { Side, StreamConsumer, TcpStreamInfo, TcpStreamsOptions } from './pcap/reassembly/tcp-streams.js';
 export { HalfStream, ReassemblyBudget } from './pcap/reassembly/half-stream.js';

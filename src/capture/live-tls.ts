@@ -14,6 +14,12 @@ import { KeyLog } from '../pcap/tls/keylog.js';
 /** TLS streams decrypted at once; beyond it the oldest is summarised and dropped. */
 const MAX_LIVE_TLS_STREAMS = 1000;
 /**
+ * TCP stream records kept during a live capture (about 80 bytes each): a
+ * capture that runs for days forgets the oldest connections instead of
+ * growing (TcpStreamsOptions.retainStreams).
+ */
+const LIVE_RETAINED_STREAMS = 65_536;
+/**
  * How long captured bytes wait before decryption. A TLS 1.3 server logs the
  * client's application secret only once it has processed the client's
  * Finished, which can be after the capture already holds the client's first
@@ -85,7 +91,8 @@ export interface LiveTlsOptions {
 interface DelayedChunk {
   stream: TcpStreamInfo;
   side: 0 | 1;
-  data: Buffer;
+  /** null: the stream's reassembly stopped; retire its decryptor once the chunks before this one are decrypted. */
+  data: Buffer | null;
   atMs: number;
 }
 
@@ -111,7 +118,12 @@ export class LiveTlsDecryptor {
         this.#delayedBytes += data.length;
         if (this.#delayedBytes > MAX_DELAYED_BYTES) this.#pump(() => this.#delayedBytes > MAX_DELAYED_BYTES / 2);
       },
-    });
+      // FIN both ways, RST or idle: its decryptor is summarised and dropped, in order with its data.
+      // The record is copied now: a long capture may let it go before the retirement runs.
+      complete: (stream) => {
+        if (stream.tls) this.#delayed.push({ stream: { ...this.#tcp.stream(stream.index)! }, side: 0, data: null, atMs: Date.now() });
+      },
+    }, { retainStreams: LIVE_RETAINED_STREAMS });
     this.#timer = setInterval(() => {
       const due = Date.now() - KEYLOG_GRACE_MS;
       this.#pump((chunk) => chunk.atMs <= due);
@@ -126,14 +138,18 @@ export class LiveTlsDecryptor {
     let taken = 0;
     for (const chunk of this.#delayed) {
       if (!release(chunk)) break;
-      this.#decrypt(chunk);
-      this.#delayedBytes -= chunk.data.length;
+      if (chunk.data === null) {
+        this.#retire(chunk.stream.index, chunk.stream);
+      } else {
+        this.#decrypt(chunk, chunk.data);
+        this.#delayedBytes -= chunk.data.length;
+      }
       taken += 1;
     }
     this.#delayed = this.#delayed.slice(taken);
   }
 
-  #decrypt({ stream, side, data }: DelayedChunk): void {
+  #decrypt({ stream, side }: DelayedChunk, data: Buffer): void {
     let entry = this.#active.get(stream.index);
     if (entry === undefined) {
       if (this.#active.size >= MAX_LIVE_TLS_STREAMS) this.#retireOldest();
@@ -144,9 +160,9 @@ export class LiveTlsDecryptor {
     else entry.decryptor.pushServer(data);
   }
 
-  /** Feeds one dissected packet. */
+  /** Feeds one dissected packet (live: its capture time is about now, which drives the idle timeout). */
   add(dissection: Dissection, packetIndex: number): void {
-    this.#tcp.add(dissection, packetIndex);
+    this.#tcp.add(dissection, packetIndex, Date.now() / 1000);
   }
 
   /** Ends every stream and returns one summary per TLS stream seen. */
@@ -164,10 +180,10 @@ export class LiveTlsDecryptor {
     if (oldest.done !== true) this.#retire(oldest.value);
   }
 
-  #retire(index: number): void {
+  #retire(index: number, snapshot?: TcpStreamInfo): void {
     const entry = this.#active.get(index);
     if (entry === undefined) return;
     this.#active.delete(index);
-    this.#done.push({ stream: entry.info, summary: entry.decryptor.finish() });
+    this.#done.push({ stream: snapshot ?? this.#tcp.stream(index) ?? entry.info, summary: entry.decryptor.finish() });
   }
 }

@@ -22,22 +22,52 @@ export interface FollowOptions extends TcpStreamsOptions {
 }
 
 /** One pass over a capture: every packet dissected and fed to TCP reassembly. */
-async function reassemble(
-  input: CaptureInput,
-  consumer: StreamConsumer,
-  options: FollowOptions,
-): Promise<{ tcp: TcpStreams; info: CaptureInfo; source: PacketSource }> {
+async function reassemble(input: CaptureInput, tcp: TcpStreams, options: FollowOptions): Promise<{ info: CaptureInfo; source: PacketSource }> {
   const source = await openCapture(input, options.capture);
-  const tcp = new TcpStreams(consumer, options);
   const d = new Dissection();
   const info = await source.forEach(
     (p) => {
-      tcp.add(dissect(d, p), p.index);
+      tcp.add(dissect(d, p), p.index, p.hasTimestamp ? p.tsSec + p.tsNsec / 1e9 : NaN);
     },
     { signal: options.signal, onProgress: options.onProgress, stopQuietly: true },
   );
   tcp.finish();
-  return { tcp, info, source };
+  return { info, source };
+}
+
+/** The streams of a capture, read one at a time (nothing is built for a stream until it is asked for). */
+export interface TcpStreamList {
+  /** Number of streams (tcp.stream values 0 to count - 1). */
+  readonly count: number;
+  /** One stream as a plain object; undefined outside 0..count-1. */
+  stream(index: number): ListedTcpStream | undefined;
+}
+
+/**
+ * Reads a capture and keeps only the compact record of each TCP stream (a few
+ * dozen bytes), for listing very large captures without an object per stream.
+ * @param input file path or stream
+ * @throws CaptureFormatError when the input is not a capture
+ */
+export async function scanTcpStreams(input: CaptureInput, options: FollowOptions = {}): Promise<{ streams: TcpStreamList; info: CaptureInfo }> {
+  const keys = options.keyLog === undefined ? undefined : new KeyLookup(options.keyLog);
+  const tcp = new TcpStreams(
+    {
+      reassembled: (stream, side, data) => keys?.feed(tcp, stream, side, data),
+      complete: (stream) => keys?.drop(tcp, stream),
+    },
+    options,
+  );
+  const { info } = await reassemble(input, tcp, options);
+  const streams: TcpStreamList = {
+    count: tcp.count,
+    stream: (index) => {
+      const s = tcp.stream(index) as ListedTcpStream | undefined;
+      if (s !== undefined) s.keys = tcp.keysFound(index);
+      return s;
+    },
+  };
+  return { streams, info: withLimitWarnings(info, tcp) };
 }
 
 /**
@@ -46,10 +76,10 @@ async function reassemble(
  * @throws CaptureFormatError when the input is not a capture
  */
 export async function listTcpStreams(input: CaptureInput, options: FollowOptions = {}): Promise<{ streams: ListedTcpStream[]; info: CaptureInfo }> {
-  const keys = options.keyLog === undefined ? undefined : new KeyLookup(options.keyLog);
-  const { tcp, info } = await reassemble(input, { reassembled: (stream, side, data) => keys?.feed(stream, side, data) }, options);
-  const streams = tcp.streams().map((s) => ({ ...s, keys: keys?.found(s.index) ?? false }));
-  return { streams, info: withLimitWarnings(info, tcp) };
+  const { streams: list, info } = await scanTcpStreams(input, options);
+  const streams: ListedTcpStream[] = [];
+  for (let i = 0; i < list.count; i++) streams.push(list.stream(i)!);
+  return { streams, info };
 }
 
 /** A listed stream: `keys` says whether the key log can decrypt it (false without a key log). */
@@ -62,20 +92,19 @@ const MAX_PENDING_KEY_LOOKUPS = 10_000;
 
 /**
  * Reads just enough of each TLS stream (both hellos) to know whether the key
- * log has its secrets, then stops looking at it, so memory does not grow
- * with the capture.
+ * log has its secrets, then stops looking at it (the answer is a flag of the
+ * stream's record), so memory does not grow with the capture.
  */
 class KeyLookup {
   readonly #keyLog: KeyLog;
   readonly #pending = new Map<number, TlsStreamDecryptor>();
-  readonly #found = new Map<number, boolean>();
 
   constructor(keyLog: KeyLog) {
     this.#keyLog = keyLog;
   }
 
-  feed(stream: TcpStreamInfo, side: Side, data: Uint8Array): void {
-    if (!stream.tls || this.#found.has(stream.index)) return;
+  feed(tcp: TcpStreams, stream: TcpStreamInfo, side: Side, data: Uint8Array): void {
+    if (!stream.tls || tcp.keysDecided(stream.index)) return;
     let decryptor = this.#pending.get(stream.index);
     if (decryptor === undefined) {
       if (this.#pending.size >= MAX_PENDING_KEY_LOOKUPS) return;
@@ -86,13 +115,14 @@ class KeyLookup {
     else decryptor.pushServer(data);
     const summary = decryptor.summary();
     if (summary.clientRandom !== null && summary.version !== null) {
-      this.#found.set(stream.index, summary.keysFound);
+      tcp.setKeys(stream.index, summary.keysFound);
       this.#pending.delete(stream.index);
     }
   }
 
-  found(index: number): boolean {
-    return this.#found.get(index) ?? false;
+  /** The stream's reassembly stopped before both hellos were seen: it has no usable keys. */
+  drop(tcp: TcpStreams, stream: TcpStreamInfo): void {
+    if (this.#pending.delete(stream.index)) tcp.setKeys(stream.index, false);
   }
 }
 
@@ -109,17 +139,17 @@ export async function followTcpStream(
   onData: (side: Side, data: Uint8Array, packetIndex: number) => void,
   options: FollowOptions = {},
 ): Promise<{ stream: TcpStreamInfo; info: CaptureInfo }> {
-  const { tcp, info, source } = await reassemble(
-    input,
+  const tcp = new TcpStreams(
     {
       accept: (s) => s.index === index,
       reassembled: (_s, side, data, packetIndex) => onData(side, data, packetIndex),
     },
     options,
   );
-  const stream = tcp.streams()[index];
+  const { info, source } = await reassemble(input, tcp, options);
+  const stream = tcp.stream(index);
   if (stream === undefined) {
-    const count = tcp.streams().length;
+    const count = tcp.count;
     throw new NetlabError(
       ERROR_CODES.PCAP_NO_STREAM,
       count === 0
@@ -144,7 +174,9 @@ function withLimitWarnings(info: CaptureInfo, tcp: TcpStreams): CaptureInfo {
     warnings.push({
       code: ERROR_CODES.PCAP_REASSEMBLY_LIMIT,
       offset: -1,
-      message: `${tcp.evicted} TCP streams were forgotten because more than the stream limit were open at once; later packets of them start new streams`,
+      message:
+        `more than ${tcp.maxStreams} TCP streams were open at once: the oldest open one was released from reassembly ${tcp.evicted} times ` +
+        '(streams are still all numbered and counted; out-of-order data waiting in a released stream was dropped)',
     });
   }
   return { ...info, warnings };

@@ -1,7 +1,8 @@
 /** `netlab pcap follow FILE --list | --stream N`: TCP streams and their reassembled bytes. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { followTcpStream, listTcpStreams, type Side } from '../../pcap/follow.js';
+import { followTcpStream, scanTcpStreams, type ListedTcpStream, type Side, type TcpStreamList } from '../../pcap/follow.js';
+import type { TcpStreamsOptions } from '../../pcap/reassembly/tcp-streams.js';
 import { TlsStreamDecryptor, type TlsStreamSummary } from '../../pcap/tls/decrypt.js';
 import { parseKeyLog, type KeyLog } from '../../pcap/tls/keylog.js';
 import { examples } from '../help.js';
@@ -75,27 +76,9 @@ async function loadKeyLog(path: string, out: Output): Promise<KeyLog> {
 
 async function follow(file: string, input: CaptureInput, flags: FollowFlags, out: Output, signal: AbortSignal, keyLog: KeyLog | undefined): Promise<void> {
   if (flags.list === true) {
-    const { streams, info } = await listTcpStreams(input, { capture: { name: 'stdin' }, signal, keyLog });
-    if (flags.json === true) {
-      const rows = streams.map((s) => ({
-        stream: s.index,
-        client: s.client,
-        server: s.server,
-        packets: s.packets,
-        bytes_client: s.bytesClient,
-        bytes_server: s.bytesServer,
-        tls: s.tls,
-        keys: s.keys,
-      }));
-      process.stdout.write(`${JSON.stringify(rows)}\n`);
-    } else {
-      const lines = streams.map(
-        (s) =>
-          `${String(s.index).padStart(6)}  ${s.client} -> ${s.server}  ${s.packets} packets, ${s.bytesClient} bytes from client, ${s.bytesServer} bytes from server${s.tls ? (s.keys ? '  [TLS, keys found]' : keyLog ? '  [TLS, no keys]' : '  [TLS]') : ''}`,
-      );
-      out.info(lines.length > 0 ? `${'stream'.padStart(6)}  client -> server\n${lines.join('\n')}` : 'no TCP streams');
-    }
-    for (const w of info.warnings) out.warn(`${file}: ${w.message}`);
+    const { streams, info } = await scanTcpStreams(input, { capture: { name: 'stdin' }, signal, keyLog, ...tableOptions() });
+    await writeList(streams, flags.json === true, keyLog !== undefined, out);
+    for (const w of info.warnings) out.warn(`${file}: ${w.message} (${w.code})`);
     return;
   }
   const want: Side | -1 = flags.direction === 'client' ? 0 : flags.direction === 'server' ? 1 : -1;
@@ -126,7 +109,7 @@ async function follow(file: string, input: CaptureInput, flags: FollowFlags, out
         if (plain) show(side, data);
       }
     },
-    { capture: { name: 'stdin' }, signal, onProgress: () => sink.flush() },
+    { capture: { name: 'stdin' }, signal, onProgress: () => sink.flush(), ...tableOptions() },
   );
   const tls = plain ? undefined : decryptor?.finish();
   sink.end();
@@ -137,8 +120,70 @@ async function follow(file: string, input: CaptureInput, flags: FollowFlags, out
     );
   }
   if (stream.tls && tls === undefined) out.note('this stream is TLS: its bytes are ciphertext; decrypt them with --keylog FILE');
-  for (const w of info.warnings) out.warn(`${file}: ${w.message}`);
+  for (const w of info.warnings) out.warn(`${file}: ${w.message} (${w.code})`);
   if (tls !== undefined) reportDecryption(stream.index, tls, out);
+}
+
+/**
+ * NETLAB_PCAP_MAX_TCP_STREAMS overrides the cap on streams reassembled at
+ * once (DEFAULTS.pcapMaxTcpStreams), so its warning can be seen on a small
+ * capture; anything but a positive integer is ignored.
+ */
+function tableOptions(): TcpStreamsOptions {
+  const cap = Number(process.env.NETLAB_PCAP_MAX_TCP_STREAMS);
+  return Number.isInteger(cap) && cap > 0 ? { maxStreams: cap } : {};
+}
+
+/** Rows written per stdout write: the list of a huge capture is never held whole. */
+const LIST_BATCH = 1024;
+
+/** Writes `--list` (text, or the contract's JSON array) a batch of rows at a time, waiting for stdout to drain. */
+async function writeList(streams: TcpStreamList, json: boolean, withKeyLog: boolean, out: Output): Promise<void> {
+  if (!json && streams.count === 0) {
+    out.info('no TCP streams');
+    return;
+  }
+  let text = json ? '[' : `${'stream'.padStart(6)}  client -> server\n`;
+  for (let i = 0; i < streams.count; i++) {
+    const s = streams.stream(i)!;
+    text += json ? `${i > 0 ? ',' : ''}${JSON.stringify(jsonRow(s))}` : `${listLine(s, withKeyLog)}\n`;
+    if ((i + 1) % LIST_BATCH === 0) {
+      if (!process.stdout.write(text)) await drained();
+      text = '';
+    }
+  }
+  process.stdout.write(json ? `${text}]\n` : text);
+}
+
+/** Resolves when stdout has drained, or is gone (a closed pipe: the process ends on EPIPE as before). */
+function drained(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.stdout.off('drain', done);
+      process.stdout.off('close', done);
+      resolve();
+    };
+    process.stdout.once('drain', done);
+    process.stdout.once('close', done);
+  });
+}
+
+function jsonRow(s: ListedTcpStream): object {
+  return {
+    stream: s.index,
+    client: s.client,
+    server: s.server,
+    packets: s.packets,
+    bytes_client: s.bytesClient,
+    bytes_server: s.bytesServer,
+    tls: s.tls,
+    keys: s.keys,
+  };
+}
+
+function listLine(s: ListedTcpStream, withKeyLog: boolean): string {
+  const tls = s.tls ? (s.keys ? '  [TLS, keys found]' : withKeyLog ? '  [TLS, no keys]' : '  [TLS]') : '';
+  return `${String(s.index).padStart(6)}  ${s.client} -> ${s.server}  ${s.packets} packets, ${s.bytesClient} bytes from client, ${s.bytesServer} bytes from server${tls}`;
 }
 
 /**

@@ -57,6 +57,32 @@ export class HalfStream {
   }
 
   /**
+   * Continues a direction whose reassembly stopped earlier (its stream was
+   * released while idle or over the open-stream cap): bytes before `next`
+   * are retransmissions.
+   */
+  resume(next: number): void {
+    this.#started = true;
+    this.synSeen = true;
+    this.#next = next >>> 0;
+  }
+
+  /** Whether the direction has an origin (a SYN or data seen). */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** Sequence number of the next byte expected (meaningful once started). */
+  get nextSeq(): number {
+    return this.#next;
+  }
+
+  /** Whether out-of-order data waits for a missing segment. */
+  get waiting(): boolean {
+    return this.#pending.length > 0;
+  }
+
+  /**
    * Takes one segment of this direction.
    * @param seq sequence number of the segment
    * @param syn whether SYN is set (its sequence number precedes the data)

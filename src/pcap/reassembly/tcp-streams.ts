@@ -4,12 +4,21 @@
  * number on a known 4-tuple starts a new stream, as port reuse does), each
  * direction reassembled by HalfStream and handed to a consumer through
  * `accept` / `reassembled` / `complete` (gopacket's reassembly Stream idea).
+ *
+ * Lifecycle (gopacket's FlushCloseOlderThan): a stream is open (it has
+ * reassembly buffers) from its first packet until FIN has been seen from
+ * both sides with nothing waiting out of order, or a RST, or `idleTimeoutSec`
+ * of capture time without a packet, or until more than `maxStreams` are open
+ * (then the oldest open one is released and counted in `evicted`). Releasing
+ * keeps the stream's compact record (StreamTable: numbers, endpoints, counts,
+ * the next sequence number per side), so numbering and packet counts stay
+ * tshark's, and payload that comes later resumes reassembly where it stopped.
  */
 import { DEFAULTS } from '../../constants.js';
-import { flowKey, type FlowKey } from '../flow.js';
-import { formatEndpoint, formatIp } from '../layers/address.js';
+import { ERROR_CODES, NetlabError } from '../../errors.js';
 import { L4, TCP_FLAGS, type Dissection } from '../layers/dissection.js';
 import { HalfStream, ReassemblyBudget } from './half-stream.js';
+import { STREAM_CHUNK, STREAM_FLAGS, StreamTable } from './stream-table.js';
 
 /** Client-to-server is 0, server-to-client is 1. */
 export type Side = 0 | 1;
@@ -17,72 +26,142 @@ export type Side = 0 | 1;
 /** What is known about one TCP stream. */
 export interface TcpStreamInfo {
   /** tshark's tcp.stream number. */
-  index: number;
+  readonly index: number;
   /** "IP:PORT" of the side that sent the stream's first packet. */
-  client: string;
-  server: string;
+  readonly client: string;
+  readonly server: string;
   /** Packets of the stream (both directions). */
-  packets: number;
+  readonly packets: number;
   /** Reassembled payload bytes per side (0 unless the stream was accepted). */
-  bytesClient: number;
-  bytesServer: number;
+  readonly bytesClient: number;
+  readonly bytesServer: number;
   /** Whether the first payload looks like a TLS record (content type 20-23, version 3.x). */
-  tls: boolean;
+  readonly tls: boolean;
   /** Packet number of its first packet. */
-  firstPacket: number;
+  readonly firstPacket: number;
   /** Gaps skipped in reassembly (missing segments or buffer limits). */
-  gaps: number;
+  readonly gaps: number;
   /** Bytes captured behind a missing segment and therefore not delivered (as tshark's follow). */
-  undelivered: number;
+  readonly undelivered: number;
 }
 
 /** Receives reassembled data. */
 export interface StreamConsumer {
-  /** Whether to reassemble this new stream (default: yes). */
+  /** Whether to reassemble this new stream (default: yes); asked once, at its first packet. */
   accept?(stream: TcpStreamInfo): boolean;
   /** In-order bytes of one side; `data` is valid only during the call. */
   reassembled(stream: TcpStreamInfo, side: Side, data: Uint8Array, packetIndex: number): void;
-  /** The capture ended; everything of this stream has been delivered. */
+  /**
+   * Reassembly of the stream stopped: FIN both ways, RST, idle, the open-stream
+   * cap, or the end of the capture; everything it held has been delivered.
+   * Called for streams that carried payload (only they get buffers). If
+   * payload of it comes later (after idle or the cap), reassembly resumes
+   * where it stopped and complete is called again when it stops again.
+   */
   complete?(stream: TcpStreamInfo): void;
 }
 
 /** Limits; defaults in DEFAULTS. */
 export interface TcpStreamsOptions {
   /**
-   * At the end of the capture, deliver data still waiting behind a segment
-   * that was never captured, after the gap (default false: dropped, as
-   * tshark's follow does, and counted in `undelivered`).
+   * When a stream's reassembly stops (at the end of the capture, or when it is
+   * released), deliver data still waiting behind a segment that was never
+   * captured, after the gap (default false: dropped, as tshark's follow does,
+   * and counted in `undelivered`).
    */
   deliverAfterGaps?: boolean;
+  /** Streams open (reassembled) at once; past it the oldest open one is released and counted in `evicted`. */
   maxStreams?: number;
+  /** Capture time without a packet after which an open stream is released, in seconds (Infinity: never). */
+  idleTimeoutSec?: number;
   maxBufferedPerStream?: number;
   maxBufferedTotal?: number;
+  /**
+   * Stream records kept (default Infinity, what `pcap follow` needs). A long
+   * live capture sets it: once more than this many plus 16 384 streams have
+   * been seen, the oldest 16 384 records are let go (their open streams
+   * released first); a later packet of a forgotten stream starts a new one.
+   */
+  retainStreams?: number;
 }
 
+/** Reassembly state of an open stream. */
 interface Conn {
-  info: TcpStreamInfo;
-  /** Flow direction (FlowKey.forward) of the client. */
-  clientForward: boolean;
-  /**
-   * Base sequence number per flow direction ([forward, reverse]), -1 until
-   * seen: the SYN's sequence number, or one before the first segment's.
-   */
-  base: [number, number];
-  halves: [HalfStream, HalfStream] | null;
+  index: number;
+  view: TcpStreamInfo;
+  halves: [HalfStream, HalfStream];
+  /** Capture time of its last packet, in seconds (NaN when packets come without time). */
+  lastSeen: number;
 }
+
+/** A live view of one stream's record: reads the table on each access (empty values once the record was let go). */
+class StreamView implements TcpStreamInfo {
+  readonly index: number;
+  readonly #table: StreamTable;
+
+  constructor(table: StreamTable, index: number) {
+    this.#table = table;
+    this.index = index;
+  }
+
+  get client(): string {
+    return this.#table.has(this.index) ? this.#table.endpoint(this.index, 0) : '';
+  }
+
+  get server(): string {
+    return this.#table.has(this.index) ? this.#table.endpoint(this.index, 1) : '';
+  }
+
+  get packets(): number {
+    return this.#table.has(this.index) ? this.#table.packets(this.index) : 0;
+  }
+
+  get bytesClient(): number {
+    return this.#table.has(this.index) ? this.#table.bytes(this.index, 0) : 0;
+  }
+
+  get bytesServer(): number {
+    return this.#table.has(this.index) ? this.#table.bytes(this.index, 1) : 0;
+  }
+
+  get tls(): boolean {
+    return this.#table.has(this.index) && (this.#table.flags(this.index) & STREAM_FLAGS.TLS) !== 0;
+  }
+
+  get firstPacket(): number {
+    return this.#table.has(this.index) ? this.#table.firstPacket(this.index) : 0;
+  }
+
+  get gaps(): number {
+    return this.#table.has(this.index) ? this.#table.gaps(this.index) : 0;
+  }
+
+  get undelivered(): number {
+    return this.#table.has(this.index) ? this.#table.undelivered(this.index) : 0;
+  }
+}
+
+const FIN_RST = TCP_FLAGS.FIN | TCP_FLAGS.RST;
 
 export class TcpStreams {
-  readonly #conns = new Map<string, Conn>();
-  readonly #all: TcpStreamInfo[] = [];
+  readonly #table = new StreamTable();
+  /** Open streams by number, oldest opened first. */
+  readonly #live = new Map<number, Conn>();
+  /** Open streams in the order they were opened, with released ones not yet dropped from it; from #orderHead. */
+  #order: Conn[] = [];
+  #orderHead = 0;
   readonly #consumer: StreamConsumer;
   readonly #budget: ReassemblyBudget;
   readonly #maxPerStream: number;
   readonly #maxStreams: number;
-  readonly #key: FlowKey = { key: '', forward: true };
+  readonly #idle: number;
+  readonly #retain: number;
   readonly #deliverAfterGaps: boolean;
-  #next = 0;
-  /** Streams forgotten because of maxStreams. */
+  #nextSweep = -Infinity;
+  /** Open streams released because more than maxStreams were open. */
   evicted = 0;
+  /** Open streams released after idleTimeoutSec of capture time without a packet. */
+  idleFlushed = 0;
   /** Times a gap was skipped because the buffers were full. */
   limitHits = 0;
 
@@ -90,97 +169,217 @@ export class TcpStreams {
     this.#consumer = consumer;
     this.#deliverAfterGaps = options.deliverAfterGaps ?? false;
     this.#maxStreams = options.maxStreams ?? DEFAULTS.pcapMaxTcpStreams;
+    this.#idle = options.idleTimeoutSec ?? DEFAULTS.pcapTcpIdleTimeoutSec;
+    if (!Number.isInteger(this.#maxStreams) || this.#maxStreams < 1) {
+      throw new NetlabError(ERROR_CODES.INVALID_ARGUMENT, `maxStreams must be a positive integer (got ${String(options.maxStreams)})`);
+    }
+    this.#retain = options.retainStreams ?? Infinity;
+    if (!(this.#retain === Infinity || (Number.isInteger(this.#retain) && this.#retain > 0))) {
+      throw new NetlabError(ERROR_CODES.INVALID_ARGUMENT, `retainStreams must be a positive integer or Infinity (got ${String(options.retainStreams)})`);
+    }
+    if (!(this.#idle > 0)) {
+      throw new NetlabError(ERROR_CODES.INVALID_ARGUMENT, `idleTimeoutSec must be a positive number of seconds, Infinity for never (got ${String(options.idleTimeoutSec)})`);
+    }
     this.#maxPerStream = options.maxBufferedPerStream ?? DEFAULTS.reassemblyMaxBufferedBytesPerStream;
     this.#budget = new ReassemblyBudget(options.maxBufferedTotal ?? DEFAULTS.reassemblyMaxBufferedBytesTotal);
   }
 
-  /** Takes one dissected packet; non-TCP packets are ignored. */
-  add(d: Dissection, packetIndex: number): void {
+  /**
+   * Takes one dissected packet; non-TCP packets are ignored.
+   * @param timeSec capture time of the packet in seconds (for the idle timeout; omitted: streams are not released for idleness)
+   */
+  add(d: Dissection, packetIndex: number, timeSec = NaN): void {
     if (d.l4 !== L4.TCP) return;
-    const k = flowKey(d, this.#key);
+    const t = this.#table;
     const flags = d.tcpFlags;
     const syn = (flags & TCP_FLAGS.SYN) !== 0;
-    const pureSyn = syn && (flags & TCP_FLAGS.ACK) === 0;
-    let conn = this.#conns.get(k.key);
-    const dir = k.forward ? 0 : 1;
-    if (conn !== undefined && pureSyn && conn.base[dir] !== -1 && conn.base[dir] !== d.tcpSeq) {
-      // A SYN with another initial sequence number on a known 4-tuple is a
-      // new connection (port reuse); tshark gives it a new tcp.stream too.
-      this.#complete(conn);
-      conn = undefined;
+    let index = t.find(d);
+    let side = t.side;
+    if (index !== -1 && syn && (flags & TCP_FLAGS.ACK) === 0) {
+      const base = t.base(index, side);
+      if (base !== -1 && base !== d.tcpSeq) {
+        // A SYN with another initial sequence number on a known 4-tuple is a
+        // new connection (port reuse); tshark gives it a new tcp.stream too.
+        const old = this.#live.get(index);
+        if (old !== undefined) this.#release(old);
+        index = -1;
+      }
     }
-    if (conn === undefined) conn = this.#open(d, k, packetIndex);
-    if (conn.base[dir] === -1) conn.base[dir] = syn ? d.tcpSeq : (d.tcpSeq - 1) >>> 0;
-    conn.info.packets++;
-    if (conn.halves !== null) {
-      const side: Side = k.forward === conn.clientForward ? 0 : 1;
+    if (index === -1) {
+      index = t.open(d, packetIndex);
+      side = 0;
+      if (t.count - t.firstKept > this.#retain + STREAM_CHUNK) this.#dropOldest();
+      if (!(this.#consumer.accept?.(new StreamView(t, index)) ?? true)) t.setFlags(index, STREAM_FLAGS.REFUSED);
+    }
+    const state = t.flags(index);
+    let conn: Conn | undefined;
+    if ((state & STREAM_FLAGS.LIVE) !== 0) conn = this.#live.get(index);
+    else if (d.payloadLength > 0 && (state & STREAM_FLAGS.REFUSED) === 0) conn = this.#open(index);
+    if (t.base(index, side) === -1) t.setBase(index, side, syn ? d.tcpSeq : (d.tcpSeq - 1) >>> 0);
+    t.countPacket(index);
+    if (conn !== undefined) {
+      conn.lastSeen = timeSec;
       const half = conn.halves[side];
-      const ok = half.segment(d.tcpSeq, syn, (flags & TCP_FLAGS.FIN) !== 0, d.buf, d.payloadOffset, d.payloadLength, packetIndex);
-      if (!ok) this.limitHits++;
+      const fin = (flags & TCP_FLAGS.FIN) !== 0;
+      if (!half.segment(d.tcpSeq, syn, fin, d.buf, d.payloadOffset, d.payloadLength, packetIndex)) this.limitHits++;
+      if ((flags & FIN_RST) !== 0) {
+        const [h0, h1] = conn.halves;
+        if ((flags & TCP_FLAGS.RST) !== 0 || (h0.finSeen && h1.finSeen && !h0.waiting && !h1.waiting)) this.#release(conn);
+      }
+    } else if (syn && (state & STREAM_FLAGS.REFUSED) === 0 && t.next(index, side) === -1) {
+      // No payload yet, so no buffers: only where the data will start (after the SYN) is kept.
+      t.setNext(index, side, (d.tcpSeq + 1) >>> 0);
     }
+    if (timeSec >= this.#nextSweep) this.#sweep(timeSec);
   }
 
-  /** Ends the capture: flushes what waits and completes every stream. */
+  /** Ends the capture: flushes what waits and completes every open stream. */
   finish(): void {
-    for (const conn of this.#conns.values()) this.#complete(conn);
-    this.#conns.clear();
+    for (const conn of this.#live.values()) this.#release(conn);
   }
 
-  /** Every stream seen, in tcp.stream order. */
+  /** Streams seen so far (the next tcp.stream number). */
+  get count(): number {
+    return this.#table.count;
+  }
+
+  /** The cap on open streams (option maxStreams). */
+  get maxStreams(): number {
+    return this.#maxStreams;
+  }
+
+  /** Streams open (holding reassembly state) right now. */
+  get openStreams(): number {
+    return this.#live.size;
+  }
+
+  /**
+   * One stream's record as a plain object (a snapshot), or undefined.
+   * @param index tcp.stream number
+   */
+  stream(index: number): TcpStreamInfo | undefined {
+    if (!Number.isInteger(index) || !this.#table.has(index)) return undefined;
+    const v = new StreamView(this.#table, index);
+    return {
+      index,
+      client: v.client,
+      server: v.server,
+      packets: v.packets,
+      bytesClient: v.bytesClient,
+      bytesServer: v.bytesServer,
+      tls: v.tls,
+      firstPacket: v.firstPacket,
+      gaps: v.gaps,
+      undelivered: v.undelivered,
+    };
+  }
+
+  /** The first stream whose record is kept (0 unless retainStreams let older ones go). */
+  get firstKept(): number {
+    return this.#table.firstKept;
+  }
+
+  /** Every stream kept, in tcp.stream order, as plain objects (built on each call: use count/stream() on large captures). */
   streams(): readonly TcpStreamInfo[] {
-    return this.#all;
+    const out: TcpStreamInfo[] = [];
+    for (let i = this.#table.firstKept; i < this.#table.count; i++) out.push(this.stream(i)!);
+    return out;
   }
 
-  #open(d: Dissection, k: FlowKey, packetIndex: number): Conn {
-    if (this.#conns.size >= this.#maxStreams) {
-      const oldest = this.#conns.entries().next().value as [string, Conn];
-      this.#complete(oldest[1]);
-      this.#conns.delete(oldest[0]);
+  /** Records whether a key log holds the secrets of a TLS stream (for `pcap follow --list --keylog`). */
+  setKeys(index: number, found: boolean): void {
+    if (this.#table.has(index)) this.#table.setFlags(index, STREAM_FLAGS.KEYS_DECIDED | (found ? STREAM_FLAGS.KEYS : 0));
+  }
+
+  /** Whether setKeys was called for the stream. */
+  keysDecided(index: number): boolean {
+    return this.#table.has(index) && (this.#table.flags(index) & STREAM_FLAGS.KEYS_DECIDED) !== 0;
+  }
+
+  /** Whether setKeys said the key log holds the stream's secrets. */
+  keysFound(index: number): boolean {
+    return this.#table.has(index) && (this.#table.flags(index) & STREAM_FLAGS.KEYS) !== 0;
+  }
+
+  /**
+   * Gives a stream reassembly buffers (at its first payload, or when payload
+   * comes after it was released), releasing the oldest open one past the cap.
+   */
+  #open(index: number): Conn {
+    const t = this.#table;
+    if (this.#live.size >= this.#maxStreams) {
+      this.#release(this.#oldest());
       this.evicted++;
     }
-    const info: TcpStreamInfo = {
-      index: this.#next++,
-      client: formatEndpoint(formatIp(d.buf, d.srcOffset, d.ipVersion), d.srcPort),
-      server: formatEndpoint(formatIp(d.buf, d.dstOffset, d.ipVersion), d.dstPort),
-      packets: 0,
-      bytesClient: 0,
-      bytesServer: 0,
-      tls: false,
-      firstPacket: packetIndex,
-      gaps: 0,
-      undelivered: 0,
-    };
-    this.#all.push(info);
-    const conn: Conn = { info, clientForward: k.forward, base: [-1, -1], halves: null };
-    if (this.#consumer.accept?.(info) ?? true) {
-      const consumer = this.#consumer;
-      let first = true;
-      const deliver = (side: Side) => (data: Uint8Array, index: number) => {
-        if (first) {
-          first = false;
-          // TLS record header: type 20-23, major version 3 (RFC 8446 section 5.1).
-          info.tls = data.length >= 3 && data[0]! >= 20 && data[0]! <= 23 && data[1] === 3;
-        }
-        if (side === 0) info.bytesClient += data.length;
-        else info.bytesServer += data.length;
-        consumer.reassembled(info, side, data, index);
-      };
-      conn.halves = [
-        new HalfStream(deliver(0), this.#maxPerStream, this.#budget),
-        new HalfStream(deliver(1), this.#maxPerStream, this.#budget),
-      ];
+    const halves: [HalfStream, HalfStream] = [
+      new HalfStream((data, packetIndex) => this.#delivered(conn, 0, data, packetIndex), this.#maxPerStream, this.#budget),
+      new HalfStream((data, packetIndex) => this.#delivered(conn, 1, data, packetIndex), this.#maxPerStream, this.#budget),
+    ];
+    const conn: Conn = { index, view: new StreamView(t, index), halves, lastSeen: NaN };
+    for (const side of [0, 1] as const) {
+      const next = t.next(index, side);
+      if (next !== -1) halves[side].resume(next);
     }
-    this.#conns.set(k.key, conn);
+    t.setFlags(index, STREAM_FLAGS.LIVE);
+    this.#live.set(index, conn);
+    this.#order.push(conn);
     return conn;
   }
 
-  #complete(conn: Conn): void {
-    if (conn.halves === null) return;
-    conn.halves[0].flush(this.#deliverAfterGaps);
-    conn.halves[1].flush(this.#deliverAfterGaps);
-    conn.info.gaps = conn.halves[0].gaps + conn.halves[1].gaps;
-    conn.info.undelivered = conn.halves[0].undelivered + conn.halves[1].undelivered;
-    conn.halves = null;
-    this.#consumer.complete?.(conn.info);
+  /** The open stream opened longest ago (the order list is compacted as released ones pile up in it). */
+  #oldest(): Conn {
+    for (;;) {
+      const conn = this.#order[this.#orderHead++]!;
+      if (this.#live.get(conn.index) === conn) return conn;
+    }
+  }
+
+  #delivered(conn: Conn, side: Side, data: Uint8Array, packetIndex: number): void {
+    const t = this.#table;
+    const index = conn.index;
+    if ((t.flags(index) & STREAM_FLAGS.TLS_DECIDED) === 0) {
+      // TLS record header: type 20-23, major version 3 (RFC 8446 section 5.1).
+      const tls = data.length >= 3 && data[0]! >= 20 && data[0]! <= 23 && data[1] === 3;
+      t.setFlags(index, STREAM_FLAGS.TLS_DECIDED | (tls ? STREAM_FLAGS.TLS : 0));
+    }
+    t.addBytes(index, side, data.length);
+    this.#consumer.reassembled(conn.view, side, data, packetIndex);
+  }
+
+  /** Stops reassembling a stream: delivers or counts what waits, keeps where each side stopped. */
+  #release(conn: Conn): void {
+    const t = this.#table;
+    const [h0, h1] = conn.halves;
+    h0.flush(this.#deliverAfterGaps);
+    h1.flush(this.#deliverAfterGaps);
+    t.addGaps(conn.index, h0.gaps + h1.gaps, h0.undelivered + h1.undelivered);
+    if (h0.started) t.setNext(conn.index, 0, h0.nextSeq);
+    if (h1.started) t.setNext(conn.index, 1, h1.nextSeq);
+    t.clearFlags(conn.index, STREAM_FLAGS.LIVE);
+    this.#live.delete(conn.index);
+    if (this.#order.length - this.#orderHead > 2 * this.#live.size + 1024) {
+      this.#order = this.#order.slice(this.#orderHead).filter((c) => this.#live.get(c.index) === c);
+      this.#orderHead = 0;
+    }
+    this.#consumer.complete?.(conn.view);
+  }
+
+  /** Lets go of the oldest chunk of records, releasing its open streams first. */
+  #dropOldest(): void {
+    const end = this.#table.firstKept + STREAM_CHUNK;
+    for (const conn of this.#live.values()) if (conn.index < end) this.#release(conn);
+    this.#table.dropOldestChunk();
+  }
+
+  /** Releases the open streams idle for idleTimeoutSec; runs every quarter of it in capture time. */
+  #sweep(now: number): void {
+    this.#nextSweep = now + Math.max(this.#idle / 4, 1);
+    const before = now - this.#idle;
+    for (const conn of this.#live.values()) {
+      if (conn.lastSeen < before) {
+        this.#release(conn);
+        this.idleFlushed++;
+      }
+    }
   }
 }
