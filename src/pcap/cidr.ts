@@ -101,3 +101,33 @@ export function ipv6Bytes(text: string): Uint8Array {
   });
   return out;
 }
+
+/**
+ * The conventional network an address belongs to, as a `--local` suggestion:
+ * loopback 127.0.0.0/8, the private blocks of RFC 1918 (10/8, 172.16/12,
+ * 192.168/16), link-local 169.254/16, any other IPv4 address its /24; IPv6
+ * loopback ::1/128, link-local fe80::/10, unique-local fc00::/7, any other
+ * its /64.
+ *
+ * @param address an IPv4 or IPv6 address in text form
+ * @returns the block in CIDR notation, or undefined for text that is not an address
+ */
+export function enclosingNetwork(address: string): string | undefined {
+  if (isIPv4(address)) {
+    const [a = 0, b = 0, c = 0] = address.split('.').map(Number);
+    if (a === 127) return '127.0.0.0/8';
+    if (a === 10) return '10.0.0.0/8';
+    if (a === 172 && b >= 16 && b <= 31) return '172.16.0.0/12';
+    if (a === 192 && b === 168) return '192.168.0.0/16';
+    if (a === 169 && b === 254) return '169.254.0.0/16';
+    return `${a}.${b}.${c}.0/24`;
+  }
+  if (!isIPv6(address)) return undefined;
+  const bytes = ipv6Bytes(address);
+  if (bytes.every((x, i) => x === (i === 15 ? 1 : 0))) return '::1/128';
+  if (bytes[0] === 0xfe && (bytes[1]! & 0xc0) === 0x80) return 'fe80::/10';
+  if ((bytes[0]! & 0xfe) === 0xfc) return 'fc00::/7';
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return `${groups.join(':')}::/64`;
+}
