@@ -11,6 +11,7 @@ import { TRANSPORT_NAMES } from '../../transports/registry.js';
 import type { Session, TransportName } from '../../transports/session.js';
 import { formatEndpoint } from '../../util/endpoint.js';
 import { examples } from '../help.js';
+import { withServerHint } from '../refused-hint.js';
 import { LineConsole } from '../line-console.js';
 import { Output } from '../output.js';
 import { oneOf, parsePort, parseSeconds, positiveInteger } from '../parse.js';
@@ -165,7 +166,7 @@ async function joinChat(host: string, flags: JoinFlags): Promise<void> {
     session = await connect({ transport: flags.transport, host, port: flags.port, tls, timeoutSeconds: flags.timeout });
   } catch (err) {
     keylog?.close();
-    throw err;
+    throw withServerHint(err, host, flags.port, 'a chat server', `netlab chat serve --${flags.transport} ${flags.port}`);
   }
   const out = new Output({});
   const message = session.framing === 'message';

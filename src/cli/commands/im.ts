@@ -11,6 +11,7 @@ import { escapeControls } from '../../util/terminal-text.js';
 import { ImClient } from '../../protocols/im/client.js';
 import { ImRelay } from '../../protocols/im/relay.js';
 import { examples } from '../help.js';
+import { withServerHint } from '../refused-hint.js';
 import { LineConsole } from '../line-console.js';
 import { Output } from '../output.js';
 import { oneOf, parsePort, positiveInteger } from '../parse.js';
@@ -115,7 +116,9 @@ export function registerIm(program: Command): void {
       if (nicknameProblem !== undefined) throw new UsageError(`-n ${JSON.stringify(flags.nickname)}: ${nicknameProblem}`);
       const out = new Output({ json: flags.json });
       const cipher = createImCipher({ confidentialityKey: flags.confkey, authenticityKey: flags.authkey, suite: flags.suite, macOver: flags.macOver });
-      const client = await ImClient.connect({ host: flags.server, port: flags.port, nickname: flags.nickname, cipher, maxFrameBytes: flags.maxFrame });
+      const client = await ImClient.connect({ host: flags.server, port: flags.port, nickname: flags.nickname, cipher, maxFrameBytes: flags.maxFrame }).catch((err: unknown) => {
+        throw withServerHint(err, flags.server, flags.port, 'an IM relay', `netlab im serve -p ${flags.port}`);
+      });
       out.note(`connected to ${client.session.peer} as ${flags.nickname} (${cipher.suite === 'plain' ? 'plain' : `encrypted, ${cipher.suite}`}); Ctrl-D to leave`);
       await new Promise<void>((resolve, reject) => {
         let leaving = false;
