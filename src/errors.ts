@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   ADDRESS_NOT_AVAILABLE: 'NETLAB_ERR_ADDRESS_NOT_AVAILABLE',
   CONNECTION_REFUSED: 'NETLAB_ERR_CONNECTION_REFUSED',
   CONNECTION_RESET: 'NETLAB_ERR_CONNECTION_RESET',
+  PEER_CLOSED: 'NETLAB_ERR_PEER_CLOSED',
+  PROTOCOL_MISMATCH: 'NETLAB_ERR_PROTOCOL_MISMATCH',
   UNKNOWN_HOST: 'NETLAB_ERR_UNKNOWN_HOST',
   HOST_UNREACHABLE: 'NETLAB_ERR_HOST_UNREACHABLE',
   NETWORK: 'NETLAB_ERR_NETWORK',
@@ -226,6 +228,19 @@ export function explainSystemError(err: unknown, context: ErrorContext): NetlabE
     case 'ETIMEDOUT':
       return new TimeoutError(`connecting to ${where} timed out (ETIMEDOUT)`, cause);
     default:
+      if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
+        const names = certificateNames(err);
+        // The name checked is --servername when one was given, else the host.
+        const checked = (err as { host?: string }).host ?? context.host;
+        const has = names.length === 0 ? '' : `: it names ${names.join(', ')}`;
+        const pick = names.find((n) => !n.includes('*')) ?? 'NAME';
+        return new NetworkError(
+          ERROR_CODES.TLS_VERIFY,
+          `certificate of ${where} does not name ${checked}${has} (${code}); ` +
+            `the certificate is trusted but issued for another name: connect with --servername ${pick}, or make a certificate that names ${checked}`,
+          cause,
+        );
+      }
       if (code !== undefined && TLS_VERIFY_CODES.has(code)) {
         return new NetworkError(
           ERROR_CODES.TLS_VERIFY,
@@ -237,6 +252,20 @@ export function explainSystemError(err: unknown, context: ErrorContext): NetlabE
       if (code === 'ERR_SSL_UNSUPPORTED_PROTOCOL' || code === 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION') {
         return new NetworkError(ERROR_CODES.TLS_HANDSHAKE, `TLS handshake with ${where} failed: no TLS version in common; netlab needs TLS 1.2 or newer (${code})`, cause);
       }
+      if (context.action === 'connect' && code !== undefined && NOT_TLS_CODES.has(code)) {
+        return new NetworkError(
+          ERROR_CODES.PROTOCOL_MISMATCH,
+          `${where} did not answer with TLS (${code}); is it a plain TCP server? Connect to it with the tcp transport instead`,
+          cause,
+        );
+      }
+      if (context.action === 'connect' && context.transport === 'ws' && code?.startsWith('HPE_')) {
+        return new NetworkError(
+          ERROR_CODES.PROTOCOL_MISMATCH,
+          `${where} did not answer the WebSocket handshake: its reply is not HTTP (${code}); is it a WebSocket server? A plain TCP server wants the tcp transport`,
+          cause,
+        );
+      }
       if (code?.startsWith('ERR_SSL') || code?.startsWith('ERR_TLS')) {
         // OpenSSL's `reason` is the readable part of its long error string.
         const reason = (err as { reason?: string }).reason ?? detail;
@@ -244,6 +273,28 @@ export function explainSystemError(err: unknown, context: ErrorContext): NetlabE
       }
       return new NetworkError(ERROR_CODES.NETWORK, `${context.action} ${where} failed: ${detail}`, cause);
   }
+}
+
+/**
+ * What OpenSSL reports when the bytes that answered a ClientHello are not a
+ * TLS record at all (a plain server's text, or our own ClientHello echoed).
+ */
+const NOT_TLS_CODES = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_UNEXPECTED_MESSAGE',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_UNKNOWN_PROTOCOL',
+  'ERR_SSL_RECORD_LAYER_FAILURE',
+  'ERR_SSL_HTTP_REQUEST',
+]);
+
+/** The DNS names and IP addresses a peer certificate carries (SANs, else its CN). */
+function certificateNames(err: unknown): string[] {
+  const cert = (err as { cert?: { subjectaltname?: string; subject?: { CN?: string | string[] } } }).cert;
+  const san = cert?.subjectaltname;
+  if (san !== undefined && san !== '') return san.split(', ').map((entry) => entry.replace(/^(DNS|IP Address):/, ''));
+  const cn = cert?.subject?.CN;
+  return cn === undefined ? [] : Array.isArray(cn) ? cn : [cn];
 }
 
 /** OpenSSL verification results Node reports as `err.code`. */

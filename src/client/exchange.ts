@@ -21,6 +21,8 @@ export class ReplyReader {
   #waiter: { resolve: (reply: Buffer) => void; reject: (err: NetlabError) => void } | undefined;
   #ended: NetlabError | undefined;
   readonly #lines: LineSplitter | undefined;
+  /** Answers received so far, for the message when the peer stops early. */
+  #received = 0;
 
   constructor(session: Session) {
     this.#session = session;
@@ -32,14 +34,30 @@ export class ReplyReader {
       });
     }
     session.on('data', (chunk) => (this.#lines ? this.#lines.push(chunk) : this.#push(chunk)));
-    session.on('end', () => this.#lines?.finish());
+    // A half-close ends the answers as surely as a close: a server that
+    // answers once and sends FIN (`--once`) must not leave us waiting for the
+    // timeout while our side of the connection stays open.
+    session.on('end', () => {
+      this.#lines?.finish();
+      this.#fail(this.#closedError());
+    });
     session.once('close', ({ error }) => {
       this.#lines?.finish();
-      this.#fail(error ?? new NetworkError(ERROR_CODES.CONNECTION_RESET, `${session.peer} closed the connection before answering`));
+      this.#fail(error ?? this.#closedError());
     });
   }
 
+  #closedError(): NetlabError {
+    const peer = this.#session.peer;
+    if (this.#received > 0) {
+      return new NetworkError(ERROR_CODES.PEER_CLOSED, `${peer} closed the connection after ${this.#received} answer${this.#received === 1 ? '' : 's'}`);
+    }
+    const tlsHint = this.#session.transport === 'tcp' ? '; a TLS server does this when sent plain text: if it is one, connect with tls' : '';
+    return new NetworkError(ERROR_CODES.PEER_CLOSED, `${peer} closed the connection before answering${tlsHint}`);
+  }
+
   #push(reply: Buffer): void {
+    this.#received += 1;
     const waiter = this.#waiter;
     if (waiter !== undefined) {
       this.#waiter = undefined;
@@ -67,7 +85,10 @@ export class ReplyReader {
     return new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiter = undefined;
-        reject(new TimeoutError(`no answer from ${this.#session.peer} within ${timeoutMs / 1000} s; is it an echo-style server? (--timeout to wait longer)`));
+        // A TLS server waits silently for a ClientHello, so silence after a
+        // plain-text line is what a student who forgot TLS sees.
+        const tlsHint = this.#session.transport === 'tcp' ? ' A TLS server is silent too when sent plain text: if it is one, connect with tls.' : '';
+        reject(new TimeoutError(`no answer from ${this.#session.peer} within ${timeoutMs / 1000} s; is it an echo-style server?${tlsHint} (--timeout to wait longer)`));
       }, timeoutMs);
       this.#waiter = {
         resolve: (reply) => {
@@ -81,6 +102,16 @@ export class ReplyReader {
       };
     });
   }
+}
+
+/**
+ * Whether bytes begin like a TLS record (RFC 8446, 5.1: a content type of
+ * change_cipher_spec 20, alert 21, handshake 22 or application_data 23, then
+ * legacy_record_version 0x03 0x00..0x04). A plain-text client that gets this
+ * back is talking to a TLS server.
+ */
+export function looksLikeTlsRecord(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0]! >= 20 && bytes[0]! <= 23 && bytes[1] === 0x03 && bytes[2]! <= 0x04;
 }
 
 /** Encodes one message for the session's framing: a line on streams, as-is otherwise. */
@@ -113,6 +144,10 @@ export async function exchange(
   for (const message of messages) {
     session.write(encodeMessage(session, message));
     const reply = await reader.next(timeoutMs);
+    if (session.transport === 'tcp' && looksLikeTlsRecord(reply) && !looksLikeTlsRecord(Buffer.from(message))) {
+      const kind = reply[0] === 21 ? 'a TLS alert' : 'a TLS record';
+      throw new NetworkError(ERROR_CODES.PROTOCOL_MISMATCH, `${session.peer} answered with ${kind}: the server expects TLS; connect to it with the tls transport`);
+    }
     replies.push(reply);
     options.onReply?.(reply, message);
   }
