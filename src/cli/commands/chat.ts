@@ -69,6 +69,7 @@ export function registerChat(program: Command): void {
     .option('--max-conns <n>', 'connections per listener (named or not)', positiveInteger('connection count'), DEFAULTS.maxConnections)
     .option('--cert <file>', 'tls: PEM certificate (default: an ephemeral self-signed one)')
     .option('--key <file>', 'tls: PEM private key of --cert')
+    .option('--key-pass <source>', 'tls: passphrase of an encrypted --key: env:VAR, file:PATH or pass:TEXT (default: ask on the terminal)')
     .option('--keylog <file>', 'tls: append NSS key-log lines for Wireshark (default: $SSLKEYLOGFILE)')
     .option('--json', 'NDJSON events on stdout (listening, connect, close, joined, left, summary)')
     .addHelpText(

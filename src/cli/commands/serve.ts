@@ -46,6 +46,7 @@ export function registerServe(program: Command): void {
     .option('--max-line <bytes>', 'longest line of the reverse and reply modes', positiveInteger('byte count'), DEFAULTS.maxLineBytes)
     .option('--cert <file>', 'tls: PEM certificate (default: an ephemeral self-signed one)')
     .option('--key <file>', 'tls: PEM private key of --cert')
+    .option('--key-pass <source>', 'tls: passphrase of an encrypted --key: env:VAR, file:PATH or pass:TEXT (default: ask on the terminal)')
     .option('--keylog <file>', 'tls: append NSS key-log lines for Wireshark (default: $SSLKEYLOGFILE)')
     .option('--pcap <file>', 'write what crosses every socket to a pcap file for Wireshark (no root needed)')
     .option('--json', 'NDJSON events on stdout (listening, connect, close, summary)')
@@ -55,6 +56,7 @@ export function registerServe(program: Command): void {
         'netlab serve tcp -p 5000',
         'netlab serve udp -m upper',
         'netlab serve tls --keylog keys.log --pcap server.pcap',
+        'netlab serve tls --cert domain.crt --key domain.key --key-pass env:KEY_PASS',
         'netlab serve tcp -p 8000 -m reply --reply "HTTP/1.0 200 OK" --once',
       ),
     )
