@@ -6,13 +6,13 @@
 import { EventEmitter } from 'node:events';
 import { DEFAULTS } from '../constants.js';
 import { FileError, UsageError } from '../errors.js';
-import { limitConnections } from '../policies/max-connections.js';
+import { ConnectionSeats, limitConnections } from '../policies/max-connections.js';
 import { idleTimeout } from '../policies/idle-timeout.js';
 import { logTraffic, type TrafficRecord } from '../policies/traffic-log.js';
 import { attachProtocol, type ProtocolFactory } from '../protocols/protocol.js';
 import { transportFor } from '../transports/registry.js';
 import type { TransportName } from '../transports/session.js';
-import type { Listener, TlsOptions, WireTap } from '../transports/types.js';
+import type { Listener, TlsOptions, UdpProof, WireTap } from '../transports/types.js';
 import { createSelfSignedCertificate, fingerprint256 } from '../tls/certificate.js';
 import type { Endpoint } from '../util/endpoint.js';
 
@@ -33,6 +33,17 @@ export interface ServerOptions {
   maxMessageBytes?: number;
   /** Records every session's traffic as it crossed the socket (e.g. a PcapTap). */
   tap?: WireTap;
+  /**
+   * TLS: seconds a connection may take to finish its handshake before it is
+   * closed (meanwhile it holds one of `maxConnections`); default 10, 0 for none.
+   */
+  handshakeTimeoutSeconds?: number;
+  /**
+   * UDP: when a peer has proven itself and takes a seat: `return` (default),
+   * on its second datagram; `protocol`, when the protocol calls
+   * Session.prove() (chat: a valid nickname).
+   */
+  udpProof?: UdpProof;
 }
 
 export interface ServerEvents {
@@ -64,17 +75,19 @@ export class Server extends EventEmitter<ServerEvents> {
   #closing: Promise<void> | undefined;
 
   /** Use createServer(). */
-  constructor(listener: Listener, factory: ProtocolFactory, options: Required<Pick<ServerOptions, 'maxConnections'>> & { idleTimeoutSeconds: number }, certificate?: ServerCertificate) {
+  constructor(listener: Listener, factory: ProtocolFactory, options: { seats: ConnectionSeats; idleTimeoutSeconds: number }, certificate?: ServerCertificate) {
     super();
     this.transport = listener.transport;
     this.listener = listener;
     this.certificate = certificate;
     const record = (r: TrafficRecord): void => this.#record(r);
     // Outermost first: refuse over-limit peers before anything else sees them.
-    const composed = limitConnections(idleTimeout(logTraffic(factory, record), options.idleTimeoutSeconds), options.maxConnections, (session, error) =>
+    const composed = limitConnections(idleTimeout(logTraffic(factory, record), options.idleTimeoutSeconds), options.seats, (session, error) =>
       record({ event: 'refused', transport: session.transport, peer: session.peer, time: new Date().toISOString(), reason: error.message }),
     );
     listener.on('session', (session) => attachProtocol(session, composed));
+    // Turned away by the listener itself: a TLS socket with no seat for its handshake, a UDP peer proven while full.
+    listener.on('refused', (error, peer) => record({ event: 'refused', transport: this.transport, peer, time: new Date().toISOString(), reason: error.message }));
     listener.on('peerError', (err, peer) =>
       record({ event: 'peer_error', transport: this.transport, peer, time: new Date().toISOString(), message: err.message }),
     );
@@ -126,6 +139,9 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new UsageError('--max-conns must be a whole number, at least 1');
   const idleTimeoutSeconds = options.idleTimeoutSeconds ?? (driver.connectionless ? DEFAULTS.udpPeerIdleSeconds : 0);
   if (!(idleTimeoutSeconds >= 0)) throw new UsageError('--idle-timeout must be a number of seconds');
+  const handshakeTimeoutSeconds = options.handshakeTimeoutSeconds ?? DEFAULTS.tlsHandshakeTimeoutMs / 1000;
+  if (!(handshakeTimeoutSeconds >= 0) || !Number.isFinite(handshakeTimeoutSeconds)) throw new UsageError('--handshake-timeout must be a number of seconds');
+  const seats = new ConnectionSeats(maxConnections);
 
   let tls = options.tls;
   let certificate: ServerCertificate | undefined;
@@ -145,6 +161,9 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     tls,
     maxMessageBytes: options.maxMessageBytes,
     tap: options.tap,
+    seats,
+    handshakeTimeoutMs: handshakeTimeoutSeconds * 1000,
+    udpProof: options.udpProof,
   });
-  return new Server(listener, options.protocol, { maxConnections, idleTimeoutSeconds }, certificate);
+  return new Server(listener, options.protocol, { seats, idleTimeoutSeconds }, certificate);
 }

@@ -62,6 +62,20 @@ export function deleteEmitterFrom<T>(set: Set<T>): (this: T) => void {
   };
 }
 
+/**
+ * Resolves once every session given has closed. A listener's close() waits
+ * for it: a net.Server reports 'close' as soon as its last socket is
+ * destroyed, a turn before that socket's own 'close' (and so the session's
+ * close record, with its byte counts) comes.
+ */
+export function allClosed(sessions: Iterable<Session>): Promise<void> {
+  const waits: Promise<void>[] = [];
+  for (const session of sessions) {
+    if (!session.closed) waits.push(new Promise<void>((resolve) => session.on('close', () => resolve())));
+  }
+  return waits.length === 0 ? Promise.resolve() : Promise.all(waits).then(() => undefined);
+}
+
 const openChannel = diagnostics.channel('netlab:session:open');
 const closeChannel = diagnostics.channel('netlab:session:close');
 
@@ -151,6 +165,24 @@ export abstract class Session extends EventEmitter<SessionEvents> {
   fail(error: NetlabError): void {
     if (!this.#closed) this.sendFailure(error);
   }
+
+  /**
+   * False for a UDP peer that has not proven itself yet (its source address
+   * may be forged): it holds no connection seat, may be forgotten first when
+   * the listener's table of such peers is full, and is sent no more bytes
+   * than it sent (larger answers are dropped). Connection-oriented sessions
+   * are proven from the start.
+   */
+  get proven(): boolean {
+    return true;
+  }
+
+  /**
+   * Says the peer has proven itself (chat: a valid nickname). The listener
+   * then seats it, or refuses it when the server is full (the session then
+   * closes). No-op for sessions that are proven already.
+   */
+  prove(): void {}
 
   /** Stops reading from the peer (backpressure towards it). */
   abstract pause(): void;
