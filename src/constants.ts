@@ -150,16 +150,4 @@ export const DEFAULTS = Object.freeze({
   // servers under attack (docs/limits.md, "Hostile peers")
   /** A TLS socket that has not finished its handshake this long is closed, in ms (--handshake-timeout). */
   tlsHandshakeTimeoutMs: 10_000,
-  /**
-   * UDP peers not yet proven (serve: one datagram only; chat: no valid
-   * nickname yet) remembered per listener; past it the least recently heard
-   * is forgotten. They hold no --max-conns seat.
-   */
-  udpMaxUnprovenPeers: 1024,
-  /** "server is full" notices a UDP listener sends per second to peers whose datagram was smaller than the notice. */
-  udpNoticesPerSecond: 10,
-  /** UDP users in one chat room at once (--max-udp-users), within --max-users. */
-  chatMaxUdpUsers: 128,
-  /** Descriptors kept back from --max-conns for listeners, stdio, logs and key-log files when the default cap is fitted to `ulimit -n`. */
-  descriptorReserve: 64,
 });

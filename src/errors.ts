@@ -55,9 +55,8 @@ export const ERROR_CODES = {
   CAPTURE_PERMISSION: 'NETLAB_ERR_CAPTURE_PERMISSION',
   CAPTURE_FAILED: 'NETLAB_ERR_CAPTURE_FAILED',
   OUT_OF_SOCKETS: 'NETLAB_ERR_OUT_OF_SOCKETS',
-  // servers under attack: pre-handshake sockets and unproven UDP peers
+  // servers under attack: TLS sockets that never finish their handshake
   HANDSHAKE_TIMEOUT: 'NETLAB_ERR_HANDSHAKE_TIMEOUT',
-  UDP_PEER_EVICTED: 'NETLAB_ERR_UDP_PEER_EVICTED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

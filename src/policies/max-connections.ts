@@ -4,9 +4,7 @@
  *
  * The cap is a pool of seats shared with the listener: a transport with a
  * phase before a session exists (a TLS handshake) seats the socket itself
- * while that phase lasts, and hands the seat over as the session starts; a
- * UDP peer takes its seat only once it has proven itself (see
- * Session.proven), so one datagram from a forged address costs no seat.
+ * while that phase lasts, and hands the seat over as the session starts.
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
 import type { Protocol, ProtocolFactory } from '../protocols/protocol.js';
@@ -62,8 +60,6 @@ export function limitConnections(inner: ProtocolFactory, seats: number | Seats, 
     pool.release();
   };
   return (session) => {
-    // An unproven (UDP) peer is seated by its listener when it proves itself.
-    if (!session.proven) return inner(session);
     if (!pool.take()) {
       const error = tooMany(pool.max);
       session.fail(error);

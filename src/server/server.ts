@@ -12,7 +12,7 @@ import { logTraffic, type TrafficRecord } from '../policies/traffic-log.js';
 import { attachProtocol, type ProtocolFactory } from '../protocols/protocol.js';
 import { transportFor } from '../transports/registry.js';
 import type { TransportName } from '../transports/session.js';
-import type { Listener, TlsOptions, UdpProof, WireTap } from '../transports/types.js';
+import type { Listener, TlsOptions, WireTap } from '../transports/types.js';
 import { createSelfSignedCertificate, fingerprint256 } from '../tls/certificate.js';
 import type { Endpoint } from '../util/endpoint.js';
 
@@ -38,12 +38,6 @@ export interface ServerOptions {
    * closed (meanwhile it holds one of `maxConnections`); default 10, 0 for none.
    */
   handshakeTimeoutSeconds?: number;
-  /**
-   * UDP: when a peer has proven itself and takes a seat: `return` (default),
-   * on its second datagram; `protocol`, when the protocol calls
-   * Session.prove() (chat: a valid nickname).
-   */
-  udpProof?: UdpProof;
 }
 
 export interface ServerEvents {
@@ -86,7 +80,7 @@ export class Server extends EventEmitter<ServerEvents> {
       record({ event: 'refused', transport: session.transport, peer: session.peer, time: new Date().toISOString(), reason: error.message }),
     );
     listener.on('session', (session) => attachProtocol(session, composed));
-    // Turned away by the listener itself: a TLS socket with no seat for its handshake, a UDP peer proven while full.
+    // Turned away by the listener itself: a TLS socket with no seat for its handshake.
     listener.on('refused', (error, peer) => record({ event: 'refused', transport: this.transport, peer, time: new Date().toISOString(), reason: error.message }));
     listener.on('peerError', (err, peer) =>
       record({ event: 'peer_error', transport: this.transport, peer, time: new Date().toISOString(), message: err.message }),
@@ -163,7 +157,6 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     tap: options.tap,
     seats,
     handshakeTimeoutMs: handshakeTimeoutSeconds * 1000,
-    udpProof: options.udpProof,
   });
   return new Server(listener, options.protocol, { seats, idleTimeoutSeconds }, certificate);
 }

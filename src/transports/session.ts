@@ -166,24 +166,6 @@ export abstract class Session extends EventEmitter<SessionEvents> {
     if (!this.#closed) this.sendFailure(error);
   }
 
-  /**
-   * False for a UDP peer that has not proven itself yet (its source address
-   * may be forged): it holds no connection seat, may be forgotten first when
-   * the listener's table of such peers is full, and is sent no more bytes
-   * than it sent (larger answers are dropped). Connection-oriented sessions
-   * are proven from the start.
-   */
-  get proven(): boolean {
-    return true;
-  }
-
-  /**
-   * Says the peer has proven itself (chat: a valid nickname). The listener
-   * then seats it, or refuses it when the server is full (the session then
-   * closes). No-op for sessions that are proven already.
-   */
-  prove(): void {}
-
   /** Stops reading from the peer (backpressure towards it). */
   abstract pause(): void;
   abstract resume(): void;

@@ -50,8 +50,7 @@ export interface ConversationTap {
 /**
  * The connection cap's seats, shared by a listener and the cap policy
  * (policies/max-connections.ts implements it). A listener seats what holds
- * resources before it is a session: a socket in its TLS handshake, a UDP
- * peer once it has proven itself.
+ * resources before it is a session: a socket in its TLS handshake.
  */
 export interface Seats {
   readonly max: number;
@@ -63,14 +62,6 @@ export interface Seats {
   refusal(): NetlabError;
 }
 
-/**
- * When a UDP peer counts as proven (see Session.proven): `return`, once a
- * second datagram comes from its address (it came back after an answer);
- * `protocol`, when the protocol says so with Session.prove() (chat: a valid
- * nickname).
- */
-export type UdpProof = 'return' | 'protocol';
-
 export interface ListenOptions {
   host: string;
   /** 0 asks the kernel for a free port. */
@@ -80,14 +71,10 @@ export interface ListenOptions {
   maxMessageBytes?: number;
   /** Records every session's traffic (netlab serve --pcap). */
   tap?: WireTap;
-  /** The connection cap (TLS: sockets still in their handshake; UDP: proven peers). Default: no cap. */
+  /** The connection cap (TLS: sockets still in their handshake count too). Default: no cap. */
   seats?: Seats;
   /** TLS: a socket that has not finished its handshake this long is closed, in ms. Default DEFAULTS.tlsHandshakeTimeoutMs. */
   handshakeTimeoutMs?: number;
-  /** UDP: when a peer counts as proven. Default `return`. */
-  udpProof?: UdpProof;
-  /** UDP: peers not yet proven that are remembered at once; the least recently heard is forgotten first. Default DEFAULTS.udpMaxUnprovenPeers. */
-  maxUnprovenPeers?: number;
 }
 
 export interface ConnectOptions {
