@@ -161,4 +161,7 @@ export const DEFAULTS = Object.freeze({
   benchChatDrainSeconds: 5,
   /** Largest message `netlab bench echo` sends, in bytes (-s); a UDP datagram holds at most 65507. */
   benchMaxMessageBytes: 16 * 1024 * 1024,
+  // servers under attack (docs/limits.md, "Hostile peers")
+  /** A TLS socket that has not finished its handshake this long is closed, in ms (--handshake-timeout). */
+  tlsHandshakeTimeoutMs: 10_000,
 });

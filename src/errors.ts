@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   // library misuse other than a bad argument (src/util/validate.ts has the argument checks)
   INVALID_STATE: 'NETLAB_ERR_INVALID_STATE',
   UNSUPPORTED: 'NETLAB_ERR_UNSUPPORTED',
+  // servers under attack: TLS sockets that never finish their handshake
+  HANDSHAKE_TIMEOUT: 'NETLAB_ERR_HANDSHAKE_TIMEOUT',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

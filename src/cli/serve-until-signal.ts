@@ -18,6 +18,8 @@ export interface ServeSpec {
   protocol: ProtocolFactory;
   maxConnections: number;
   idleTimeoutSeconds?: number;
+  /** TLS: seconds allowed for the handshake (default 10). */
+  handshakeTimeoutSeconds?: number;
   tls?: TlsOptions;
   maxMessageBytes?: number;
 }

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { DEFAULTS } from '../constants.js';
 import { FileError, UsageError } from '../errors.js';
-import { limitConnections } from '../policies/max-connections.js';
+import { ConnectionSeats, limitConnections } from '../policies/max-connections.js';
 import { idleTimeout } from '../policies/idle-timeout.js';
 import { logTraffic, type TrafficRecord } from '../policies/traffic-log.js';
 import { attachProtocol, type ProtocolFactory } from '../protocols/protocol.js';
@@ -35,6 +35,11 @@ export interface ServerOptions {
   maxMessageBytes?: number;
   /** Records every session's traffic as it crossed the socket (e.g. a PcapTap). */
   tap?: WireTap;
+  /**
+   * TLS: seconds a connection may take to finish its handshake before it is
+   * closed (meanwhile it holds one of `maxConnections`); default 10, 0 for none.
+   */
+  handshakeTimeoutSeconds?: number;
 }
 
 export interface ServerEvents {
@@ -66,17 +71,19 @@ export class Server extends EventEmitter<ServerEvents> {
   #closing: Promise<void> | undefined;
 
   /** Use createServer(). */
-  constructor(listener: Listener, factory: ProtocolFactory, options: Required<Pick<ServerOptions, 'maxConnections'>> & { idleTimeoutSeconds: number }, certificate?: ServerCertificate) {
+  constructor(listener: Listener, factory: ProtocolFactory, options: { seats: ConnectionSeats; idleTimeoutSeconds: number }, certificate?: ServerCertificate) {
     super();
     this.transport = listener.transport;
     this.listener = listener;
     this.certificate = certificate;
     const record = (r: TrafficRecord): void => this.#record(r);
     // Outermost first: refuse over-limit peers before anything else sees them.
-    const composed = limitConnections(idleTimeout(logTraffic(factory, record), options.idleTimeoutSeconds), options.maxConnections, (session, error) =>
+    const composed = limitConnections(idleTimeout(logTraffic(factory, record), options.idleTimeoutSeconds), options.seats, (session, error) =>
       record({ event: 'refused', transport: session.transport, peer: session.peer, time: new Date().toISOString(), reason: error.message }),
     );
     listener.on('session', (session) => attachProtocol(session, composed));
+    // Turned away by the listener itself: a TLS socket with no seat for its handshake.
+    listener.on('refused', (error, peer) => record({ event: 'refused', transport: this.transport, peer, time: new Date().toISOString(), reason: error.message }));
     listener.on('peerError', (err, peer) =>
       record({ event: 'peer_error', transport: this.transport, peer, time: new Date().toISOString(), message: err.message }),
     );
@@ -126,6 +133,7 @@ const SERVER_OPTIONS = {
   protocol: requiredFunction,
   maxConnections: withDefault(positiveInteger, DEFAULTS.maxConnections),
   idleTimeoutSeconds: optional(nonNegativeSeconds),
+  handshakeTimeoutSeconds: optional(nonNegativeSeconds),
   tls: optional(requiredObject),
   maxMessageBytes: optional(positiveInteger),
   tap: optional(requiredObject),
@@ -142,6 +150,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const driver = transportFor(checked.transport);
   const maxConnections = checked.maxConnections;
   const idleTimeoutSeconds = checked.idleTimeoutSeconds ?? (driver.connectionless ? DEFAULTS.udpPeerIdleSeconds : 0);
+  const handshakeTimeoutSeconds = checked.handshakeTimeoutSeconds ?? DEFAULTS.tlsHandshakeTimeoutMs / 1000;
+  const seats = new ConnectionSeats(maxConnections);
 
   let tls = options.tls;
   let certificate: ServerCertificate | undefined;
@@ -161,6 +171,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     tls,
     maxMessageBytes: options.maxMessageBytes,
     tap: options.tap,
+    seats,
+    handshakeTimeoutMs: handshakeTimeoutSeconds * 1000,
   });
-  return new Server(listener, options.protocol, { maxConnections, idleTimeoutSeconds }, certificate);
+  return new Server(listener, options.protocol, { seats, idleTimeoutSeconds }, certificate);
 }

@@ -62,6 +62,20 @@ export function deleteEmitterFrom<T>(set: Set<T>): (this: T) => void {
   };
 }
 
+/**
+ * Resolves once every session given has closed. A listener's close() waits
+ * for it: a net.Server reports 'close' as soon as its last socket is
+ * destroyed, a turn before that socket's own 'close' (and so the session's
+ * close record, with its byte counts) comes.
+ */
+export function allClosed(sessions: Iterable<Session>): Promise<void> {
+  const waits: Promise<void>[] = [];
+  for (const session of sessions) {
+    if (!session.closed) waits.push(new Promise<void>((resolve) => session.on('close', () => resolve())));
+  }
+  return waits.length === 0 ? Promise.resolve() : Promise.all(waits).then(() => undefined);
+}
+
 const openChannel = diagnostics.channel('netlab:session:open');
 const closeChannel = diagnostics.channel('netlab:session:close');
 

@@ -7,7 +7,7 @@ import type { Server, Socket } from 'node:net';
 import { explainSystemError, type NetlabError } from '../errors.js';
 import { toEndpoint, type Endpoint } from '../util/endpoint.js';
 import type { RecordingSocket } from './recording-socket.js';
-import { deleteEmitterFrom, Session, type TransportName } from './session.js';
+import { allClosed, deleteEmitterFrom, Session, type TransportName } from './session.js';
 import type { Listener, ListenerEvents } from './types.js';
 
 const kSession = Symbol('netlab.session');
@@ -207,10 +207,11 @@ export class StreamListener extends EventEmitter<ListenerEvents> implements List
 
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const sessionsGone = allClosed(this.#sessions);
     for (const session of this.#sessions) session.destroy();
     // Peers that never became sessions (a handshake half done, a port scan)
     // must not hold the server open either.
     for (const socket of this.#accepted) socket.destroy();
-    await closed;
+    await Promise.all([closed, sessionsGone]);
   }
 }

@@ -3,6 +3,7 @@
  * driver with the same two entry points, looked up by scheme in registry.ts.
  */
 import type { EventEmitter } from 'node:events';
+import type { NetlabError } from '../errors.js';
 import type { Endpoint } from '../util/endpoint.js';
 import type { Framing, Session, TransportName } from './session.js';
 
@@ -46,6 +47,21 @@ export interface ConversationTap {
   close(failedFromClient?: boolean): void;
 }
 
+/**
+ * The connection cap's seats, shared by a listener and the cap policy
+ * (policies/max-connections.ts implements it). A listener seats what holds
+ * resources before it is a session: a socket in its TLS handshake.
+ */
+export interface Seats {
+  readonly max: number;
+  /** Takes a seat; false when none is free. */
+  take(): boolean;
+  /** Gives back a seat taken with take(). */
+  release(): void;
+  /** The error a peer turned away for want of a seat is told. */
+  refusal(): NetlabError;
+}
+
 export interface ListenOptions {
   host: string;
   /** 0 asks the kernel for a free port. */
@@ -55,6 +71,10 @@ export interface ListenOptions {
   maxMessageBytes?: number;
   /** Records every session's traffic (netlab serve --pcap). */
   tap?: WireTap;
+  /** The connection cap (TLS: sockets still in their handshake count too). Default: no cap. */
+  seats?: Seats;
+  /** TLS: a socket that has not finished its handshake this long is closed, in ms. Default DEFAULTS.tlsHandshakeTimeoutMs. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface ConnectOptions {
@@ -75,6 +95,8 @@ export interface ListenerEvents {
   session: [session: Session];
   /** A peer that failed before it became a session (e.g. a TLS handshake). */
   peerError: [error: Error, peer: string];
+  /** A peer turned away before it became a session (no seat free for it). */
+  refused: [error: NetlabError, peer: string];
 }
 
 /** A bound server socket. */

@@ -11,7 +11,7 @@ import { DEFAULTS } from '../constants.js';
 import { ERROR_CODES, explainSystemError, NetworkError, type ErrorCode, type NetlabError } from '../errors.js';
 import { toEndpoint, type Endpoint } from '../util/endpoint.js';
 import { waitUntilReady } from './connect-timeout.js';
-import { deleteEmitterFrom, Session } from './session.js';
+import { allClosed, deleteEmitterFrom, Session } from './session.js';
 import { RecordingSocket } from './recording-socket.js';
 import type { Listener, ListenerEvents, TransportDriver, WireTap } from './types.js';
 
@@ -178,11 +178,13 @@ class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener
   }
 
   async close(): Promise<void> {
+    const sessionsGone = allClosed(this.#sessions);
     for (const session of this.#sessions) session.destroy();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     // Upgraded sockets and idle HTTP connections alike must not hold the port.
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.#bound.close(() => resolve()));
+    await sessionsGone;
   }
 }
 

@@ -27,6 +27,7 @@ interface ServeFlags extends TlsFlags {
   udpIdle: number;
   maxUsers: number;
   maxConns: number;
+  handshakeTimeout?: number;
   rateLimit: number;
   json?: boolean;
 }
@@ -67,6 +68,7 @@ export function registerChat(program: Command): void {
       DEFAULTS.chatLinesPerSecond,
     )
     .option('--max-conns <n>', 'connections per listener (named or not)', positiveInteger('connection count'), DEFAULTS.maxConnections)
+    .option('--handshake-timeout <seconds>', `tls: close a connection that has not finished its handshake by then (default ${DEFAULTS.tlsHandshakeTimeoutMs / 1000} s)`, parseSeconds)
     .option('--cert <file>', 'tls: PEM certificate (default: an ephemeral self-signed one)')
     .option('--key <file>', 'tls: PEM private key of --cert')
     .option('--key-pass <source>', 'tls: passphrase of an encrypted --key: env:VAR, file:PATH or pass:TEXT (default: ask on the terminal)')
@@ -115,6 +117,7 @@ async function serveChat(flags: ServeFlags): Promise<void> {
   const ports: Partial<Record<TransportName, number>> = { tcp: flags.tcp, tls: flags.tls, udp: flags.udp, ws: flags.ws };
   if (Object.values(ports).every((p) => p === undefined)) ports.tcp = DEFAULTS.chatPort;
   if (flags.tls === undefined && (flags.cert !== undefined || flags.key !== undefined)) throw new UsageError('--cert and --key go with --tls PORT');
+  if (flags.tls === undefined && flags.handshakeTimeout !== undefined) throw new UsageError('--handshake-timeout goes with --tls PORT');
   const chat = new ChatServer({
     maxUsers: flags.maxUsers,
     linesPerSecond: flags.rateLimit,
@@ -145,6 +148,7 @@ async function serveChat(flags: ServeFlags): Promise<void> {
       protocol: chat.protocol,
       maxConnections: flags.maxConns,
       idleTimeoutSeconds: transport === 'udp' ? flags.udpIdle : undefined,
+      handshakeTimeoutSeconds: transport === 'tls' ? flags.handshakeTimeout : undefined,
       tls: transport === 'tls' ? tls : undefined,
       // A WebSocket message is a line or a few: no need to accept 16 MiB ones.
       maxMessageBytes: transport === 'ws' ? DEFAULTS.chatMaxWebSocketMessageBytes : undefined,

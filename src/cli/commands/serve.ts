@@ -22,6 +22,7 @@ interface ServeFlags extends TlsFlags {
   once?: boolean;
   maxConns: number;
   idleTimeout?: number;
+  handshakeTimeout?: number;
   maxLine: number;
   json?: boolean;
   pcap?: string;
@@ -43,6 +44,7 @@ export function registerServe(program: Command): void {
     .option('--once', 'reply mode: close a connection after its first answer')
     .option('--max-conns <n>', 'sessions at once before new peers are refused', positiveInteger('connection count'), DEFAULTS.maxConnections)
     .option('--idle-timeout <seconds>', `close a session after this long without traffic (udp peers: ${DEFAULTS.udpPeerIdleSeconds} s by default)`, parseSeconds)
+    .option('--handshake-timeout <seconds>', `tls: close a connection that has not finished its handshake by then (default ${DEFAULTS.tlsHandshakeTimeoutMs / 1000} s)`, parseSeconds)
     .option('--max-line <bytes>', 'longest line of the reverse and reply modes', positiveInteger('byte count'), DEFAULTS.maxLineBytes)
     .option('--cert <file>', 'tls: PEM certificate (default: an ephemeral self-signed one)')
     .option('--key <file>', 'tls: PEM private key of --cert')
@@ -76,6 +78,7 @@ async function serve(transportName: string, flags: ServeFlags): Promise<void> {
   const mode = resolveMode(flags);
   const out = new Output(flags);
   if (driver.name !== 'tls') rejectTlsFlags(driver.name, flags);
+  if (driver.name !== 'tls' && flags.handshakeTimeout !== undefined) throw new UsageError(`--handshake-timeout only applies to the tls transport, not ${driver.name}`);
   const { tls, keylog } = driver.name === 'tls' ? tlsOptionsFrom(flags) : { tls: undefined, keylog: undefined };
   const tap = flags.pcap === undefined ? undefined : new PcapTap(flags.pcap);
 
@@ -88,6 +91,7 @@ async function serve(transportName: string, flags: ServeFlags): Promise<void> {
       protocol: echoProtocol({ mode, reply: flags.reply, once: flags.once, maxLineBytes: flags.maxLine }),
       maxConnections: flags.maxConns,
       idleTimeoutSeconds: flags.idleTimeout,
+      handshakeTimeoutSeconds: flags.handshakeTimeout,
       tls,
       tap,
     });
