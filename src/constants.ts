@@ -164,4 +164,18 @@ export const DEFAULTS = Object.freeze({
   // servers under attack (docs/limits.md, "Hostile peers")
   /** A TLS socket that has not finished its handshake this long is closed, in ms (--handshake-timeout). */
   tlsHandshakeTimeoutMs: 10_000,
+  /**
+   * UDP peers not yet proven (serve udp: one datagram only; chat: no valid
+   * nickname yet) remembered per listener; past it the least recently heard
+   * is forgotten. They hold no --max-conns seat.
+   */
+  udpMaxUnprovenPeers: 1024,
+  /** An unproven UDP peer is sent at most one datagram this often, in ms, and none larger than the datagram it sent. */
+  udpUnprovenReplyIntervalMs: 1000,
+  /** Datagrams a UDP listener sends per second that break that rule ("server is full" notices, a --reply longer than the request). */
+  udpNoticesPerSecond: 10,
+  /** UDP users in one chat room at once (--max-udp-users), within --max-users. */
+  chatMaxUdpUsers: 64,
+  /** "NAME has entered the chat" announcements of UDP users per second, room-wide (a burst of as many); the others join unannounced. */
+  chatUdpJoinAnnouncementsPerSecond: 5,
 });

@@ -6,7 +6,7 @@
 import type { ProtocolFactory } from '../protocols/protocol.js';
 import { createServer, type Server, type ServerTotals } from '../server/server.js';
 import type { TransportName } from '../transports/session.js';
-import type { TlsOptions } from '../transports/types.js';
+import type { TlsOptions, UdpProof } from '../transports/types.js';
 import type { Output } from './output.js';
 import { untilStopped } from './signals.js';
 import { describeTotals, describeTraffic, listeningEvent } from './traffic-format.js';
@@ -20,6 +20,8 @@ export interface ServeSpec {
   idleTimeoutSeconds?: number;
   /** TLS: seconds allowed for the handshake (default 10). */
   handshakeTimeoutSeconds?: number;
+  /** UDP: when a peer has proven itself (chat: `protocol`, a valid nickname). */
+  udpProof?: UdpProof;
   tls?: TlsOptions;
   maxMessageBytes?: number;
 }

@@ -4,7 +4,9 @@
  *
  * The cap is a pool of seats shared with the listener: a transport with a
  * phase before a session exists (a TLS handshake) seats the socket itself
- * while that phase lasts, and hands the seat over as the session starts.
+ * while that phase lasts, and hands the seat over as the session starts; a
+ * UDP peer is seated by its listener only once it has proven itself
+ * (Session.proven), so datagrams from forged addresses cost no seat.
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
 import type { Protocol, ProtocolFactory } from '../protocols/protocol.js';
@@ -60,6 +62,8 @@ export function limitConnections(inner: ProtocolFactory, seats: number | Seats, 
     pool.release();
   };
   return (session) => {
+    // An unproven UDP peer is seated by its listener once it proves itself.
+    if (!session.proven) return inner(session);
     if (!pool.take()) {
       const error = tooMany(pool.max);
       session.fail(error);

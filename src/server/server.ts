@@ -12,7 +12,7 @@ import { logTraffic, type TrafficRecord } from '../policies/traffic-log.js';
 import { attachProtocol, type ProtocolFactory } from '../protocols/protocol.js';
 import { transportFor } from '../transports/registry.js';
 import type { TransportName } from '../transports/session.js';
-import type { Listener, TlsOptions, WireTap } from '../transports/types.js';
+import type { Listener, TlsOptions, UdpProof, WireTap } from '../transports/types.js';
 import { createSelfSignedCertificate, fingerprint256 } from '../tls/certificate.js';
 import type { Endpoint } from '../util/endpoint.js';
 import { nonEmptyString, nonNegativeSeconds, oneOf, optional, port, positiveInteger, requiredFunction, requiredObject, validateOptions, withDefault, type Checker } from '../util/validate.js';
@@ -40,6 +40,12 @@ export interface ServerOptions {
    * closed (meanwhile it holds one of `maxConnections`); default 10, 0 for none.
    */
   handshakeTimeoutSeconds?: number;
+  /**
+   * UDP: when a peer has proven itself and takes one of `maxConnections`:
+   * `return` (default), with its second datagram; `protocol`, when the
+   * protocol calls Session.prove() (chat: a valid nickname).
+   */
+  udpProof?: UdpProof;
 }
 
 export interface ServerEvents {
@@ -134,6 +140,7 @@ const SERVER_OPTIONS = {
   maxConnections: withDefault(positiveInteger, DEFAULTS.maxConnections),
   idleTimeoutSeconds: optional(nonNegativeSeconds),
   handshakeTimeoutSeconds: optional(nonNegativeSeconds),
+  udpProof: optional(oneOf(['return', 'protocol'] as const)),
   tls: optional(requiredObject),
   maxMessageBytes: optional(positiveInteger),
   tap: optional(requiredObject),
@@ -173,6 +180,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     tap: options.tap,
     seats,
     handshakeTimeoutMs: handshakeTimeoutSeconds * 1000,
+    udpProof: checked.udpProof,
   });
   return new Server(listener, options.protocol, { seats, idleTimeoutSeconds }, certificate);
 }

@@ -125,6 +125,24 @@ export abstract class Session extends EventEmitter<SessionEvents> {
     return this.#closed;
   }
 
+  /**
+   * False while a UDP peer has not proven itself (it holds no connection
+   * seat, and nothing larger than what it sent goes back to it); every
+   * connection-oriented session is proven from the start.
+   */
+  get proven(): boolean {
+    return true;
+  }
+
+  /**
+   * The protocol vouches for the peer (chat: a valid nickname): it takes its
+   * connection seat now. When no seat is free the peer is told so and closed.
+   * @returns whether the session is proven (and still open)
+   */
+  prove(): boolean {
+    return !this.#closed;
+  }
+
   /** Milliseconds since the session opened (until it closed, once closed). */
   get durationMs(): number {
     return (this.stats.closedAtMs ?? Date.now()) - this.stats.openedAtMs;

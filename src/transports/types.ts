@@ -75,7 +75,18 @@ export interface ListenOptions {
   seats?: Seats;
   /** TLS: a socket that has not finished its handshake this long is closed, in ms. Default DEFAULTS.tlsHandshakeTimeoutMs. */
   handshakeTimeoutMs?: number;
+  /**
+   * UDP: when a peer has proven itself and takes a seat: `return` (default),
+   * with its second datagram; `protocol`, when the protocol calls
+   * Session.prove() (chat: a valid nickname).
+   */
+  udpProof?: UdpProof;
+  /** UDP: unproven peers remembered at once (least recently heard forgotten first). Default DEFAULTS.udpMaxUnprovenPeers. */
+  maxUnprovenPeers?: number;
 }
+
+/** When a UDP peer counts as proven (see ListenOptions.udpProof). */
+export type UdpProof = 'return' | 'protocol';
 
 export interface ConnectOptions {
   host: string;

@@ -12,8 +12,9 @@ import { explainSystemError, type NetlabError } from '../errors.js';
 import { formatEndpoint, toEndpoint, type Endpoint } from '../util/endpoint.js';
 import { waitUntilReady } from './connect-timeout.js';
 import { Session } from './session.js';
-import { PeerTable } from './udp-peers.js';
-import type { Listener, ListenerEvents, TransportDriver, WireTap } from './types.js';
+import { NoticeAllowance, PeerTable, UnprovenPeers } from './udp-peers.js';
+import { DEFAULTS } from '../constants.js';
+import type { Listener, ListenerEvents, ListenOptions, Seats, TransportDriver, WireTap } from './types.js';
 
 async function socketTypeFor(host: string): Promise<dgram.SocketType> {
   const family = net.isIP(host) || (await dns.lookup(host).catch(() => ({ family: 4 }))).family;
@@ -45,11 +46,26 @@ class UdpPeerSession extends Session {
   /** The address exactly as Node reports it in rinfo (remote.address is normalised). */
   readonly rawAddress: string;
   #paused = false;
+  #proven = false;
+  /** Unproven peers: the size of the last datagram, the most any answer to it may be. */
+  lastDatagramBytes = 0;
+  /** Unproven peers: when the last datagram went to it (Date.now ms). */
+  lastSentAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(listener: UdpListener, rinfo: dgram.RemoteInfo) {
     super('udp', 'message', listener.address, toEndpoint(rinfo.address, rinfo.port, rinfo.family));
     this.#listener = listener;
     this.rawAddress = rinfo.address;
+  }
+
+  override get proven(): boolean {
+    return this.#proven;
+  }
+
+  override prove(): boolean {
+    if (this.closed) return false;
+    if (!this.#proven) this.#proven = this.#listener.seat(this);
+    return this.#proven;
   }
 
   /** UDP cannot push back on one peer of a shared socket: while paused, its datagrams are dropped. */
@@ -85,7 +101,7 @@ class UdpPeerSession extends Session {
   }
 
   protected override sendFailure(error: NetlabError): void {
-    this.#listener.sendTo(this, Buffer.from(`error: ${error.message}\n`));
+    this.#listener.sendTo(this, Buffer.from(`error: ${error.message}\n`), true);
     this.#listener.forget(this, error);
   }
 }
@@ -102,14 +118,21 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
   readonly socket: dgram.Socket;
   readonly #peers = new PeerTable<UdpPeerSession>();
   readonly #sessions = new Set<UdpPeerSession>();
+  readonly #unproven: UnprovenPeers<UdpPeerSession>;
+  readonly #allowance = new NoticeAllowance(DEFAULTS.udpNoticesPerSecond);
+  readonly #seats: Seats | undefined;
+  readonly #proofByReturn: boolean;
   #address: Endpoint = toEndpoint('', 0);
 
   readonly #tap: WireTap | undefined;
 
-  constructor(socket: dgram.Socket, tap: WireTap | undefined) {
+  constructor(socket: dgram.Socket, options: Pick<ListenOptions, 'tap' | 'seats' | 'udpProof' | 'maxUnprovenPeers'>) {
     super();
     this.socket = socket;
-    this.#tap = tap;
+    this.#tap = options.tap;
+    this.#seats = options.seats;
+    this.#proofByReturn = (options.udpProof ?? 'return') === 'return';
+    this.#unproven = new UnprovenPeers(options.maxUnprovenPeers ?? DEFAULTS.udpMaxUnprovenPeers);
     socket.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
   }
 
@@ -139,12 +162,57 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
       session = new UdpPeerSession(this, rinfo);
       this.#peers.set(rinfo.address, rinfo.port, session);
       this.#sessions.add(session);
+      this.#remember(session);
       this.emit('session', session);
       // A protocol may refuse or end the session while handling 'session'.
       if (session.closed) return;
+    } else if (!session.proven) {
+      // serve udp: a peer that comes back after its first datagram is proven;
+      // with no seat free it is told so (within the notice rules) and forgotten.
+      if (this.#proofByReturn && !session.prove()) return;
+      if (!session.proven) this.#remember(session);
     }
+    if (!session.proven) session.lastDatagramBytes = datagram.byteLength;
     this.#tap?.datagram(session.remote, this.#address, true, datagram);
     session.deliver(datagram);
+  }
+
+  /** Marks an unproven peer most recently heard, forgetting the least recently heard one past the cap. */
+  #remember(session: UdpPeerSession): void {
+    const evicted = this.#unproven.touch(session);
+    if (evicted !== undefined) this.forget(evicted);
+  }
+
+  /**
+   * Gives a proving peer its connection seat.
+   * @returns false (and the peer refused) when none is free
+   * @internal
+   */
+  seat(session: UdpPeerSession): boolean {
+    if (this.#seats !== undefined && !this.#seats.take()) {
+      const error = this.#seats.refusal();
+      this.emit('refused', error, session.peer);
+      session.fail(error);
+      return false;
+    }
+    this.#unproven.delete(session);
+    return true;
+  }
+
+  /**
+   * Whether a datagram may go to a peer that has not proven itself: one per
+   * peer per interval and none larger than the datagram it answers, so a
+   * forged source address gets no amplification. In `return` mode (serve
+   * udp) a reply over that, a long --reply, may still go within the
+   * listener-wide allowance; a notice (a refusal) never exceeds the
+   * datagram and always needs the allowance.
+   */
+  #mayAnswer(session: UdpPeerSession, bytes: number, notice: boolean): boolean {
+    const now = Date.now();
+    const fits = bytes <= session.lastDatagramBytes && now - session.lastSentAtMs >= DEFAULTS.udpUnprovenReplyIntervalMs;
+    if (notice ? !fits || !this.#allowance.take() : !fits && !(this.#proofByReturn && this.#allowance.take())) return false;
+    session.lastSentAtMs = now;
+    return true;
   }
 
   /**
@@ -155,7 +223,8 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
    * refuses (ENOBUFS under overload) is a lost datagram, as UDP allows.
    * @internal
    */
-  sendTo(session: UdpPeerSession, data: Uint8Array): void {
+  sendTo(session: UdpPeerSession, data: Uint8Array, notice = false): void {
+    if (!session.proven && !this.#mayAnswer(session, data.byteLength, notice)) return;
     const remote = session.remote;
     if (data.byteLength > MAX_DATAGRAM[remote.family]) {
       const err = Object.assign(new Error(`send EMSGSIZE ${formatEndpoint(remote)}`), { code: 'EMSGSIZE', syscall: 'send' });
@@ -168,8 +237,10 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
 
   /** @internal */
   forget(session: UdpPeerSession, error?: NetlabError): void {
+    if (!this.#sessions.delete(session)) return;
     this.#peers.delete(session.rawAddress, session.remote.port);
-    this.#sessions.delete(session);
+    if (session.proven) this.#seats?.release();
+    else this.#unproven.delete(session);
     session.close(error);
   }
 
@@ -254,7 +325,7 @@ export const udpTransport: TransportDriver = {
 
   async listen(options) {
     const socket = dgram.createSocket({ type: await socketTypeFor(options.host), lookup: literalLookup() });
-    return new UdpListener(socket, options.tap).bind(options.host, options.port);
+    return new UdpListener(socket, options).bind(options.host, options.port);
   },
 
   async connect(options) {
