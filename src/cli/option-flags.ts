@@ -23,6 +23,7 @@ const FLAG_FOR_OPTION: Readonly<Record<string, string>> = Object.freeze({
   'options.maxLineBytes': '--max-line',
   'options.maxFrameBytes': '--max-frame',
   'options.maxUsers': '--max-users',
+  'options.maxUdpUsers': '--max-udp-users',
   'options.linesPerSecond': '--rate-limit',
   'options.confidentialityKey': '-c CONFKEY',
   'options.authenticityKey': '-a AUTHKEY',

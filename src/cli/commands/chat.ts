@@ -26,6 +26,7 @@ interface ServeFlags extends TlsFlags {
   host: string;
   udpIdle: number;
   maxUsers: number;
+  maxUdpUsers: number;
   maxConns: number;
   handshakeTimeout?: number;
   rateLimit: number;
@@ -61,6 +62,7 @@ export function registerChat(program: Command): void {
     .option('--host <address>', 'address to listen on', DEFAULTS.host)
     .option('--udp-idle <seconds>', 'forget UDP users silent this long', parseSeconds, DEFAULTS.udpPeerIdleSeconds)
     .option('--max-users <n>', 'users in the room at once', positiveInteger('user count'), DEFAULTS.chatMaxUsers)
+    .option('--max-udp-users <n>', 'udp: users in the room at once over UDP, within --max-users (UDP sources can be forged)', positiveInteger('user count'), DEFAULTS.chatMaxUdpUsers)
     .option(
       '--rate-limit <n>',
       'lines a second each user may send (bursts of twice as many); faster senders are throttled; 0: no limit',
@@ -80,6 +82,7 @@ export function registerChat(program: Command): void {
         'netlab chat serve',
         'netlab chat serve --tcp 1234 --tls 1235 --udp 1236 --ws 8080',
         'netlab chat serve --tls 1235 --cert cert.pem --key key.pem',
+        'netlab chat serve --tcp 1234 --udp 1236 --max-udp-users 16',
         'telnet 127.0.0.1 1234',
         'openssl s_client -quiet -connect 127.0.0.1:1235',
       ),
@@ -120,6 +123,7 @@ async function serveChat(flags: ServeFlags): Promise<void> {
   if (flags.tls === undefined && flags.handshakeTimeout !== undefined) throw new UsageError('--handshake-timeout goes with --tls PORT');
   const chat = new ChatServer({
     maxUsers: flags.maxUsers,
+    maxUdpUsers: flags.maxUdpUsers,
     linesPerSecond: flags.rateLimit,
     // The default pair is 20/s with bursts of 40: keep that shape for any rate.
     lineBurst: flags.rateLimit > 0 ? flags.rateLimit * 2 : undefined,
@@ -148,6 +152,8 @@ async function serveChat(flags: ServeFlags): Promise<void> {
       protocol: chat.protocol,
       maxConnections: flags.maxConns,
       idleTimeoutSeconds: transport === 'udp' ? flags.udpIdle : undefined,
+      // A UDP user takes a connection seat only once it has sent a valid nickname.
+      udpProof: transport === 'udp' ? ('protocol' as const) : undefined,
       handshakeTimeoutSeconds: transport === 'tls' ? flags.handshakeTimeout : undefined,
       tls: transport === 'tls' ? tls : undefined,
       // A WebSocket message is a line or a few: no need to accept 16 MiB ones.

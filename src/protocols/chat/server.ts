@@ -11,6 +11,7 @@ import type { ProtocolFactory } from '../protocol.js';
 import { LocalRoom, type Room } from './room.js';
 import { SHUTDOWN_NOTICE } from './text.js';
 import { ChatUser } from './user.js';
+import { TokenBucket } from './rate-limit.js';
 import { numberAtLeast, nonNegativeMs, optional, positiveInteger, requiredFunction, requiredObject, validateOptions, withDefault, type Checker } from '../../util/validate.js';
 
 export interface ChatServerOptions {
@@ -32,6 +33,8 @@ export interface ChatServerOptions {
   drainTimeoutMs?: number;
   /** Clock for the rate limit (tests). Default Date.now. */
   now?: () => number;
+  /** UDP users in the room at once, within maxUsers (UDP sources can be forged). Default 64. */
+  maxUdpUsers?: number;
 }
 
 export type ResolvedChatOptions = Readonly<Required<Omit<ChatServerOptions, 'room'>>>;
@@ -54,6 +57,7 @@ const CHAT_OPTIONS = {
   maxQueuedBytes: withDefault(positiveInteger, DEFAULTS.maxQueuedBytesPerClient),
   drainTimeoutMs: withDefault(nonNegativeMs, DEFAULTS.drainTimeoutMs),
   now: withDefault(requiredFunction, Date.now),
+  maxUdpUsers: withDefault(positiveInteger, DEFAULTS.chatMaxUdpUsers),
 } satisfies Record<keyof ChatServerOptions, Checker<unknown>>;
 
 export class ChatServer extends EventEmitter<ChatServerEvents> {
@@ -61,6 +65,10 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
   readonly options: ResolvedChatOptions;
   readonly #users = new Set<ChatUser>();
   #closing = false;
+  /** UDP users in the room (they count against maxUdpUsers). */
+  #udpUsers = 0;
+  /** Room-wide allowance of UDP join announcements: a flood of UDP joins is not broadcast to everyone. */
+  #udpAnnouncements: TokenBucket | undefined;
 
   /**
    * @param options limits (see ChatServerOptions for defaults) and the room
@@ -86,6 +94,33 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
   /** Sessions connected (named or not). */
   get connections(): number {
     return this.#users.size;
+  }
+
+  /** UDP users in the room. */
+  get udpUsers(): number {
+    return this.#udpUsers;
+  }
+
+  /**
+   * @internal A UDP user with a valid nickname asks for one of the UDP seats.
+   * @returns false when maxUdpUsers are in the room already
+   */
+  takeUdpSeat(): boolean {
+    if (this.#udpUsers >= this.options.maxUdpUsers) return false;
+    this.#udpUsers += 1;
+    return true;
+  }
+
+  /** @internal */
+  releaseUdpSeat(): void {
+    if (this.#udpUsers > 0) this.#udpUsers -= 1;
+  }
+
+  /** @internal Whether this UDP join may be announced to the room now. */
+  announceUdpJoin(): boolean {
+    const rate = DEFAULTS.chatUdpJoinAnnouncementsPerSecond;
+    this.#udpAnnouncements ??= new TokenBucket(rate, rate, this.options.now());
+    return this.#udpAnnouncements.take(this.options.now());
   }
 
   /** @internal */

@@ -13,4 +13,5 @@ export const nameTooLong = (max: number): string => `That name is too long (at m
 export const nameInvalid = (): string => 'A name cannot contain spaces or control characters; what is your name?';
 export const nameTaken = (name: string): string => `The name ${name} is already taken; what is your name?`;
 export const roomFull = (max: number): string => `The chat is full (${max} users); please try again later.`;
+export const udpFull = (max: number): string => `The chat is full for UDP users (${max}); please try again later.`;
 export const lineTooLong = (max: number): string => `Your line was longer than ${max} bytes and was not sent.`;

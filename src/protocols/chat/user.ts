@@ -52,6 +52,10 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
   /** The peer half-closed: leave once everything it sent is handled. */
   #ended = false;
   #finished = false;
+  /** Holds one of the server's UDP seats (maxUdpUsers). */
+  #udpSeat = false;
+  /** The room was told this user entered, so it is told when it leaves. */
+  #announced = false;
 
   constructor(server: ChatServer, session: Session) {
     this.#server = server;
@@ -155,6 +159,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
     this.deliver(notice);
     if (this.#state === 'chatting') this.#server.room.leave(this);
     this.#state = 'gone';
+    this.#releaseUdpSeat();
     this.#end();
   }
 
@@ -242,6 +247,16 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
     if (problem === 'empty') return this.deliver(text.nameEmpty());
     if (problem === 'too-long') return this.deliver(text.nameTooLong(max));
     if (problem === 'invalid') return this.deliver(text.nameInvalid());
+    // UDP users have a cap of their own, so forged sources cannot fill the room.
+    if (this.session.transport === 'udp' && !this.#udpSeat) {
+      if (!this.#server.takeUdpSeat()) {
+        this.#state = 'gone';
+        this.deliver(text.udpFull(this.#server.options.maxUdpUsers));
+        this.#end();
+        return;
+      }
+      this.#udpSeat = true;
+    }
     this.#nickname = name;
     this.#state = 'joining';
     const result = this.#server.room.join(this);
@@ -266,6 +281,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
     }
     if (later) this.session.resume();
     let go = true;
+    if (result !== 'joined') this.#releaseUdpSeat();
     if (result === 'taken') {
       this.#state = 'naming';
       this.deliver(text.nameTaken(this.#nickname));
@@ -275,10 +291,18 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
       this.deliver(text.roomFull(this.#server.options.maxUsers));
       this.#end();
       go = false;
+    } else if (!this.session.prove()) {
+      // A UDP peer with no connection seat left: the listener told it so and closed it.
+      this.#server.room.leave(this);
+      this.#state = 'gone';
+      this.#releaseUdpSeat();
+      go = false;
     } else {
       this.#state = 'chatting';
       this.deliver(text.welcome(this.#nickname));
-      this.#server.room.broadcast(text.entered(this.#nickname), this);
+      // UDP joins are announced within a room-wide rate, so a flood of them is no amplifier.
+      this.#announced = !this.#udpSeat || this.#server.announceUdpJoin();
+      if (this.#announced) this.#server.room.broadcast(text.entered(this.#nickname), this);
       this.#server.emit('joined', this.#nickname, this.session);
     }
     if (go && later) this.#work();
@@ -312,10 +336,17 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
     this.#waiting = undefined;
     this.#rest = undefined;
     this.#restLines = undefined;
+    this.#releaseUdpSeat();
     if (!wasChatting) return;
     this.#server.room.leave(this);
-    this.#server.room.broadcast(text.left(this.#nickname));
+    if (this.#announced) this.#server.room.broadcast(text.left(this.#nickname));
     this.#server.emit('left', this.#nickname, this.session);
+  }
+
+  #releaseUdpSeat(): void {
+    if (!this.#udpSeat) return;
+    this.#udpSeat = false;
+    this.#server.releaseUdpSeat();
   }
 
   #cutOff(error: NetlabError): void {
