@@ -22,6 +22,7 @@ interface ServeFlags extends TlsFlags {
   maxConns: number;
   idleTimeout?: number;
   maxLine: number;
+  lineIdleMs: number;
   json?: boolean;
   pcap?: string;
 }
@@ -43,6 +44,12 @@ export function registerServe(program: Command): void {
     .option('--max-conns <n>', 'sessions at once before new peers are refused', positiveInteger('connection count'), DEFAULTS.maxConnections)
     .option('--idle-timeout <seconds>', `close a session after this long without traffic (udp peers: ${DEFAULTS.udpPeerIdleSeconds} s by default)`, parseSeconds)
     .option('--max-line <bytes>', 'longest line of the reverse and reply modes', positiveInteger('byte count'), DEFAULTS.maxLineBytes)
+    .option(
+      '--line-idle-ms <ms>',
+      'reverse and reply over tcp/tls: answer a partial line after the peer sends nothing for this long (for clients that send no line end); 0: wait for the line end',
+      positiveInteger('number of milliseconds', 0),
+      DEFAULTS.partialLineIdleMs,
+    )
     .option('--cert <file>', 'tls: PEM certificate (default: an ephemeral self-signed one)')
     .option('--key <file>', 'tls: PEM private key of --cert')
     .option('--keylog <file>', 'tls: append NSS key-log lines for Wireshark (default: $SSLKEYLOGFILE)')
@@ -77,7 +84,7 @@ async function serve(transportName: string, flags: ServeFlags): Promise<void> {
       transport: driver.name,
       host: flags.host,
       port: flags.port,
-      protocol: echoProtocol({ mode, reply: flags.reply, once: flags.once, maxLineBytes: flags.maxLine }),
+      protocol: echoProtocol({ mode, reply: flags.reply, once: flags.once, maxLineBytes: flags.maxLine, partialLineIdleMs: flags.lineIdleMs }),
       maxConnections: flags.maxConns,
       idleTimeoutSeconds: flags.idleTimeout,
       tls,

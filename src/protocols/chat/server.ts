@@ -29,6 +29,12 @@ export interface ChatServerOptions {
   maxQueuedBytes?: number;
   /** A reader whose socket stays full this long is cut off, in ms. Default 5000. */
   drainTimeoutMs?: number;
+  /**
+   * TCP/TLS: a partial line a user sends nothing after for this long is taken
+   * as a line (nickname or chat), in milliseconds; 0 waits for the line end.
+   * Default 200.
+   */
+  partialLineIdleMs?: number;
   /** Clock for the rate limit (tests). Default Date.now. */
   now?: () => number;
 }
@@ -73,6 +79,7 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
       lineBurst: positive('the rate-limit burst', options.lineBurst ?? DEFAULTS.chatLineBurst),
       maxQueuedBytes: positive('the queue limit', options.maxQueuedBytes ?? DEFAULTS.maxQueuedBytesPerClient),
       drainTimeoutMs: options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
+      partialLineIdleMs: zeroOrPositive('the partial-line idle time', options.partialLineIdleMs ?? DEFAULTS.partialLineIdleMs),
       now: options.now ?? Date.now,
     });
     this.room = options.room ?? new LocalRoom({ maxUsers });
