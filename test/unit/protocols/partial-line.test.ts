@@ -173,3 +173,30 @@ test('ChatReceiver: lines mode escapes and joins split lines; chunks mode shows 
   c.push(Buffer.from('carol: hi\rbob: x\x07'));
   assert.deepEqual(chunks, ['Welcome to the server, what is your name?', 'carol: hi\\x0dbob: x\\x07']);
 });
+
+test('property: chunks with idle flushes anywhere never throw, never exceed the cap, and lose no byte of a clean stream', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.uint8Array({ maxLength: 24 }), fc.boolean()), { maxLength: 30 }),
+      fc.integer({ min: 1, max: 16 }),
+      fc.constantFrom<'stop' | 'skip'>('stop', 'skip'),
+      (steps, max, overLong) => {
+        const lines: Buffer[] = [];
+        let errors = 0;
+        const s = new LineSplitter({ maxLineBytes: max, overLong, onLine: (l) => void lines.push(Buffer.from(l)), onError: () => void (errors += 1) });
+        for (const [chunk, flush] of steps) {
+          s.push(Buffer.from(chunk));
+          assert.ok(s.pendingBytes <= max + 1);
+          if (flush) s.flushPartial();
+        }
+        s.finish();
+        for (const l of lines) assert.ok(l.length <= max);
+        // Without CR/LF and over-long lines, every byte comes out, in order.
+        const clean = steps.every(([c]) => !c.includes(0x0a) && !c.includes(0x0d));
+        if (clean && errors === 0) assert.deepEqual(Buffer.concat(lines), Buffer.concat(steps.map(([c]) => Buffer.from(c))));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
