@@ -109,9 +109,9 @@ test('echo reply: partialLineIdleMs 0 keeps the old behaviour (answer on the hal
 });
 
 test('echo: a bad partialLineIdleMs is a usage error', () => {
-  assert.throws(() => echoProtocol({ mode: 'reverse', partialLineIdleMs: -1 }), /partial-line idle time/);
-  assert.throws(() => echoProtocol({ mode: 'reverse', partialLineIdleMs: Number.NaN }), /partial-line idle time/);
-  assert.throws(() => new ChatServer({ partialLineIdleMs: -5 }), /partial-line idle time/);
+  assert.throws(() => echoProtocol({ mode: 'reverse', partialLineIdleMs: -1 }), /options\.partialLineIdleMs must be a number of 0 or more/);
+  assert.throws(() => echoProtocol({ mode: 'reverse', partialLineIdleMs: Number.NaN }), /options\.partialLineIdleMs must be a number of 0 or more/);
+  assert.throws(() => new ChatServer({ partialLineIdleMs: -5 }), /options\.partialLineIdleMs must be a number of 0 or more/);
 });
 
 test('chat: a user who never sends a line end joins and talks after each idle time; !Q quits', (t) => {
