@@ -11,6 +11,12 @@ export const DEFAULTS = Object.freeze({
   maxConnections: 1024,
   /** Longest line the line modes accept, in bytes (--max-line). */
   maxLineBytes: 65536,
+  /**
+   * A partial line the peer stops sending is taken as a line after this long
+   * without more data, in milliseconds (line modes and chat over TCP/TLS; 0:
+   * wait for the line end). For peers whose every write is one message.
+   */
+  partialLineIdleMs: 200,
   /** Largest WebSocket message a server or client accepts, in bytes. */
   maxWebSocketMessageBytes: 16 * 1024 * 1024,
   /** A UDP peer with no traffic for this long is forgotten, in seconds. */

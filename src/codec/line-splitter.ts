@@ -7,6 +7,11 @@
  * What happens next is the owner's policy: `stop` (the echo servers close
  * the connection) or `skip` (chat drops that line up to its newline and
  * reads on). Memory held is at most `maxLineBytes + 1` whatever the input.
+ *
+ * Some peers never send a line end: each of their writes is one message (the
+ * Twisted lab's clients, many socket-lab scripts). `flushPartial()` lets the
+ * owner take what is pending as a line once the peer has gone quiet; the
+ * splitter itself keeps no clock (the owner holds the timer).
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
 import { positiveInteger } from '../util/validate.js';
@@ -45,6 +50,8 @@ export class LineSplitter {
   #stopped = false;
   /** `skip` policy: inside a refused line, dropping bytes until its newline. */
   #skipping = false;
+  /** flushPartial() took a line ending in `\r`: a `\n` arriving next completes that `\r\n`, it is no empty line. */
+  #lfAfterCr = false;
 
   /**
    * @param options onLine and onError are called as methods of this object,
@@ -65,11 +72,23 @@ export class LineSplitter {
   }
 
   /**
+   * Whether the input stopped inside a line: bytes are held for it, or an
+   * over-long line is being skipped. The owner arms its idle timer then.
+   */
+  get midLine(): boolean {
+    return this.#pendingBytes > 0 || this.#skipping;
+  }
+
+  /**
    * Feeds the next chunk. Lines are delivered synchronously.
    * @returns bytes used: less than the chunk only when onLine returned false
    */
   push(chunk: Buffer): number {
     let start = 0;
+    if (this.#lfAfterCr && chunk.length > 0) {
+      this.#lfAfterCr = false;
+      if (chunk[0] === LF) start = 1;
+    }
     while (!this.#stopped && start < chunk.length) {
       const newline = chunk.indexOf(LF, start);
       if (newline === -1) {
@@ -95,6 +114,36 @@ export class LineSplitter {
       return;
     }
     this.#options.onLine(this.#takePending(), '');
+  }
+
+  /**
+   * Takes the pending partial line as a whole line, as if its line end had
+   * come: call it when the peer has sent nothing for a while (the owner's
+   * idle timer). The line is delivered with ending `''`; a trailing `\r` is
+   * taken as its line end (and a `\n` that follows it later is not a second,
+   * empty line). Inside an over-long line being skipped, ends the skipping:
+   * what comes next starts a new line. A pending line over the cap is
+   * refused as finish() would.
+   * @returns whether a line was delivered
+   */
+  flushPartial(): boolean {
+    if (this.#stopped) return false;
+    if (this.#skipping) {
+      this.#skipping = false;
+      return false;
+    }
+    if (this.#pendingBytes === 0) return false;
+    let line = this.#takePending();
+    if (line[line.length - 1] === CR) {
+      line = line.subarray(0, line.length - 1);
+      this.#lfAfterCr = true;
+    }
+    if (line.length > this.#maxLineBytes) {
+      this.#refuse();
+      return false;
+    }
+    this.#options.onLine(line, '');
+    return true;
   }
 
   #hold(piece: Buffer): void {

@@ -16,7 +16,9 @@ export interface RunningChat {
 }
 
 export async function startChat(t: TestContext, transports: TransportName[], options: ChatServerOptions & { udpIdleSeconds?: number } = {}): Promise<RunningChat> {
-  const chat = new ChatServer(options);
+  // udpIdleSeconds is the UDP listener's, not the room's: ChatServer refuses options it does not know.
+  const { udpIdleSeconds, ...chatOptions } = options;
+  const chat = new ChatServer(chatOptions);
   const servers: Server[] = [];
   const ports: Partial<Record<TransportName, number>> = {};
   for (const transport of transports) {
@@ -25,7 +27,7 @@ export async function startChat(t: TestContext, transports: TransportName[], opt
       host: '127.0.0.1',
       port: 0,
       protocol: chat.protocol,
-      idleTimeoutSeconds: transport === 'udp' ? options.udpIdleSeconds : undefined,
+      idleTimeoutSeconds: transport === 'udp' ? udpIdleSeconds : undefined,
       maxMessageBytes: transport === 'ws' ? 64 * 1024 : undefined,
     });
     servers.push(server);

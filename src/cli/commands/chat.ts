@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import { connect } from '../../client/connect.js';
+import { CHAT_EOLS, ChatReceiver, typedLineBytes, type ChatEol } from '../../protocols/chat/client.js';
 import { ChatServer } from '../../protocols/chat/server.js';
 import { TRANSPORT_NAMES } from '../../transports/registry.js';
 import type { Session, TransportName } from '../../transports/session.js';
@@ -30,6 +31,7 @@ interface ServeFlags extends TlsFlags {
   maxConns: number;
   handshakeTimeout?: number;
   rateLimit: number;
+  lineIdleMs: number;
   json?: boolean;
 }
 
@@ -37,6 +39,7 @@ interface JoinFlags extends TlsFlags {
   port: number;
   nick?: string;
   transport: TransportName;
+  eol: ChatEol;
   timeout: number;
 }
 
@@ -71,6 +74,12 @@ export function registerChat(program: Command): void {
     )
     .option('--max-conns <n>', 'connections per listener (named or not)', positiveInteger('connection count'), DEFAULTS.maxConnections)
     .option('--handshake-timeout <seconds>', `tls: close a connection that has not finished its handshake by then (default ${DEFAULTS.tlsHandshakeTimeoutMs / 1000} s)`, parseSeconds)
+    .option(
+      '--line-idle-ms <ms>',
+      'tcp/tls: take a partial line as a line after the user sends nothing for this long (for clients that send no line end); 0: wait for the line end',
+      positiveInteger('number of milliseconds', 0),
+      DEFAULTS.partialLineIdleMs,
+    )
     .option('--cert <file>', 'tls: PEM certificate (default: an ephemeral self-signed one)')
     .option('--key <file>', 'tls: PEM private key of --cert')
     .option('--key-pass <source>', 'tls: passphrase of an encrypted --key: env:VAR, file:PATH or pass:TEXT (default: ask on the terminal)')
@@ -100,6 +109,12 @@ export function registerChat(program: Command): void {
     .option('-p, --port <port>', 'server port', parsePort, DEFAULTS.chatPort)
     .option('-n, --nick <name>', 'your nickname (otherwise you are asked)')
     .option('--transport <name>', `one of ${TRANSPORT_NAMES.join(', ')}`, oneOf('transport', TRANSPORT_NAMES), 'tcp')
+    .option(
+      '--eol <eol>',
+      `tcp/tls: what ends each line sent, one of ${CHAT_EOLS.join(', ')}; none: each line is sent as it is and each chunk received is printed on its own line (for servers that take every write as one message, like the Twisted lab's)`,
+      oneOf('line end', CHAT_EOLS),
+      'lf',
+    )
     .option('--insecure', 'tls: do not verify the server certificate (lab use only)')
     .option('--ca <file>', 'tls: trust this PEM certificate/CA instead of the system store')
     .option('--servername <name>', 'tls: SNI name and the name the certificate must match')
@@ -110,6 +125,7 @@ export function registerChat(program: Command): void {
         'netlab chat join 127.0.0.1 -n alice',
         'netlab chat join 127.0.0.1 -p 1235 --transport tls --insecure -n bob',
         'netlab chat join 127.0.0.1 -p 8080 --transport ws -n carol',
+        'netlab chat join 127.0.0.1 -p 8000 -n dave --eol none',
       ),
     )
     .action(async (host: string, flags: JoinFlags) => joinChat(host, flags));
@@ -127,6 +143,7 @@ async function serveChat(flags: ServeFlags): Promise<void> {
     linesPerSecond: flags.rateLimit,
     // The default pair is 20/s with bursts of 40: keep that shape for any rate.
     lineBurst: flags.rateLimit > 0 ? flags.rateLimit * 2 : undefined,
+    partialLineIdleMs: flags.lineIdleMs,
   });
   let joined = 0;
   chat.on('joined', (nickname, session) => {
@@ -180,16 +197,15 @@ async function joinChat(host: string, flags: JoinFlags): Promise<void> {
     throw withServerHint(err, host, flags.port, 'a chat server', `netlab chat serve --${flags.transport} ${flags.port}`);
   }
   const out = new Output({});
-  const message = session.framing === 'message';
+  const framing = session.framing;
   out.note(`connected to ${session.peer} over ${session.transport}; type !Q or /quit (or Ctrl-D) to leave`);
   const send = (line: string): void => {
-    session.write(Buffer.from(message ? line : `${line}\n`));
+    session.write(typedLineBytes(line, flags.eol, framing));
   };
   if (flags.nick !== undefined) send(flags.nick);
   else if (session.transport === 'udp') out.note('UDP: type your nickname first');
 
   await new Promise<void>((resolve) => {
-    let partial = '';
     let leaving = false;
     const leave = (): void => {
       if (leaving) return;
@@ -211,18 +227,15 @@ async function joinChat(host: string, flags: JoinFlags): Promise<void> {
         leave();
       },
     });
-    session.on('data', (chunk) => {
-      if (message) {
-        console.print(chunk.toString('utf8').replace(/\r?\n$/, ''));
-        return;
-      }
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) console.print(line.replace(/\r$/, ''));
+    // What arrives is shown escaped: no control character reaches the terminal.
+    const received = new ChatReceiver({
+      mode: framing === 'message' ? 'messages' : flags.eol === 'none' ? 'chunks' : 'lines',
+      onLine: (line) => console.print(line),
     });
+    session.on('data', (chunk) => received.push(chunk));
     session.on('end', () => session.end());
     session.once('close', () => {
-      if (partial !== '') console.print(partial);
+      received.finish();
       if (!leaving) out.note('the server closed the connection');
       console.close();
       keylog?.close();

@@ -105,6 +105,7 @@ export function registerIm(program: Command): void {
         'netlab im join -s 127.0.0.1 -n alice',
         'netlab im join -s 127.0.0.1 -p 9999 -n bob -c confkey -a authkey',
         'netlab im join -s 127.0.0.1 -p 9999 -n bob -c confkey -a authkey --suite etm',
+        'netlab im join -s 127.0.0.1 -p 9999 -n bob -c confkey -a authkey --mac-over padded',
       ),
     )
     .action(async (flags: JoinFlags) => {

@@ -24,6 +24,7 @@ interface ServeFlags extends TlsFlags {
   idleTimeout?: number;
   handshakeTimeout?: number;
   maxLine: number;
+  lineIdleMs: number;
   json?: boolean;
   pcap?: string;
 }
@@ -46,6 +47,12 @@ export function registerServe(program: Command): void {
     .option('--idle-timeout <seconds>', `close a session after this long without traffic (udp peers: ${DEFAULTS.udpPeerIdleSeconds} s by default)`, parseSeconds)
     .option('--handshake-timeout <seconds>', `tls: close a connection that has not finished its handshake by then (default ${DEFAULTS.tlsHandshakeTimeoutMs / 1000} s)`, parseSeconds)
     .option('--max-line <bytes>', 'longest line of the reverse and reply modes', positiveInteger('byte count'), DEFAULTS.maxLineBytes)
+    .option(
+      '--line-idle-ms <ms>',
+      'reverse and reply over tcp/tls: answer a partial line after the peer sends nothing for this long (for clients that send no line end); 0: wait for the line end',
+      positiveInteger('number of milliseconds', 0),
+      DEFAULTS.partialLineIdleMs,
+    )
     .option('--cert <file>', 'tls: PEM certificate (default: an ephemeral self-signed one)')
     .option('--key <file>', 'tls: PEM private key of --cert')
     .option('--key-pass <source>', 'tls: passphrase of an encrypted --key: env:VAR, file:PATH or pass:TEXT (default: ask on the terminal)')
@@ -88,7 +95,7 @@ async function serve(transportName: string, flags: ServeFlags): Promise<void> {
       transport: driver.name,
       host: flags.host,
       port: flags.port,
-      protocol: echoProtocol({ mode, reply: flags.reply, once: flags.once, maxLineBytes: flags.maxLine }),
+      protocol: echoProtocol({ mode, reply: flags.reply, once: flags.once, maxLineBytes: flags.maxLine, partialLineIdleMs: flags.lineIdleMs }),
       maxConnections: flags.maxConns,
       idleTimeoutSeconds: flags.idleTimeout,
       handshakeTimeoutSeconds: flags.handshakeTimeout,

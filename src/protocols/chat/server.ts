@@ -31,6 +31,12 @@ export interface ChatServerOptions {
   maxQueuedBytes?: number;
   /** A reader whose socket stays full this long is cut off, in ms. Default 5000. */
   drainTimeoutMs?: number;
+  /**
+   * TCP/TLS: a partial line a user sends nothing after for this long is taken
+   * as a line (nickname or chat), in milliseconds; 0 waits for the line end.
+   * Default 200.
+   */
+  partialLineIdleMs?: number;
   /** Clock for the rate limit (tests). Default Date.now. */
   now?: () => number;
   /** UDP users in the room at once, within maxUsers (UDP sources can be forged). Default 64. */
@@ -56,6 +62,7 @@ const CHAT_OPTIONS = {
   lineBurst: withDefault(numberAtLeast(1, 'lines'), DEFAULTS.chatLineBurst),
   maxQueuedBytes: withDefault(positiveInteger, DEFAULTS.maxQueuedBytesPerClient),
   drainTimeoutMs: withDefault(nonNegativeMs, DEFAULTS.drainTimeoutMs),
+  partialLineIdleMs: withDefault(nonNegativeMs, DEFAULTS.partialLineIdleMs),
   now: withDefault(requiredFunction, Date.now),
   maxUdpUsers: withDefault(positiveInteger, DEFAULTS.chatMaxUdpUsers),
 } satisfies Record<keyof ChatServerOptions, Checker<unknown>>;

@@ -16,11 +16,20 @@
  * senders gets one write (one syscall) per turn, not ten. The batch holds
  * the room's shared Buffers, and receivers of the same broadcasts share the
  * one Buffer they are joined into (TurnBatch).
+ *
+ * A stream user that stops in the middle of a line for `partialLineIdleMs`
+ * has that partial line taken as a line, the nickname included: clients like
+ * the Twisted lab's write each message with no line end.
+ * Relayed text has its control characters other than TAB escaped
+ * (`escapeControls`), so no user can forge another's line or drive the
+ * receivers' terminals; clean lines (nearly all) are passed on unchanged.
  */
 import { LineSplitter, type LineSplitterOptions } from '../../codec/line-splitter.js';
 import type { LimitError, NetlabError } from '../../errors.js';
 import type { Session } from '../../transports/session.js';
+import { escapeControls } from '../../util/terminal-text.js';
 import { OutboundQueue, type OutboundQueueOptions } from '../outbound-queue.js';
+import { PartialLineTimer, type PartialLineOwner } from '../partial-line-timer.js';
 import type { Protocol } from '../protocol.js';
 import { commandFor, type CommandContext } from './commands.js';
 import { nicknameProblem } from './nickname.js';
@@ -32,7 +41,7 @@ import type { ChatServer } from './server.js';
 
 type State = 'naming' | 'joining' | 'chatting' | 'gone';
 
-export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, OutboundQueueOptions {
+export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, OutboundQueueOptions, PartialLineOwner {
   readonly session: Session;
   readonly #server: ChatServer;
   readonly #queue: OutboundQueue;
@@ -49,6 +58,8 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
   /** Lines of a datagram/message not yet handled (message transports only). */
   #restLines: string[] | undefined;
   #throttle: NodeJS.Timeout | undefined;
+  /** Takes a partial line after the idle time; made the first time one is left pending. */
+  #idle: PartialLineTimer | undefined;
   /** The peer half-closed: leave once everything it sent is handled. */
   #ended = false;
   #finished = false;
@@ -149,6 +160,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
 
   connectionLost(): void {
     clearTimeout(this.#throttle);
+    this.#idle?.clear();
     this.#leave();
     this.#server.forget(this);
   }
@@ -156,6 +168,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
   /** @internal server shutdown: say goodbye, close, and announce nothing. */
   close(notice: string): void {
     clearTimeout(this.#throttle);
+    this.#idle?.clear();
     this.deliver(notice);
     if (this.#state === 'chatting') this.#server.room.leave(this);
     this.#state = 'gone';
@@ -196,7 +209,25 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
         return;
       }
     }
+    // Everything read is handled and a line is left open: start its idle time.
+    if (this.#reader?.midLine === true && this.#state !== 'gone' && !this.#ended) this.#armIdle();
     this.#maybeFinish();
+  }
+
+  #armIdle(): void {
+    const ms = this.#server.options.partialLineIdleMs;
+    if (ms > 0) (this.#idle ??= new PartialLineTimer(this, ms)).arm();
+  }
+
+  /**
+   * @internal PartialLineTimer: the user went quiet mid-line, so what it sent
+   * is taken as a line. Not while earlier input still waits (a token, the
+   * room's answer, a paused chunk): #work re-arms once that is handled.
+   */
+  partialLineIdle(): void {
+    if (this.#state !== 'naming' && this.#state !== 'chatting') return;
+    if (this.#waiting !== undefined || this.#rest !== undefined || this.#ended) return;
+    this.#reader?.flushPartial();
   }
 
   /** After a half-close, once all that was sent is handled: the last line, then leave. */
@@ -315,7 +346,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
       return;
     }
     if (line.length === 0) return;
-    this.#server.room.broadcast(text.said(this.#nickname, line), this);
+    this.#server.room.broadcast(text.said(this.#nickname, escapeControls(line)), this);
   }
 
   #commandContext(): CommandContext {

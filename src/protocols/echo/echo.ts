@@ -9,9 +9,10 @@ import { LineSplitter, type LineEnding } from '../../codec/line-splitter.js';
 import { ERROR_CODES, LimitError, UsageError } from '../../errors.js';
 import type { Session } from '../../transports/session.js';
 import { writeOrPause } from '../backpressure.js';
+import { PartialLineTimer, type PartialLineOwner } from '../partial-line-timer.js';
 import type { Protocol, ProtocolFactory } from '../protocol.js';
 import { reverseByCharacter, rot13InPlace, upperInPlace } from './transforms.js';
-import { booleanValue, oneOf, optional, positiveInteger, stringValue, validateOptions, withDefault, type Checker } from '../../util/validate.js';
+import { booleanValue, nonNegativeMs, oneOf, optional, positiveInteger, stringValue, validateOptions, withDefault, type Checker } from '../../util/validate.js';
 
 export const ECHO_MODES = ['echo', 'upper', 'rot13', 'reverse', 'reply'] as const;
 export type EchoMode = (typeof ECHO_MODES)[number];
@@ -25,6 +26,13 @@ export interface EchoOptions {
   once?: boolean;
   /** Longest line of the line modes, in bytes. Default 65536. */
   maxLineBytes?: number;
+  /**
+   * Line modes over TCP/TLS: a partial line the peer sends nothing after for
+   * this long is answered as a line, in milliseconds (for clients that send
+   * each message without a line end). 0 waits for the line end (or the
+   * half-close). Default 200.
+   */
+  partialLineIdleMs?: number;
 }
 
 interface ResolvedEchoOptions {
@@ -32,6 +40,7 @@ interface ResolvedEchoOptions {
   readonly reply: Buffer;
   readonly once: boolean;
   readonly maxLineBytes: number;
+  readonly partialLineIdleMs: number;
 }
 
 /** Modes that transform bytes as they come and know nothing of lines. */
@@ -49,22 +58,25 @@ const ECHO_OPTIONS = {
   reply: optional(stringValue),
   once: optional(booleanValue),
   maxLineBytes: withDefault(positiveInteger, DEFAULTS.maxLineBytes),
+  partialLineIdleMs: withDefault(nonNegativeMs, DEFAULTS.partialLineIdleMs),
 } satisfies Record<keyof EchoOptions, Checker<unknown>>;
 
 /**
  * Builds the echo-family protocol factory.
- * @param options mode (default echo), reply text, once, maxLineBytes (default 65536)
+ * @param options mode (default echo), reply text, once, maxLineBytes (default
+ *   65536), partialLineIdleMs (default 200; 0: wait for the line end)
  * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT (synchronously) for an
  *   unknown mode, reply mode without text, a bad limit or an unknown option key
  */
 export function echoProtocol(options: EchoOptions = {}): ProtocolFactory {
-  const { mode, maxLineBytes } = validateOptions(options, 'options', ECHO_OPTIONS, true);
+  const { mode, maxLineBytes, partialLineIdleMs } = validateOptions(options, 'options', ECHO_OPTIONS, true);
   if (mode === 'reply' && options.reply === undefined) throw new UsageError('reply mode needs the answer text: options.reply');
   const resolved: ResolvedEchoOptions = Object.freeze({
     mode,
     reply: Buffer.from(options.reply ?? ''),
     once: options.once === true,
     maxLineBytes,
+    partialLineIdleMs,
   });
   return (session) => {
     const transform = BYTE_TRANSFORMS[mode];
@@ -100,11 +112,18 @@ function answerLine(options: ResolvedEchoOptions, line: Buffer, ending: LineEndi
   return framing === 'stream' ? Buffer.concat([options.reply, ENDING_BYTES['\n']]) : options.reply;
 }
 
-/** reverse / reply over TCP and TLS: line framing with a length cap. */
-class StreamLineEcho implements Protocol {
+/**
+ * reverse / reply over TCP and TLS: line framing with a length cap. A line
+ * the peer leaves unterminated is answered once the peer has been quiet for
+ * `partialLineIdleMs` (so a client that writes `hello` and waits gets its
+ * answer), or when it half-closes.
+ */
+class StreamLineEcho implements Protocol, PartialLineOwner {
   readonly #session: Session;
   readonly #options: ResolvedEchoOptions;
   readonly #lines: LineSplitter;
+  /** Made when a chunk first leaves a partial line; most peers never need it. */
+  #idle: PartialLineTimer | undefined;
   #done = false;
 
   constructor(session: Session, options: ResolvedEchoOptions) {
@@ -122,13 +141,27 @@ class StreamLineEcho implements Protocol {
   }
 
   dataReceived(chunk: Buffer): void {
-    if (!this.#done) this.#lines.push(chunk);
+    if (this.#done) return;
+    this.#lines.push(chunk);
+    if (this.#lines.midLine && !this.#done && this.#options.partialLineIdleMs > 0) {
+      (this.#idle ??= new PartialLineTimer(this, this.#options.partialLineIdleMs)).arm();
+    }
   }
 
   /** A final unterminated line is answered when the peer half-closes. */
   endReceived(): void {
+    this.#idle?.clear();
     if (!this.#done) this.#lines.finish();
     this.#session.end();
+  }
+
+  connectionLost(): void {
+    this.#idle?.clear();
+  }
+
+  /** @internal PartialLineTimer: the peer went quiet mid-line; answer what it sent. */
+  partialLineIdle(): void {
+    if (!this.#done && !this.#session.closed) this.#lines.flushPartial();
   }
 
   #lineReceived(line: Buffer, ending: LineEnding): void {

@@ -13,8 +13,8 @@ import { exchange } from '../../../src/client/exchange.js';
 import { echoProtocol, type EchoOptions } from '../../../src/protocols/echo/echo.js';
 import { createImCipher } from '../../../src/protocols/im/crypto.js';
 import { ChatServer, type ChatServerOptions } from '../../../src/protocols/chat/server.js';
-import { LocalRoom } from '../../../src/protocols/chat/room.js';
 import { ImRelay, type ImRelayOptions } from '../../../src/protocols/im/relay.js';
+import { LocalRoom } from '../../../src/protocols/chat/room.js';
 import { scan, type ScanOptions } from '../../../src/scan/scanner.js';
 import { openCapture } from '../../../src/pcap/read/source.js';
 import { runEchoLoad, type EchoLoadOptions } from '../../../src/load/echo-scenario.js';
@@ -99,8 +99,7 @@ test('ChatServer: rate limit "fast", NaN limits and misspelt options throw; vali
   assert.equal(chat.options.linesPerSecond, 0);
   assert.equal(chat.options.drainTimeoutMs, 0);
   assert.equal(chat.options.now, now);
-  assert.ok(chat.room instanceof LocalRoom);
-  assert.equal(chat.room.maxUsers, 7);
+  assert.equal((chat.room as LocalRoom).maxUsers, 7);
 });
 
 test('ImRelay: frame and queue limits out of range throw, naming the option', () => {

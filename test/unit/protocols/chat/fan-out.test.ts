@@ -94,5 +94,5 @@ test('a user who quits, or a server shutting down, first sends what was waiting 
 
 test('the rate limit off (0) is accepted; a negative one is not', () => {
   assert.equal(new ChatServer({ linesPerSecond: 0 }).options.linesPerSecond, 0);
-  assert.throws(() => new ChatServer({ linesPerSecond: -1 }), /rate limit/);
+  assert.throws(() => new ChatServer({ linesPerSecond: -1 }), { code: 'NETLAB_ERR_INVALID_ARGUMENT', message: /options\.linesPerSecond/ });
 });
