@@ -123,6 +123,7 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
   readonly #seats: Seats | undefined;
   readonly #proofByReturn: boolean;
   #address: Endpoint = toEndpoint('', 0);
+  #closing: Promise<void> | undefined;
 
   readonly #tap: WireTap | undefined;
 
@@ -244,9 +245,13 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
     session.close(error);
   }
 
-  async close(): Promise<void> {
-    for (const session of [...this.#sessions]) this.forget(session);
-    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  close(): Promise<void> {
+    // Idempotent: a server's close and a test's teardown may both ask.
+    this.#closing ??= new Promise<void>((resolve) => {
+      for (const session of [...this.#sessions]) this.forget(session);
+      this.socket.close(() => resolve());
+    });
+    return this.#closing;
   }
 }
 
