@@ -11,6 +11,7 @@ export { formatHostPort, type Endpoint } from './util/endpoint.js';
 // transports: one session shape over tcp, tls, udp and ws
 export { Session, type SessionEvents, type SessionStats, type SessionCloseInfo, type TransportName, type Framing } from './transports/session.js';
 export type { TransportDriver, Listener, ListenerEvents, ListenOptions, ConnectOptions as TransportConnectOptions, TlsOptions } from './transports/types.js';
+export type { UdpProof } from './transports/types.js';
 export { TRANSPORTS, TRANSPORT_NAMES, transportFor, parseTransportUrl, isTransportName, type TransportAddress } from './transports/registry.js';
 export { StreamSession } from './transports/stream-session.js';
 export { WebSocketSession } from './transports/ws.js';
