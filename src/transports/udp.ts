@@ -88,7 +88,11 @@ class UdpPeerSession extends Session {
   }
 
   protected override sendData(data: Uint8Array): boolean {
-    this.#listener.sendTo(this, data);
+    if (!this.#listener.sendTo(this, data)) {
+      // Held back (an unproven peer): the close record counts only what went.
+      this.stats.bytesOut -= data.byteLength;
+      this.stats.writes -= 1;
+    }
     return true;
   }
 
@@ -222,18 +226,21 @@ class UdpListener extends EventEmitter<ListenerEvents> implements Listener {
    * the kernel took it at once. The one failure a reply can cause, a datagram
    * too large for UDP, is caught here before sending; anything else the kernel
    * refuses (ENOBUFS under overload) is a lost datagram, as UDP allows.
+   * @param notice a refusal (see #mayAnswer)
+   * @returns false when the datagram was held back (not sent)
    * @internal
    */
-  sendTo(session: UdpPeerSession, data: Uint8Array, notice = false): void {
-    if (!session.proven && !this.#mayAnswer(session, data.byteLength, notice)) return;
+  sendTo(session: UdpPeerSession, data: Uint8Array, notice = false): boolean {
+    if (!session.proven && !this.#mayAnswer(session, data.byteLength, notice)) return false;
     const remote = session.remote;
     if (data.byteLength > MAX_DATAGRAM[remote.family]) {
       const err = Object.assign(new Error(`send EMSGSIZE ${formatEndpoint(remote)}`), { code: 'EMSGSIZE', syscall: 'send' });
       session.destroy(explainSystemError(err, { action: 'connect', transport: 'udp', host: remote.address, port: remote.port }));
-      return;
+      return false;
     }
     this.#tap?.datagram(this.#address, remote, false, data);
     this.socket.send(data, remote.port, session.rawAddress);
+    return true;
   }
 
   /** @internal */

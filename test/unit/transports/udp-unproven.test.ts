@@ -116,6 +116,7 @@ test('an unproven peer gets at most one datagram a second, none larger than it s
   send('def');
   for (let i = 0; i < 200 && got.length === 1; i++) await new Promise((r) => setImmediate(r));
   assert.deepEqual(got, ['abc', 'def'], 'a second later, one more');
+  assert.equal(session?.stats.bytesOut, 6, 'the log counts only the datagrams that went');
   assert.equal(session?.prove(), true, 'the protocol vouches for it');
   assert.equal(seats.taken, 1);
   send('gh');
