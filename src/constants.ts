@@ -170,6 +170,8 @@ export const DEFAULTS = Object.freeze({
   // servers under attack (docs/limits.md, "Hostile peers")
   /** A TLS socket that has not finished its handshake this long is closed, in ms (--handshake-timeout). */
   tlsHandshakeTimeoutMs: 10_000,
+  /** Descriptors kept back from --max-conns for listeners, stdio, logs and key-log files when the default cap is fitted to `ulimit -n`. */
+  descriptorReserve: 64,
   /**
    * UDP peers not yet proven (serve udp: one datagram only; chat: no valid
    * nickname yet) remembered per listener; past it the least recently heard

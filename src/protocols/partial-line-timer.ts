@@ -29,6 +29,7 @@ function partialLineTimerFired(timer: PartialLineTimer): void {
   timer.fired();
 }
 
+/** One per connection (see the module comment); the owner calls arm() after each chunk that leaves a partial line. */
 export class PartialLineTimer {
   readonly #owner: PartialLineOwner;
   readonly #idleMs: number;
@@ -61,7 +62,15 @@ export class PartialLineTimer {
   /** @internal the timer's callback */
   fired(): void {
     this.#timer = undefined;
-    const quietMs = Date.now() - this.#armedAtMs;
+    const now = Date.now();
+    const quietMs = now - this.#armedAtMs;
+    if (quietMs < 0) {
+      // The wall clock was set back: count the idle time again from now
+      // rather than sleep until the clock catches up.
+      this.#armedAtMs = now;
+      this.#schedule(this.#idleMs);
+      return;
+    }
     if (quietMs < this.#idleMs) {
       this.#schedule(this.#idleMs - quietMs);
       return;

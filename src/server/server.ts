@@ -15,7 +15,7 @@ import type { TransportName } from '../transports/session.js';
 import type { Listener, TlsOptions, UdpProof, WireTap } from '../transports/types.js';
 import { createSelfSignedCertificate, fingerprint256 } from '../tls/certificate.js';
 import type { Endpoint } from '../util/endpoint.js';
-import { nonEmptyString, nonNegativeSeconds, oneOf, optional, port, positiveInteger, requiredFunction, requiredObject, validateOptions, withDefault, type Checker } from '../util/validate.js';
+import { invalidOption, nonEmptyString, nonNegativeSeconds, oneOf, optional, port, positiveInteger, requiredFunction, requiredObject, validateOptions, withDefault, type Checker } from '../util/validate.js';
 import { TRANSPORT_NAMES } from '../transports/registry.js';
 
 export interface ServerOptions {
@@ -131,6 +131,16 @@ function certificateFingerprint(cert: string | Buffer): string {
   }
 }
 
+/** setTimeout() takes at most 2^31 - 1 ms (a longer delay fires at once), so a longer handshake timeout is refused. */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+const handshakeSeconds: Checker<number> = (value, name) => {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_SECONDS) {
+    throw invalidOption(name, `a number of seconds from 0 to ${MAX_TIMER_SECONDS}`, value);
+  }
+  return value;
+};
+
 /** createServer()'s options, checked once (a key added to ServerOptions must be added here too). */
 const SERVER_OPTIONS = {
   transport: oneOf(TRANSPORT_NAMES),
@@ -139,7 +149,7 @@ const SERVER_OPTIONS = {
   protocol: requiredFunction,
   maxConnections: withDefault(positiveInteger, DEFAULTS.maxConnections),
   idleTimeoutSeconds: optional(nonNegativeSeconds),
-  handshakeTimeoutSeconds: optional(nonNegativeSeconds),
+  handshakeTimeoutSeconds: optional(handshakeSeconds),
   udpProof: optional(oneOf(['return', 'protocol'] as const)),
   tls: optional(requiredObject),
   maxMessageBytes: optional(positiveInteger),

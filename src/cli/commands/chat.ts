@@ -3,6 +3,7 @@
  * `netlab chat join` (the interactive client, over any of them).
  */
 import type { Command } from 'commander';
+import { fitConnectionCap, openFileLimit } from '../../server/descriptor-limit.js';
 import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import { connect } from '../../client/connect.js';
@@ -96,7 +97,7 @@ export function registerChat(program: Command): void {
         'openssl s_client -quiet -connect 127.0.0.1:1235',
       ),
     )
-    .action(async (flags: ServeFlags) => serveChat(flags));
+    .action(async (flags: ServeFlags, command: Command) => serveChat(flags, command.getOptionValueSource('maxConns') !== 'default'));
 
   chat
     .command('join')
@@ -131,7 +132,8 @@ export function registerChat(program: Command): void {
     .action(async (host: string, flags: JoinFlags) => joinChat(host, flags));
 }
 
-async function serveChat(flags: ServeFlags): Promise<void> {
+/** @param explicitCap whether --max-conns was given (a default cap is fitted to `ulimit -n`, a given one only warned about) */
+async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void> {
   const out = new Output({ json: flags.json });
   const ports: Partial<Record<TransportName, number>> = { tcp: flags.tcp, tls: flags.tls, udp: flags.udp, ws: flags.ws };
   if (Object.values(ports).every((p) => p === undefined)) ports.tcp = DEFAULTS.chatPort;
@@ -159,6 +161,10 @@ async function serveChat(flags: ServeFlags): Promise<void> {
     if (out.json) out.event({ event: 'dropped', transport: session.transport, peer: session.peer, code: error.code, reason: error.message, time: new Date().toISOString() });
     else out.info(`${new Date().toISOString()} dropped ${session.transport} ${session.peer}: ${error.message}`);
   });
+  // Each stream listener may hold --max-conns descriptors; the UDP one holds one whatever its users.
+  const streamListeners = (['tcp', 'tls', 'ws'] as const).filter((name) => ports[name] !== undefined).length;
+  const cap = streamListeners === 0 ? { maxConnections: flags.maxConns } : fitConnectionCap(flags.maxConns, explicitCap, streamListeners, openFileLimit());
+  if (cap.warning !== undefined) (explicitCap ? out.warn(cap.warning) : out.note(cap.warning));
   const { tls, keylog } = ports.tls === undefined ? { tls: undefined, keylog: undefined } : tlsOptionsFrom(flags);
   const specs: ServeSpec[] = (Object.entries(ports) as [TransportName, number | undefined][])
     .filter((entry): entry is [TransportName, number] => entry[1] !== undefined)
@@ -167,7 +173,7 @@ async function serveChat(flags: ServeFlags): Promise<void> {
       host: flags.host,
       port,
       protocol: chat.protocol,
-      maxConnections: flags.maxConns,
+      maxConnections: transport === 'udp' ? flags.maxConns : cap.maxConnections,
       idleTimeoutSeconds: transport === 'udp' ? flags.udpIdle : undefined,
       // A UDP user takes a connection seat only once it has sent a valid nickname.
       udpProof: transport === 'udp' ? ('protocol' as const) : undefined,

@@ -4,6 +4,7 @@ import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import { ECHO_MODES, echoProtocol, type EchoMode } from '../../protocols/echo/echo.js';
 import { PcapTap } from '../../pcap/write/tap.js';
+import { fitConnectionCap, openFileLimit } from '../../server/descriptor-limit.js';
 import { createServer, type Server } from '../../server/server.js';
 import { TRANSPORT_NAMES, transportFor } from '../../transports/registry.js';
 import { formatEndpoint } from '../../util/endpoint.js';
@@ -69,7 +70,7 @@ export function registerServe(program: Command): void {
         'netlab serve tcp -p 8000 -m reply --reply "HTTP/1.0 200 OK" --once',
       ),
     )
-    .action(async (transport: string, flags: ServeFlags) => serve(transport, flags));
+    .action(async (transport: string, flags: ServeFlags, command: Command) => serve(transport, flags, command.getOptionValueSource('maxConns') !== 'default'));
 }
 
 function resolveMode(flags: ServeFlags): EchoMode {
@@ -80,13 +81,17 @@ function resolveMode(flags: ServeFlags): EchoMode {
   return mode;
 }
 
-async function serve(transportName: string, flags: ServeFlags): Promise<void> {
+/** @param explicitCap whether --max-conns was given (a default cap is fitted to `ulimit -n`, a given one only warned about) */
+async function serve(transportName: string, flags: ServeFlags, explicitCap: boolean): Promise<void> {
   const driver = transportFor(transportName);
   const mode = resolveMode(flags);
   const out = new Output(flags);
   if (driver.name !== 'tls') rejectTlsFlags(driver.name, flags);
   if (driver.name !== 'tls' && flags.handshakeTimeout !== undefined) throw new UsageError(`--handshake-timeout only applies to the tls transport, not ${driver.name}`);
   const { tls, keylog } = driver.name === 'tls' ? tlsOptionsFrom(flags) : { tls: undefined, keylog: undefined };
+  // A UDP listener is one descriptor whatever its peers; stream sessions are one each.
+  const cap = driver.connectionless ? { maxConnections: flags.maxConns } : fitConnectionCap(flags.maxConns, explicitCap, 1, openFileLimit());
+  if (cap.warning !== undefined) (explicitCap ? out.warn(cap.warning) : out.note(cap.warning));
   const tap = flags.pcap === undefined ? undefined : new PcapTap(flags.pcap);
 
   let server: Server;
@@ -96,7 +101,7 @@ async function serve(transportName: string, flags: ServeFlags): Promise<void> {
       host: flags.host,
       port: flags.port,
       protocol: echoProtocol({ mode, reply: flags.reply, once: flags.once, maxLineBytes: flags.maxLine, partialLineIdleMs: flags.lineIdleMs }),
-      maxConnections: flags.maxConns,
+      maxConnections: cap.maxConnections,
       idleTimeoutSeconds: flags.idleTimeout,
       handshakeTimeoutSeconds: flags.handshakeTimeout,
       tls,
