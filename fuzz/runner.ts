@@ -80,6 +80,9 @@ export async function runTarget(target: FuzzTarget, options: RunOptions): Promis
       if (examples.length < keep) examples.push({ target: target.name, seed: options.seed, index, reason });
     }
     if (t0 > deadline) break;
+    // Let timers and setImmediate callbacks (end-of-turn batches) run now and
+    // then, so synchronous targets do not pile up work for a turn that never ends.
+    if ((index & 0xff) === 0xff) await new Promise((resolve) => setImmediate(resolve));
   }
   const seconds = (performance.now() - began) / 1000;
   return {

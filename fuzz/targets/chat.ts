@@ -12,10 +12,11 @@ import { check, type FuzzTarget } from '../target.js';
 const SEEDS = ['alice\n', 'bob\r\nhello\n', '/who\n', '/nick carol\n', '/me waves\n', '/quit\n', '\n\n', 'x'.repeat(5000), 'Zoë\nhi\x1b[2J\r\n', '\u0000\n'].map((s) => Buffer.from(s));
 const TRANSPORTS = ['tcp', 'tls', 'udp', 'ws'] as const;
 const MAX_LINE = 4096;
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export const chat: FuzzTarget = {
   name: 'server/chat',
-  run(rng) {
+  async run(rng) {
     const server = new ChatServer({ linesPerSecond: 1e9, lineBurst: 1e9, now: () => 0 });
     const bystander = new MemorySession('tcp');
     attachProtocol(bystander, server.protocol);
@@ -32,7 +33,10 @@ export const chat: FuzzTarget = {
       if (!s.closed) s.peerEnd();
       check(s.closeError === undefined || s.closeError.code !== 'NETLAB_ERR_INTERNAL', `a handler threw: ${s.closeError?.message}`);
     }
+    // Relayed lines leave in one batch per receiver at the end of the event-loop turn.
+    await turn();
     check(!bystander.closed && bystander.closeError === undefined, 'the bystander lost its connection');
+    check(bystander.written.length > 0, 'the bystander was never greeted');
     for (const line of bystander.text.split('\n')) check(Buffer.byteLength(line) <= MAX_LINE + 64, 'relayed a line longer than a chat line and a name');
   },
 };
