@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function runWithCheck(fixture: string): { status: number | null; output: string } {
-  const env = { ...process.env, NETLAB_LEAK_CHECK: fixture };
+  const env: NodeJS.ProcessEnv = { ...process.env, NETLAB_LEAK_CHECK: fixture };
   delete env.NODE_TEST_CONTEXT;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/helpers/leak-check.ts', '--test', '--test-reporter=tap', fixture], {
     cwd: ROOT,
