@@ -1,7 +1,8 @@
 /**
  * The chat server in-process: several peers on different transports send
  * random and mutated lines; no handler throws, a bystander keeps its
- * connection, and no relayed line is longer than a chat line plus a name.
+ * connection and receives, and no relayed line is longer than a chat line
+ * (after invalid UTF-8 is replaced) plus a name.
  */
 import { ChatServer } from '../../src/protocols/chat/server.js';
 import { attachProtocol } from '../../src/protocols/protocol.js';
@@ -12,6 +13,13 @@ import { check, type FuzzTarget } from '../target.js';
 const SEEDS = ['alice\n', 'bob\r\nhello\n', '/who\n', '/nick carol\n', '/me waves\n', '/quit\n', '\n\n', 'x'.repeat(5000), 'Zoë\nhi\x1b[2J\r\n', '\u0000\n'].map((s) => Buffer.from(s));
 const TRANSPORTS = ['tcp', 'tls', 'udp', 'ws'] as const;
 const MAX_LINE = 4096;
+const MAX_NICK_BYTES = 32 * 4;
+/**
+ * Invalid UTF-8 is relayed as U+FFFD (3 bytes for each bad input byte), so a
+ * relayed line is bounded by three times the line cap plus a name, not by the
+ * cap itself.
+ */
+const MAX_RELAYED_BYTES = 3 * MAX_LINE + MAX_NICK_BYTES + 64;
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export const chat: FuzzTarget = {
@@ -37,6 +45,6 @@ export const chat: FuzzTarget = {
     await turn();
     check(!bystander.closed && bystander.closeError === undefined, 'the bystander lost its connection');
     check(bystander.written.length > 0, 'the bystander was never greeted');
-    for (const line of bystander.text.split('\n')) check(Buffer.byteLength(line) <= MAX_LINE + 64, 'relayed a line longer than a chat line and a name');
+    for (const line of bystander.text.split('\n')) check(Buffer.byteLength(line) <= MAX_RELAYED_BYTES, `relayed a ${Buffer.byteLength(line)}-byte line`);
   },
 };
