@@ -28,7 +28,10 @@ describe('netlab bench chat against netlab chat serve', () => {
   after(async () => {
     if (server.exitCode === null && server.signalCode === null) {
       server.kill('SIGTERM');
-      await Promise.race([once(server, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([once(server, 'exit'), new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      // The bound must not outlive the wait (the leak check fails a file whose timers stay active).
+      clearTimeout(timer);
       if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
     }
   });
