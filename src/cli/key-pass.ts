@@ -41,8 +41,9 @@ export function passphraseFrom(source: string): string {
 export function promptPassphrase(prompt: string): string | undefined {
   const stdin = process.stdin;
   if (!stdin.isTTY || !process.stderr.isTTY) return undefined;
-  process.stderr.write(prompt);
+  // Echo off before the prompt shows: what is typed after seeing it is never echoed.
   stdin.setRawMode(true);
+  process.stderr.write(prompt);
   const bytes: number[] = [];
   const one = Buffer.alloc(1);
   try {
