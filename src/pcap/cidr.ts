@@ -103,6 +103,17 @@ export function ipv6Bytes(text: string): Uint8Array {
 }
 
 /**
+ * The blocks `enclosingNetwork` names for loopback, private (RFC 1918,
+ * RFC 4193) and link-local addresses: what a lab means by local.
+ */
+const LOCAL_BLOCKS = new Set(['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '::1/128', 'fe80::/10', 'fc00::/7']);
+
+/** Whether a block from `enclosingNetwork` is loopback, private or link-local. */
+export function isLocalBlock(cidr: string): boolean {
+  return LOCAL_BLOCKS.has(cidr);
+}
+
+/**
  * The conventional network an address belongs to, as a `--local` suggestion:
  * loopback 127.0.0.0/8, the private blocks of RFC 1918 (10/8, 172.16/12,
  * 192.168/16), link-local 169.254/16, any other IPv4 address its /24; IPv6

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { NetlabError, UsageError } from '../../errors.js';
-import { enclosingNetwork, NetworkSet } from '../../pcap/cidr.js';
+import { enclosingNetwork, isLocalBlock, NetworkSet } from '../../pcap/cidr.js';
 import { captureStats, type FileStats } from '../../pcap/stats.js';
 import { DEFAULTS } from '../../constants.js';
 import { examples } from '../help.js';
@@ -106,8 +106,6 @@ async function runStats(paths: string[], flags: StatsFlags): Promise<void> {
   if (failed) process.exitCode = 1;
 }
 
-const PRIVATE_BLOCKS = new Set(['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '::1/128', 'fe80::/10', 'fc00::/7']);
-
 /**
  * Says so when no packet of a capture matched the local networks: every
  * packet then counts as `other`, the in/out figures are all zero, and the
@@ -126,7 +124,7 @@ function noLocalMatchHint(r: FileStats, local: NetworkSet): string | undefined {
   const held = [...networks].slice(0, 6);
   // Loopback and private blocks are what a lab means by local; suggest those
   // when there are any, since naming every network would make all traffic out.
-  const privateOnes = held.filter((n) => PRIVATE_BLOCKS.has(n));
+  const privateOnes = held.filter(isLocalBlock);
   const suggested = privateOnes.length > 0 ? privateOnes : held;
   const where = held.length === 0 ? 'this capture holds no IP conversations' : `this capture's addresses are in ${held.join(', ')}`;
   const tryIt = suggested.length === 0 ? '' : `: try --local ${suggested.join(',')}`;
