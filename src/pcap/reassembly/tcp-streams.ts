@@ -164,6 +164,10 @@ export class TcpStreams {
   idleFlushed = 0;
   /** Times a gap was skipped because the buffers were full. */
   limitHits = 0;
+  /** The tcp.stream of the packet last given to add(), -1 when it was not TCP. */
+  lastStream = -1;
+  /** Its side: 0 when it came from the stream's client. */
+  lastSide: Side = 0;
 
   constructor(consumer: StreamConsumer, options: TcpStreamsOptions = {}) {
     this.#consumer = consumer;
@@ -189,6 +193,7 @@ export class TcpStreams {
    * @param timeSec capture time of the packet in seconds (for the idle timeout; omitted: streams are not released for idleness)
    */
   add(d: Dissection, packetIndex: number, timeSec = NaN): void {
+    this.lastStream = -1;
     if (d.l4 !== L4.TCP) return;
     const t = this.#table;
     const flags = d.tcpFlags;
@@ -211,6 +216,8 @@ export class TcpStreams {
       if (t.count - t.firstKept > this.#retain + STREAM_CHUNK) this.#dropOldest();
       if (!(this.#consumer.accept?.(new StreamView(t, index)) ?? true)) t.setFlags(index, STREAM_FLAGS.REFUSED);
     }
+    this.lastStream = index;
+    this.lastSide = side;
     const state = t.flags(index);
     let conn: Conn | undefined;
     if ((state & STREAM_FLAGS.LIVE) !== 0) conn = this.#live.get(index);
@@ -284,6 +291,15 @@ export class TcpStreams {
     const out: TcpStreamInfo[] = [];
     for (let i = this.#table.firstKept; i < this.#table.count; i++) out.push(this.stream(i)!);
     return out;
+  }
+
+  /**
+   * The sequence number a side's relative numbers count from (its initial
+   * sequence number, or one before its first sequence number when the capture
+   * missed the SYN), -1 before that side's first packet.
+   */
+  sequenceBase(index: number, side: Side): number {
+    return this.#table.has(index) ? this.#table.base(index, side) : -1;
   }
 
   /** Records whether a key log holds the secrets of a TLS stream (for `pcap follow --list --keylog`). */

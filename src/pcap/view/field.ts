@@ -32,6 +32,8 @@ export interface FieldSpec<P> {
    * none when absent, several for repeated fields (tcp.port gives two).
    */
   read(packet: P, out: FieldValue[]): void;
+  /** How `-e` prints it when the value alone cannot say (frame.time_epoch's nine exact decimals). */
+  readonly text?: (packet: P) => string;
 }
 
 /** Looks fields up by name; what the filter compiler and `-e` are given. */

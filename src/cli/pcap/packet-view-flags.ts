@@ -1,0 +1,65 @@
+/**
+ * The packet-view flags shared by `pcap packets` and `capture` (tshark's
+ * names), and the PacketView they configure: one code path for files and
+ * live captures.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { PacketView } from '../../pcap/view/packet-view.js';
+import { collect, oneOf, positiveInteger } from '../parse.js';
+
+export interface PacketViewFlags {
+  displayFilter?: string;
+  captureFilter?: string;
+  count?: number;
+  details?: boolean;
+  hex?: boolean;
+  field?: string[];
+  option?: string[];
+  outputFormat?: 'fields' | 'text' | 'json';
+  keylog?: string;
+  json?: boolean;
+}
+
+/** Adds -Y, -c, -V, -x, -e, -E, -T, --keylog and --json (`-f` is added by each command: on files netlab runs it, live it goes to tcpdump). */
+export function addPacketViewOptions(command: Command, { captureFilter = true } = {}): Command {
+  command.option('-Y, --display-filter <filter>', 'keep only packets this Wireshark display filter selects, e.g. "tcp.port == 5000 && tcp.len > 0"');
+  if (captureFilter) command.option('-f, --capture-filter <bpf>', 'keep only packets this tcpdump filter selects, e.g. "host 127.0.0.1 and port 5000"');
+  return command
+    .option('-c, --count <n>', 'stop after N packets (counted after filtering)', positiveInteger('packet count'))
+    .option('-V, --details', 'print the packet-details tree under each packet (Frame, Ethernet, IP, TCP/UDP, TLS, HTTP, DNS, Data)')
+    .option('-x, --hex', 'print each packet\'s bytes as a hex and ASCII dump (and decrypted TLS records with --keylog)')
+    .option('-e, --field <name>', 'print only this field, tab-separated, as tshark -T fields -e prints it (repeatable)', collect)
+    .option('-E, --option <header=y>', 'with -e: header=y prints the field names first', collect)
+    .option('-T, --output-format <fields|text|json>', 'tshark compatibility: fields (with -e), text (default) or json (as --json)', oneOf('format', ['fields', 'text', 'json'] as const))
+    .option('--keylog <file>', 'NSS key log (SSLKEYLOGFILE): decrypted TLS 1.2/1.3 application data is dissected (HTTP inside TLS) and filters see it')
+    .option('--json', 'one JSON object per packet (NDJSON) with its columns and layers');
+}
+
+/** `-E header=y` and friends; only header is meaningful here. */
+function wantsHeader(options: readonly string[] | undefined): boolean {
+  let header = false;
+  for (const option of options ?? []) {
+    const m = /^header=([yn])$/.exec(option);
+    if (m === null) throw new InvalidArgumentError(`-E ${option}: netlab knows header=y and header=n`);
+    header = m[1] === 'y';
+  }
+  return header;
+}
+
+/**
+ * The PacketView the flags ask for.
+ * @throws UsageError for an unknown field, or a filter that does not parse (exit 2)
+ */
+export async function createPacketView(flags: PacketViewFlags, extra: { retainStreams?: number } = {}): Promise<PacketView> {
+  const fields = flags.field ?? [];
+  if (flags.outputFormat === 'fields' && fields.length === 0) throw new InvalidArgumentError('-T fields needs at least one -e FIELD');
+  return new PacketView({
+    fields,
+    header: wantsHeader(flags.option),
+    count: flags.count,
+    details: flags.details,
+    hex: flags.hex,
+    json: flags.json === true || flags.outputFormat === 'json',
+    retainStreams: extra.retainStreams,
+  });
+}

@@ -1,0 +1,181 @@
+/**
+ * Every field the packet view knows: the header fields read from the flat
+ * dissection, the Data layer, protocol names (present or not), and the
+ * application-layer fields, read from the ProtoLayers the dissectors
+ * returned for the packet. Only the last ones, the Data layer and the
+ * application protocol names need application-layer dissection.
+ */
+import { L4 } from '../layers/dissection.js';
+import { ETHERTYPE } from '../layers/link.js';
+import type { ProtoField } from '../layers/tree.js';
+import type { FieldCatalog, FieldKind, FieldSpec, FieldValue } from './field.js';
+import { HEADER_FIELDS } from './header-fields.js';
+import type { ViewPacket } from './packet.js';
+import { isData, linkProtocol, protocolChain } from './protocols.js';
+
+/** Application-layer fields: name -> kind (and tshark's hex width). */
+const APP_FIELDS: Record<string, [FieldKind, number?]> = {
+  'tls.record': ['protocol'],
+  'tls.record.content_type': ['uint'],
+  'tls.record.version': ['uint', 4],
+  'tls.record.length': ['uint'],
+  'tls.handshake': ['protocol'],
+  'tls.handshake.type': ['uint'],
+  'tls.handshake.length': ['uint'],
+  'tls.handshake.version': ['uint', 4],
+  'tls.handshake.extensions_server_name': ['string'],
+  'tls.handshake.ciphersuite': ['uint', 4],
+  'tls.handshake.extensions.supported_version': ['uint', 4],
+  'tls.alert_message': ['protocol'],
+  'tls.alert_message.level': ['uint'],
+  'tls.alert_message.desc': ['uint'],
+  'tls.app_data': ['bytes'],
+  'http.request': ['bool'],
+  'http.response': ['bool'],
+  'http.request.method': ['string'],
+  'http.request.uri': ['string'],
+  'http.request.version': ['string'],
+  'http.request.full_uri': ['string'],
+  'http.response.version': ['string'],
+  'http.response.code': ['uint'],
+  'http.response.phrase': ['string'],
+  'http.host': ['string'],
+  'http.user_agent': ['string'],
+  'http.content_length': ['uint'],
+  'http.content_type': ['string'],
+  'http.server': ['string'],
+  'http.file_data': ['bytes'],
+  'dns.id': ['uint', 4],
+  'dns.flags': ['uint', 4],
+  'dns.flags.response': ['bool'],
+  'dns.flags.opcode': ['uint'],
+  'dns.flags.rcode': ['uint'],
+  'dns.count.queries': ['uint'],
+  'dns.count.answers': ['uint'],
+  'dns.count.auth_rr': ['uint'],
+  'dns.count.add_rr': ['uint'],
+  'dns.qry.name': ['string'],
+  'dns.qry.type': ['uint'],
+  'dns.qry.class': ['uint', 4],
+  'dns.resp.name': ['string'],
+  'dns.resp.type': ['uint'],
+  'dns.resp.class': ['uint', 4],
+  'dns.resp.ttl': ['uint'],
+  'dns.a': ['ipv4'],
+  'dns.aaaa': ['ipv6'],
+  'dns.cname': ['string'],
+  'dns.ns': ['string'],
+};
+
+/** Protocols that only application-layer dissection finds. */
+const APP_PROTOCOLS = new Set(['tls', 'http', 'dns', 'data']);
+
+function collect(fields: readonly ProtoField[], name: string, out: FieldValue[]): void {
+  for (const f of fields) {
+    if (f.name === name && f.value !== undefined) out.push(f.value);
+    if (f.children !== undefined) collect(f.children, name, out);
+  }
+}
+
+function appField(name: string, kind: FieldKind, hexDigits?: number): FieldSpec<ViewPacket> {
+  const layerName = name.slice(0, name.indexOf('.'));
+  return {
+    name,
+    kind,
+    hexDigits,
+    read(p, out) {
+      for (const layer of p.layers) if (layer.name === layerName) collect(layer.fields, name, out);
+    },
+  };
+}
+
+/** The bytes a protocol covers, for `tcp contains "GET"`; undefined when the packet lacks it. */
+function protocolBytes(p: ViewPacket, name: string): Uint8Array | undefined {
+  const d = p.d;
+  const b = d.buf;
+  switch (name) {
+    case 'frame':
+      return b.subarray(d.start, d.end);
+    case 'ip':
+      return d.ipVersion === 4 ? b.subarray(d.ipOffset, d.ipEnd) : undefined;
+    case 'ipv6':
+      return d.ipVersion === 6 ? b.subarray(d.ipOffset, d.ipEnd) : undefined;
+    case 'tcp':
+      return d.l4 === L4.TCP ? b.subarray(d.l4Offset, d.ipEnd) : undefined;
+    case 'udp':
+      return d.l4 === L4.UDP ? b.subarray(d.l4Offset, d.ipEnd) : undefined;
+    case 'icmp':
+      return d.l4 === L4.ICMP ? b.subarray(d.l4Offset, d.ipEnd) : undefined;
+    case 'icmpv6':
+      return d.l4 === L4.ICMPV6 ? b.subarray(d.l4Offset, d.ipEnd) : undefined;
+    case 'arp':
+      return d.etherType === ETHERTYPE.ARP ? b.subarray(d.start, d.end) : undefined;
+    case 'data':
+      return isData(p) ? b.subarray(d.payloadOffset, d.payloadOffset + d.payloadLength) : undefined;
+  }
+  if (linkProtocol(p) === name) return b.subarray(d.start, d.end);
+  if (p.layers.some((l) => l.name === name)) return b.subarray(d.payloadOffset, d.payloadOffset + d.payloadLength);
+  // Rare protocols (vlan, ipv6.routing...): present when the chain names them.
+  return protocolChain(p).includes(name) ? b.subarray(d.start, d.end) : undefined;
+}
+
+function protocol(name: string): FieldSpec<ViewPacket> {
+  return {
+    name,
+    kind: 'protocol',
+    read(p, out) {
+      const bytes = protocolBytes(p, name);
+      if (bytes !== undefined) out.push(bytes);
+    },
+  };
+}
+
+const PROTOCOL_NAMES = ['frame', 'eth', 'sll', 'null', 'raw', 'ppp', 'nflog', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'ipv6.routing', 'ipv6.hopopts', 'ipv6.fraghdr', 'ipv6.dstopts', 'tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'tls', 'http', 'dns', 'data'];
+
+const DATA_FIELDS: FieldSpec<ViewPacket>[] = [
+  {
+    name: 'data.data',
+    kind: 'bytes',
+    read(p, out) {
+      if (isData(p)) out.push(p.d.buf.subarray(p.d.payloadOffset, p.d.payloadOffset + p.d.payloadLength));
+    },
+  },
+  {
+    name: 'data.len',
+    kind: 'uint',
+    read(p, out) {
+      if (isData(p)) out.push(p.d.payloadLength);
+    },
+  },
+];
+
+class ViewCatalog implements FieldCatalog<ViewPacket> {
+  readonly #fields = new Map<string, FieldSpec<ViewPacket>>();
+  readonly #needsApp = new Set<string>();
+
+  constructor() {
+    for (const f of HEADER_FIELDS) this.#fields.set(f.name, f);
+    for (const name of PROTOCOL_NAMES) this.#fields.set(name, protocol(name));
+    for (const f of DATA_FIELDS) this.#fields.set(f.name, f);
+    for (const [name, [kind, hexDigits]] of Object.entries(APP_FIELDS)) this.#fields.set(name, appField(name, kind, hexDigits));
+    for (const name of this.#fields.keys()) {
+      if (APP_PROTOCOLS.has(name.split('.')[0]!) || name === 'frame.protocols') this.#needsApp.add(name);
+    }
+  }
+
+  field(name: string): FieldSpec<ViewPacket> | undefined {
+    return this.#fields.get(name);
+  }
+
+  names(): Iterable<string> {
+    return this.#fields.keys();
+  }
+
+  /** Whether reading the field needs application-layer dissection (TCP reassembly included). */
+  needsApp(name: string): boolean {
+    return this.#needsApp.has(name);
+  }
+}
+
+/** The packet view's fields. */
+export const VIEW_FIELDS = new ViewCatalog();

@@ -1,0 +1,144 @@
+/**
+ * The packet list's columns, as tshark's default output prints them:
+ *   No. Time Source → Destination Protocol Length Info
+ * Protocol and Info come from the highest layer understood: an
+ * application-layer layer when one completed on the packet, else the
+ * transport (with tshark's relative sequence numbers), ICMP or ARP.
+ */
+import { u16be } from '../bytes.js';
+import { formatIp, formatIpv4 } from '../layers/address.js';
+import { ARP, arpOffset } from '../layers/arp.js';
+import { protocolKeyName } from '../layers/dissect.js';
+import { L4, TCP_FLAGS } from '../layers/dissection.js';
+import { formatEther } from './format.js';
+import { tcpSegmentLength } from './header-fields.js';
+import type { ViewPacket } from './packet.js';
+
+/** The columns of one packet line. */
+export interface PacketColumns {
+  number: number;
+  /** Seconds since the first packet (null without timestamp). */
+  time: number | null;
+  src: string;
+  dst: string;
+  protocol: string;
+  /** Frame length on the wire. */
+  length: number;
+  info: string;
+}
+
+const FLAG_NAMES: [number, string][] = [
+  [TCP_FLAGS.FIN, 'FIN'],
+  [TCP_FLAGS.SYN, 'SYN'],
+  [TCP_FLAGS.RST, 'RST'],
+  [TCP_FLAGS.PSH, 'PSH'],
+  [TCP_FLAGS.ACK, 'ACK'],
+  [TCP_FLAGS.URG, 'URG'],
+  [TCP_FLAGS.ECE, 'ECE'],
+  [TCP_FLAGS.CWR, 'CWR'],
+];
+
+export const ICMP_TYPES: Record<number, string> = {
+  0: 'Echo (ping) reply',
+  3: 'Destination unreachable',
+  5: 'Redirect',
+  8: 'Echo (ping) request',
+  11: 'Time-to-live exceeded',
+};
+export const ICMPV6_TYPES: Record<number, string> = {
+  1: 'Destination Unreachable',
+  2: 'Packet Too Big',
+  3: 'Time Exceeded',
+  128: 'Echo (ping) request',
+  129: 'Echo (ping) reply',
+  133: 'Router Solicitation',
+  134: 'Router Advertisement',
+  135: 'Neighbor Solicitation',
+  136: 'Neighbor Advertisement',
+};
+
+/** The TCP flags as tshark's Info names them, e.g. "PSH, ACK". */
+export function tcpFlagNames(flags: number): string {
+  return FLAG_NAMES.filter(([bit]) => (flags & bit) !== 0)
+    .map(([, n]) => n)
+    .join(', ');
+}
+
+/** The columns of `p`. */
+export function packetColumns(p: ViewPacket): PacketColumns {
+  const d = p.d;
+  const c: PacketColumns = { number: p.number, time: Number.isNaN(p.timeRelative) ? null : p.timeRelative, src: '', dst: '', protocol: '', length: p.frameLen, info: '' };
+  if (d.ipVersion !== 0) {
+    c.src = formatIp(d.buf, d.srcOffset, d.ipVersion);
+    c.dst = formatIp(d.buf, d.dstOffset, d.ipVersion);
+  } else if (d.linkType === 1 && d.end - d.start >= 12) {
+    c.src = formatEther(d.buf.subarray(d.start + 6, d.start + 12));
+    c.dst = formatEther(d.buf.subarray(d.start, d.start + 6));
+  }
+  const top = p.layers.length > 0 ? p.layers[p.layers.length - 1] : undefined;
+  if (top !== undefined) {
+    c.protocol = top.protocol;
+    c.info = p.layers.map((l) => l.info).join(', ');
+    if (p.layers.some((l) => l.malformed !== undefined)) c.info += ' [Malformed Packet]';
+  } else {
+    c.protocol = displayName(protocolKeyName(d.protoKey));
+    c.info = transportInfo(p);
+    if (p.segmentOfPdu) c.info += ' [TCP segment of a reassembled PDU]';
+  }
+  if (d.failure !== '') c.info += ` [${d.truncated ? 'Packet size limited during capture' : 'Malformed'}: ${d.failure}]`;
+  return c;
+}
+
+function transportInfo(p: ViewPacket): string {
+  const d = p.d;
+  switch (d.l4) {
+    case L4.TCP: {
+      let info = `${d.srcPort} → ${d.dstPort} [${tcpFlagNames(d.tcpFlags)}] Seq=${p.tcpSeqRelative}`;
+      if ((d.tcpFlags & TCP_FLAGS.ACK) !== 0) info += ` Ack=${p.tcpAckRelative}`;
+      return `${info} Win=${d.tcpWindow} Len=${tcpSegmentLength(p)}`;
+    }
+    case L4.UDP:
+      return `${d.srcPort} → ${d.dstPort} Len=${d.payloadLength}`;
+    case L4.ICMP:
+    case L4.ICMPV6: {
+      const names = d.l4 === L4.ICMP ? ICMP_TYPES : ICMPV6_TYPES;
+      const name = names[d.icmpType] ?? `Type ${d.icmpType}`;
+      const echo = d.l4 === L4.ICMP ? d.icmpType === 0 || d.icmpType === 8 : d.icmpType === 128 || d.icmpType === 129;
+      if (echo && d.payloadOffset + 4 <= d.end) {
+        return `${name}  id=0x${u16be(d.buf, d.payloadOffset).toString(16).padStart(4, '0')}, seq=${u16be(d.buf, d.payloadOffset + 2)}`;
+      }
+      return name;
+    }
+    case L4.SCTP:
+      return `${d.srcPort} → ${d.dstPort}`;
+  }
+  const arp = arpOffset(d);
+  if (arp >= 0) return arpInfo(p, arp);
+  if (d.etherType === 0x0806) return 'ARP';
+  if (d.fragment && d.fragOffset > 0) return `Fragmented IP protocol (proto=${protocolKeyName(d.ipProto)} ${d.ipProto}, off=${d.fragOffset})`;
+  return '';
+}
+
+function arpInfo(p: ViewPacket, o: number): string {
+  const b = p.d.buf;
+  const op = u16be(b, o + ARP.OPCODE);
+  const senderIp = formatIpv4(b, o + ARP.SENDER_IP);
+  const targetIp = formatIpv4(b, o + ARP.TARGET_IP);
+  if (op === 1) return `Who has ${targetIp}? Tell ${senderIp}`;
+  if (op === 2) return `${senderIp} is at ${formatEther(b.subarray(o + ARP.SENDER_MAC, o + ARP.SENDER_MAC + 6))}`;
+  return `ARP opcode ${op}`;
+}
+
+/** tshark's spelling of the protocol column. */
+function displayName(name: string): string {
+  if (name === 'icmpv6') return 'ICMPv6';
+  if (name === 'ipv4') return 'IPv4';
+  if (name === 'ipv6') return 'IPv6';
+  return name.includes('-') ? name : name.toUpperCase();
+}
+
+/** The tshark-like text line of the columns. */
+export function columnsLine(c: PacketColumns): string {
+  const time = c.time === null ? '' : c.time.toFixed(6);
+  return `${String(c.number).padStart(5)} ${time.padStart(11)} ${c.src} → ${c.dst} ${c.protocol} ${c.length} ${c.info}`.trimEnd();
+}

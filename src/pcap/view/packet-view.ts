@@ -1,0 +1,117 @@
+/**
+ * The packet view of `pcap packets` and `capture`: records in, the text (or
+ * NDJSON) a user sees out, one packet at a time. The capture filter (`-f`)
+ * and the display filter (`-Y`) run on the flat dissection first; the
+ * details tree, JSON layers and columns are built only for packets that
+ * pass. Application-layer dissection (and TCP reassembly) runs only when the
+ * output or the filter reads an application-layer field.
+ */
+import { UsageError } from '../../errors.js';
+import type { PacketRecord } from '../read/packet.js';
+import { VIEW_FIELDS } from './catalog.js';
+import { columnsLine, packetColumns } from './columns.js';
+import type { FieldSpec } from './field.js';
+import { detailLayers } from './header-tree.js';
+import type { ViewPacket } from './packet.js';
+import { detailsText, FieldPrinter, hexDump, packetJson } from './render.js';
+import { PacketViewer } from './viewer.js';
+
+/** A compiled predicate over packets, with the fields it reads. */
+export interface PacketPredicate {
+  matches(p: ViewPacket): boolean;
+  /** Field names the predicate reads (to know whether application layers are needed). */
+  readonly fields: ReadonlySet<string>;
+}
+
+export interface PacketViewOptions {
+  /** `-f`: runs on the flat dissection, before anything else. */
+  captureFilter?: (p: ViewPacket) => boolean;
+  /** `-Y`. */
+  displayFilter?: PacketPredicate;
+  /** `-c`: packets shown before the view is done (after filtering). */
+  count?: number;
+  /** `-e`: only these fields, tab-separated. */
+  fields?: readonly string[];
+  /** `-E header=y`. */
+  header?: boolean;
+  /** `-V`. */
+  details?: boolean;
+  /** `-x`. */
+  hex?: boolean;
+  /** `--json`: NDJSON objects. */
+  json?: boolean;
+  /** Passed to the viewer (a live capture bounds its stream table). */
+  retainStreams?: number;
+}
+
+export class PacketView {
+  readonly #viewer: PacketViewer;
+  readonly #options: PacketViewOptions;
+  readonly #printer: FieldPrinter | undefined;
+  #shown = 0;
+
+  /**
+   * @throws UsageError when a `-e` field is unknown
+   */
+  constructor(options: PacketViewOptions) {
+    this.#options = options;
+    let specs: FieldSpec<ViewPacket>[] | undefined;
+    if (options.fields !== undefined && options.fields.length > 0) {
+      specs = options.fields.map((name) => {
+        const spec = VIEW_FIELDS.field(name);
+        if (spec === undefined) throw new UsageError(`-e ${name}: unknown field (see "netlab pcap packets --help" for the fields)`);
+        return spec;
+      });
+    }
+    this.#printer = specs === undefined ? undefined : new FieldPrinter(specs);
+    const needsApp =
+      specs === undefined || options.details === true || options.json === true || [...(options.displayFilter?.fields ?? [])].some((n) => VIEW_FIELDS.needsApp(n)) || specs.some((s) => VIEW_FIELDS.needsApp(s.name));
+    this.#viewer = new PacketViewer({ app: needsApp, retainStreams: options.retainStreams });
+  }
+
+  /** Whether `-c` packets have been shown. */
+  get done(): boolean {
+    return this.#options.count !== undefined && this.#shown >= this.#options.count;
+  }
+
+  /** The first line of `-E header=y` (the field names), printed before any packet; undefined without it. */
+  headerLine(): string | undefined {
+    return this.#options.header === true ? this.#printer?.header() : undefined;
+  }
+
+  /** Packets shown so far. */
+  get shown(): number {
+    return this.#shown;
+  }
+
+  /**
+   * The output for one record ('' when a filter rejects it), without a
+   * final newline. Call for every record in order, filtered or not: later
+   * packets depend on earlier ones (stream numbers, reassembly).
+   */
+  render(r: PacketRecord): string | undefined {
+    if (this.done) return undefined;
+    const p = this.#viewer.next(r);
+    const o = this.#options;
+    if (o.captureFilter !== undefined && !o.captureFilter(p)) return undefined;
+    if (o.displayFilter !== undefined && !o.displayFilter.matches(p)) return undefined;
+    this.#shown++;
+    if (this.#printer !== undefined) {
+      return this.#printer.line(p);
+    }
+    const columns = packetColumns(p);
+    if (o.json === true) return JSON.stringify(packetJson(columns, detailLayers(p)));
+    let text = columnsLine(columns);
+    if (o.details === true) text += `\n${detailsText(detailLayers(p))}\n`;
+    if (o.hex === true) {
+      text += `\n${hexDump(r.buf.subarray(r.offset, r.offset + r.capLen))}\n`;
+      for (const record of p.decrypted) text += `\nDecrypted TLS (${record.data.length} bytes):\n${hexDump(record.data)}\n`;
+    }
+    return text;
+  }
+
+  /** End of the capture. */
+  finish(): void {
+    this.#viewer.finish();
+  }
+}
