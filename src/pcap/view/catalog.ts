@@ -11,7 +11,7 @@ import type { ProtoField } from '../layers/tree.js';
 import type { FieldCatalog, FieldKind, FieldSpec, FieldValue } from './field.js';
 import { HEADER_FIELDS } from './header-fields.js';
 import type { ViewPacket } from './packet.js';
-import { isData, linkProtocol, protocolChain } from './protocols.js';
+import { dataBytes, linkProtocol, protocolChain } from './protocols.js';
 
 /** Application-layer fields: name -> kind (and tshark's hex width). */
 const APP_FIELDS: Record<string, [FieldKind, number?]> = {
@@ -111,7 +111,7 @@ function protocolBytes(p: ViewPacket, name: string): Uint8Array | undefined {
     case 'arp':
       return d.etherType === ETHERTYPE.ARP ? b.subarray(d.start, d.end) : undefined;
     case 'data':
-      return isData(p) ? b.subarray(d.payloadOffset, d.payloadOffset + d.payloadLength) : undefined;
+      return dataBytes(p);
   }
   if (linkProtocol(p) === name) return b.subarray(d.start, d.end);
   if (p.layers.some((l) => l.name === name)) return b.subarray(d.payloadOffset, d.payloadOffset + d.payloadLength);
@@ -137,14 +137,16 @@ const DATA_FIELDS: FieldSpec<ViewPacket>[] = [
     name: 'data.data',
     kind: 'bytes',
     read(p, out) {
-      if (isData(p)) out.push(p.d.buf.subarray(p.d.payloadOffset, p.d.payloadOffset + p.d.payloadLength));
+      const bytes = dataBytes(p);
+      if (bytes !== undefined) out.push(bytes);
     },
   },
   {
     name: 'data.len',
     kind: 'uint',
     read(p, out) {
-      if (isData(p)) out.push(p.d.payloadLength);
+      const bytes = dataBytes(p);
+      if (bytes !== undefined) out.push(bytes.length);
     },
   },
 ];

@@ -168,7 +168,8 @@ export const HEADER_FIELDS: readonly FieldSpec<ViewPacket>[] = [
   ...addressFields('ip', 'ipv4', ipv4, 4, (p) => p.d.srcOffset, (p) => p.d.dstOffset),
   uint('ip.version', ipv4, () => 4),
   uint('ip.hdr_len', ipv4, (p) => (p.d.buf[p.d.ipOffset]! & 0x0f) * 4),
-  uint('ip.len', ipv4, (p) => u16be(p.d.buf, p.d.ipOffset + 2)),
+  // A total length of 0 (segmentation offload) is shown as the length captured, as tshark does.
+  uint('ip.len', ipv4, (p) => u16be(p.d.buf, p.d.ipOffset + 2) || p.d.ipEnd - p.d.ipOffset),
   uint('ip.id', ipv4, (p) => u16be(p.d.buf, p.d.ipOffset + 4), 4),
   bool('ip.flags.df', ipv4, (p) => (p.d.buf[p.d.ipOffset + 6]! & 0x40) !== 0),
   bool('ip.flags.mf', ipv4, (p) => (p.d.buf[p.d.ipOffset + 6]! & 0x20) !== 0),
@@ -189,7 +190,8 @@ export const HEADER_FIELDS: readonly FieldSpec<ViewPacket>[] = [
   uint('tcp.ack_raw', isTcp, (p) => p.d.tcpAck),
   uint('tcp.len', isTcp, tcpSegmentLength),
   uint('tcp.hdr_len', isTcp, (p) => (p.d.buf[tcpHeader(p) + 12]! >> 4) * 4),
-  uint('tcp.flags', isTcp, (p) => p.d.tcpFlags, 4),
+  // All twelve bits after the data offset, reserved ones included, as tshark shows them.
+  uint('tcp.flags', isTcp, (p) => ((p.d.buf[tcpHeader(p) + 12]! & 0x0f) << 8) | p.d.buf[tcpHeader(p) + 13]!, 4),
   bool('tcp.flags.fin', isTcp, (p) => (p.d.tcpFlags & TCP_FLAGS.FIN) !== 0),
   bool('tcp.flags.syn', isTcp, (p) => (p.d.tcpFlags & TCP_FLAGS.SYN) !== 0),
   bool('tcp.flags.reset', isTcp, (p) => (p.d.tcpFlags & TCP_FLAGS.RST) !== 0),
@@ -201,7 +203,8 @@ export const HEADER_FIELDS: readonly FieldSpec<ViewPacket>[] = [
   uint('tcp.window_size_value', isTcp, (p) => p.d.tcpWindow),
   uint('tcp.options.mss_val', (p) => isTcp(p) && tcpMss(p) >= 0, tcpMss),
   spec('tcp.payload', 'bytes', (p, out) => {
-    if (isTcp(p) && hasPayload(p)) out.push(bytesAt(p, p.d.payloadOffset, p.d.payloadLength));
+    // The data of a RST is its reset cause (RFC 9293 section 3.5.3), not payload, for tshark.
+    if (isTcp(p) && hasPayload(p) && (p.d.tcpFlags & TCP_FLAGS.RST) === 0) out.push(bytesAt(p, p.d.payloadOffset, p.d.payloadLength));
   }),
 
   ...portFields('udp', isUdp),

@@ -17,7 +17,7 @@ import { ICMP_TYPES, ICMPV6_TYPES, tcpFlagNames } from './columns.js';
 import { formatEther } from './format.js';
 import { tcpMss, tcpSegmentLength } from './header-fields.js';
 import type { ViewPacket } from './packet.js';
-import { frameProtocols, isData } from './protocols.js';
+import { dataBytes, frameProtocols } from './protocols.js';
 
 function f(name: string, label: string, value?: ProtoField['value'], children?: ProtoField[]): ProtoField {
   const field: ProtoField = { name, label };
@@ -44,7 +44,7 @@ function arrival(p: ViewPacket): string {
 }
 
 function frame(p: ViewPacket): ProtoLayer {
-  const fields: ProtoField[] = [f("", `Encapsulation type: ${linkTypeName(p.d.linkType)}`)];
+  const fields: ProtoField[] = [f('', `Encapsulation type: ${linkTypeName(p.d.linkType)}`)];
   if (!Number.isNaN(p.timeEpoch)) {
     fields.push(
       f('frame.time', `Arrival Time: ${arrival(p)}`),
@@ -252,9 +252,7 @@ function arp(p: ViewPacket, o: number): ProtoLayer {
 }
 
 /** Data: the payload no protocol claimed, shown as text where it is printable. */
-function data(p: ViewPacket): ProtoLayer {
-  const d = p.d;
-  const bytes = d.buf.subarray(d.payloadOffset, d.payloadOffset + d.payloadLength);
+function data(bytes: Uint8Array): ProtoLayer {
   const fields = [f('data.data', `Data: ${Buffer.from(bytes).toString('hex')}`, bytes), f('data.len', `[Length: ${bytes.length}]`, bytes.length)];
   const text = printable(bytes);
   if (text !== undefined) fields.push(f('', `[Text: ${text}]`));
@@ -282,6 +280,7 @@ export function detailLayers(p: ViewPacket): ProtoLayer[] {
   else if (d.l4 === L4.UDP) layers.push(udp(p));
   else if (d.l4 === L4.ICMP || d.l4 === L4.ICMPV6) layers.push(icmp(p));
   layers.push(...p.layers);
-  if (isData(p)) layers.push(data(p));
+  const payload = dataBytes(p);
+  if (payload !== undefined) layers.push(data(payload));
   return layers;
 }

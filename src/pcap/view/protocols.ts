@@ -3,8 +3,8 @@
  * them ("eth:ethertype:ip:tcp:http"), and the protocol names a display
  * filter may test for presence.
  */
-import { u16be } from '../bytes.js';
-import { L4 } from '../layers/dissection.js';
+import { u16be, u32be, u32le } from '../bytes.js';
+import { L4, TCP_FLAGS } from '../layers/dissection.js';
 import { ETHERTYPE } from '../layers/link.js';
 import { LINKTYPE } from '../layers/linktypes.js';
 import { etherTypeName, ipProtocolName } from '../layers/names.js';
@@ -92,12 +92,39 @@ export function protocolChain(p: ViewPacket): string[] {
  * application protocol claims it (ICMP echo data included, as Wireshark).
  */
 export function isData(p: ViewPacket): boolean {
+  return dataStart(p) >= 0;
+}
+
+/** Seconds of clock difference below which ICMP echo data starting with a timeval is taken for one (Wireshark's rule). */
+const ICMP_TIMESTAMP_WINDOW_SEC = 24 * 3600;
+
+/**
+ * Where the Data layer starts in `p.d.buf`, -1 when the packet has none.
+ * The Data layer ends at the transport payload's end.
+ */
+export function dataStart(p: ViewPacket): number {
   const d = p.d;
-  if (d.payloadLength === 0 || p.appProtocol !== '' || p.segmentOfPdu) return false;
-  if (d.l4 === L4.TCP || d.l4 === L4.UDP) return true;
-  // ICMP echo: 4 bytes id/seq, then the data (RFC 792).
-  if (d.l4 === L4.ICMP) return (d.icmpType === 0 || d.icmpType === 8) && d.payloadLength > 4;
-  return false;
+  if (d.payloadLength === 0 || p.appProtocol !== '' || p.segmentOfPdu) return -1;
+  // A RST's data is its reset cause (RFC 9293 section 3.5.3), which Wireshark does not show as Data.
+  if (d.l4 === L4.TCP) return (d.tcpFlags & TCP_FLAGS.RST) === 0 ? d.payloadOffset : -1;
+  if (d.l4 === L4.UDP) return d.payloadOffset;
+  if (d.l4 !== L4.ICMP || (d.icmpType !== 0 && d.icmpType !== 8)) return -1;
+  // ICMP echo (RFC 792): identifier(2) sequence(2), then data, which ping
+  // starts with its send time (a timeval); Wireshark shows that apart when it
+  // is within a day of the capture time, read big- then little-endian.
+  const o = d.payloadOffset + 4;
+  const end = d.payloadOffset + d.payloadLength;
+  if (end - o > 8 && o + 8 <= d.end) {
+    const near = (sec: number, usec: number) => Math.abs(sec - p.tsSec) < ICMP_TIMESTAMP_WINDOW_SEC && usec < 1_000_000;
+    if (near(u32be(d.buf, o), u32be(d.buf, o + 4)) || near(u32le(d.buf, o), u32le(d.buf, o + 4))) return o + 8;
+  }
+  return end > o ? o : -1;
+}
+
+/** The Data layer's bytes (a view into the frame), undefined when there is none. */
+export function dataBytes(p: ViewPacket): Uint8Array | undefined {
+  const start = dataStart(p);
+  return start < 0 ? undefined : p.d.buf.subarray(start, p.d.payloadOffset + p.d.payloadLength);
 }
 
 /** frame.protocols. */
