@@ -24,7 +24,7 @@ function packageVersion(): string {
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('netlab')
     .description('Network programming and security labs: echo servers and clients over TCP, TLS, UDP and WebSocket, and the tools to see what crosses the wire.')
-    .version(packageVersion(), '-v, --version', 'print the netlab version')
+    .version(packageVersion(), '--version', 'print the netlab version')
     .helpOption('-h, --help', 'show help for a command')
     // Before the subcommands are added: each one inherits it.
     .configureHelp(helpConfiguration(helpWidth()))

@@ -48,8 +48,8 @@ test('-c stops by itself after that many packets', async (t) => {
   await runCli(['connect', 'tcp', '127.0.0.1', String(port), '-m', 'three packets are enough']);
   const exit = await capture.stop('SIGCONT', 15_000); // a harmless signal: it must end on its own
   assert.equal(exit.code, 0, capture.stderr);
-  const packets = capture.stdout.trim().split('\n').map((l) => JSON.parse(l) as { no: number; protocol: string; info: string });
-  assert.deepEqual(packets.map((p) => p.no), [1, 2, 3]);
+  const packets = capture.stdout.trim().split('\n').map((l) => JSON.parse(l) as { number: number; protocol: string; info: string });
+  assert.deepEqual(packets.map((p) => p.number), [1, 2, 3]);
   assert.match(packets[0]?.info ?? '', /\[SYN\]/);
 });
 

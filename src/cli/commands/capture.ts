@@ -4,26 +4,30 @@ import { startLiveCapture } from '../../capture/capture.js';
 import { LiveTlsDecryptor } from '../../capture/live-tls.js';
 import { dissect } from '../../pcap/layers/dissect.js';
 import { Dissection } from '../../pcap/layers/dissection.js';
-import { PacketSummarizer, summaryLine } from '../../pcap/summary.js';
 import { describePayload } from '../../util/payload-view.js';
 import { examples } from '../help.js';
 import { Output } from '../output.js';
-import { parseSeconds, positiveInteger } from '../parse.js';
+import { parseSeconds } from '../parse.js';
+import { addPacketViewOptions, createPacketView, type PacketViewFlags } from '../pcap/packet-view-flags.js';
 import { untilStopped } from '../signals.js';
 
-interface CaptureFlags {
+interface CaptureFlags extends PacketViewFlags {
   interface: string;
   filter?: string;
   write?: string;
-  count?: number;
   duration?: number;
   payload?: boolean;
-  keylog?: string;
-  json?: boolean;
 }
 
+/**
+ * TCP stream records kept during a live capture (about 80 bytes each): a
+ * capture that runs for days forgets the oldest connections instead of
+ * growing (TcpStreamsOptions.retainStreams).
+ */
+const LIVE_RETAINED_STREAMS = 65_536;
+
 export function registerCapture(program: Command): void {
-  program
+  const command = program
     .command('capture')
     .summary('capture live traffic (tcpdump underneath) and print one line per packet')
     .description(
@@ -33,11 +37,9 @@ export function registerCapture(program: Command): void {
     .requiredOption('-i, --interface <name>', 'interface to capture on (lo, eth0, any)')
     .option('-f, --filter <bpf>', 'capture filter, e.g. "tcp port 5000"')
     .option('-w, --write <file>', 'also save the packets to a pcap file')
-    .option('-c, --count <n>', 'stop after this many packets', positiveInteger('packet count'))
     .option('--duration <seconds>', 'stop after this long', parseSeconds)
-    .option('--payload', 'show each packet\'s TCP/UDP payload, as text or a hex dump')
-    .option('--keylog <file>', 'NSS key log (SSLKEYLOGFILE, may still be growing) to decrypt TLS 1.2/1.3 streams as they pass')
-    .option('--json', 'one JSON object per packet on stdout')
+    .option('--payload', 'show each packet\'s TCP/UDP payload, as text or a hex dump');
+  addPacketViewOptions(command, { captureFilter: false })
     .addHelpText(
       'after',
       examples(
@@ -51,14 +53,16 @@ export function registerCapture(program: Command): void {
 
 async function capture(flags: CaptureFlags): Promise<void> {
   const out = new Output(flags);
-  const { engine, source } = await startLiveCapture({ iface: flags.interface, filter: flags.filter, count: flags.count, writePath: flags.write });
+  const view = await createPacketView(flags, { retainStreams: LIVE_RETAINED_STREAMS, payload: flags.payload });
+  // Without -Y every packet is shown, so the engine can count; with it, the view counts what it shows.
+  const engineCount = flags.displayFilter === undefined ? flags.count : undefined;
+  const { engine, source } = await startLiveCapture({ iface: flags.interface, filter: flags.filter, count: engineCount, writePath: flags.write });
   out.note(`capturing on ${flags.interface} with ${engine.name}${flags.filter ? ` (filter: ${flags.filter})` : ''}; Ctrl-C to stop`);
 
   const stopper = new AbortController();
   void untilStopped(stopper.signal).then(() => engine.stop());
   const timer = flags.duration === undefined ? undefined : setTimeout(() => engine.stop(), flags.duration * 1000);
 
-  const summarizer = new PacketSummarizer();
   const dissection = new Dissection();
   const tls =
     flags.keylog === undefined
@@ -72,19 +76,17 @@ async function capture(flags: CaptureFlags): Promise<void> {
           },
         });
   let packets = 0;
+  const header = view.headerLine();
+  if (header !== undefined) process.stdout.write(`${header}\n`);
   try {
     const info = await source.forEach((p) => {
       packets += 1;
-      const summary = summarizer.summarize(p);
       if (tls !== undefined) tls.add(dissect(dissection, p), p.index);
-      const payload = flags.payload === true ? payloadOf(dissection, p) : undefined;
-      if (out.json) {
-        out.event({ ...summary, ...(payload === undefined ? {} : { payload: Buffer.from(payload).toString('hex') }) });
-        return;
-      }
-      out.info(summaryLine(summary));
-      if (payload !== undefined && payload.length > 0) for (const line of describePayload(payload)) out.info(`        ${line}`);
+      const shown = view.render(p);
+      if (shown !== undefined) process.stdout.write(`${shown}\n`);
+      if (view.done) engine.stop();
     });
+    view.finish();
     for (const warning of info.warnings) out.warn(warning.message);
   } finally {
     if (timer !== undefined) clearTimeout(timer);
@@ -96,9 +98,4 @@ async function capture(flags: CaptureFlags): Promise<void> {
   for (const { stream, summary } of tls?.finish() ?? []) {
     out.note(`TLS stream ${stream.client} -> ${stream.server}: ${summary.version ?? 'TLS'} ${summary.cipherSuite ?? ''}: ${summary.status}${summary.reason ? ` (${summary.reason})` : ''}`);
   }
-}
-
-function payloadOf(d: Dissection, p: Parameters<typeof dissect>[1]): Uint8Array {
-  dissect(d, p);
-  return d.buf.subarray(d.payloadOffset, d.payloadOffset + d.payloadLength);
 }

@@ -30,7 +30,7 @@ export function addPacketViewOptions(command: Command, { captureFilter = true } 
     .option('-x, --hex', 'print each packet\'s bytes as a hex and ASCII dump (and decrypted TLS records with --keylog)')
     .option('-e, --field <name>', 'print only this field, tab-separated, as tshark -T fields -e prints it (repeatable)', collect)
     .option('-E, --option <header=y>', 'with -e: header=y prints the field names first', collect)
-    .option('-T, --output-format <fields|text|json>', 'tshark compatibility: fields (with -e), text (default) or json (as --json)', oneOf('format', ['fields', 'text', 'json'] as const))
+    .option('-T, --output-format <format>', 'tshark compatibility: fields (with -e), text (the default) or json (as --json)', oneOf('format', ['fields', 'text', 'json'] as const))
     .option('--keylog <file>', 'NSS key log (SSLKEYLOGFILE): decrypted TLS 1.2/1.3 application data is dissected (HTTP inside TLS) and filters see it')
     .option('--json', 'one JSON object per packet (NDJSON) with its columns and layers');
 }
@@ -50,7 +50,7 @@ function wantsHeader(options: readonly string[] | undefined): boolean {
  * The PacketView the flags ask for.
  * @throws UsageError for an unknown field, or a filter that does not parse (exit 2)
  */
-export async function createPacketView(flags: PacketViewFlags, extra: { retainStreams?: number } = {}): Promise<PacketView> {
+export async function createPacketView(flags: PacketViewFlags, extra: { retainStreams?: number; payload?: boolean } = {}): Promise<PacketView> {
   const fields = flags.field ?? [];
   if (flags.outputFormat === 'fields' && fields.length === 0) throw new InvalidArgumentError('-T fields needs at least one -e FIELD');
   return new PacketView({
@@ -61,5 +61,6 @@ export async function createPacketView(flags: PacketViewFlags, extra: { retainSt
     hex: flags.hex,
     json: flags.json === true || flags.outputFormat === 'json',
     retainStreams: extra.retainStreams,
+    payload: extra.payload,
   });
 }

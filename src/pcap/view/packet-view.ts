@@ -15,6 +15,7 @@ import { detailLayers } from './header-tree.js';
 import type { ViewPacket } from './packet.js';
 import { detailsText, FieldPrinter, hexDump, packetJson } from './render.js';
 import { PacketViewer } from './viewer.js';
+import { describePayload } from '../../util/payload-view.js';
 
 /** A compiled predicate over packets, with the fields it reads. */
 export interface PacketPredicate {
@@ -40,6 +41,8 @@ export interface PacketViewOptions {
   hex?: boolean;
   /** `--json`: NDJSON objects. */
   json?: boolean;
+  /** `capture --payload`: each packet's TCP/UDP payload under its line, as text or a hex dump (hex in JSON). */
+  payload?: boolean;
   /** Passed to the viewer (a live capture bounds its stream table). */
   retainStreams?: number;
 }
@@ -100,8 +103,13 @@ export class PacketView {
       return this.#printer.line(p);
     }
     const columns = packetColumns(p);
-    if (o.json === true) return JSON.stringify(packetJson(columns, detailLayers(p)));
+    const payload = o.payload === true ? p.d.buf.subarray(p.d.payloadOffset, p.d.payloadOffset + p.d.payloadLength) : undefined;
+    if (o.json === true) {
+      const json = packetJson(columns, detailLayers(p));
+      return JSON.stringify(payload === undefined ? json : { ...json, payload: Buffer.from(payload).toString('hex') });
+    }
     let text = columnsLine(columns);
+    if (payload !== undefined && payload.length > 0) for (const line of describePayload(payload)) text += `\n        ${line}`;
     if (o.details === true) text += `\n${detailsText(detailLayers(p))}\n`;
     if (o.hex === true) {
       text += `\n${hexDump(r.buf.subarray(r.offset, r.offset + r.capLen))}\n`;
