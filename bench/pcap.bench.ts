@@ -23,6 +23,8 @@ const SIZE_MB = Number(process.env.NETLAB_BENCH_MB ?? 1024);
 const RUNS = Number(process.env.NETLAB_BENCH_RUNS ?? 2);
 const START = '<!-- bench:pcap:start -->';
 const END = '<!-- bench:pcap:end -->';
+/** The packet view's filters timed against tshark: header fields only, and an application-layer field (HTTP over reassembled TCP). */
+const FILTERS = ['tcp.port == 80 && tcp.len > 1000', 'http.request'];
 
 interface Row {
   name: string;
@@ -57,7 +59,16 @@ function main(): void {
       time('tshark -q -z io,stat,0', 'tshark', ['-q', '-z', 'io,stat,0', '-r', file]),
       time('netlab pcap follow --stream 0', process.execPath, [MAIN, 'pcap', 'follow', file, '--stream', '0', '--format', 'raw']),
       time('netlab pcap follow --list', process.execPath, [MAIN, 'pcap', 'follow', file, '--list', '--json']),
+      ...FILTERS.flatMap((filter) => [
+        time(`netlab pcap packets -Y '${filter}' -e frame.number`, process.execPath, [MAIN, 'pcap', 'packets', file, '-Y', filter, '-e', 'frame.number']),
+        time(`tshark -Y '${filter}' -T fields -e frame.number`, 'tshark', ['-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number']),
+      ]),
     ];
+    const filterRatios = FILTERS.map((filter) => {
+      const ours = rows.find((r) => r.name.startsWith(`netlab pcap packets -Y '${filter}'`))!.seconds;
+      const theirs = rows.find((r) => r.name.startsWith(`tshark -Y '${filter}'`))!.seconds;
+      return `- \`-Y '${filter}' -e frame.number\`: netlab ${ours.toFixed(2)} s, tshark ${theirs.toFixed(2)} s: netlab is ${(theirs / ours).toFixed(1)}x faster.`;
+    });
     const stats = rows[0]!.seconds;
     const lines = [
       START,
@@ -76,6 +87,10 @@ function main(): void {
         (r) =>
           `| ${r.name} | ${r.seconds.toFixed(2)} | ${(bytes / 1e6 / r.seconds).toFixed(0)} | ${(made.packets / r.seconds / 1e6).toFixed(2)} M | ${r.name.startsWith('netlab') ? '' : `${(r.seconds / stats).toFixed(1)}x`} |`,
       ),
+      '',
+      'Display filters against tshark with the same filter and field (the packet view; target: netlab at least 10x faster):',
+      '',
+      ...filterRatios,
       '',
       'Commands:',
       ...rows.map((r) => `- ${r.name}: \`${r.command.replace(file, 'FILE').replace(MAIN, 'dist/cli/main.js')}\``),

@@ -28,6 +28,22 @@ function rng(seed: number): () => number {
 
 const SIZES = [60, 66, 74, 120, 300, 576, 1000, 1400, 1514, 1514, 1514, 1514];
 const STREAMS = 64;
+const MIN_HTTP_PAYLOAD = 80;
+
+/**
+ * An HTTP/1.1 request (client) or response (server) of exactly `length`
+ * bytes at `at`: the head, then a body filling the rest, with its
+ * Content-Length, so that every segment is one whole message.
+ */
+function writeHttpMessage(buf: Buffer, at: number, length: number, request: boolean): void {
+  const start = request ? 'POST /upload HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: netlab-bench\r\n' : 'HTTP/1.1 200 OK\r\nServer: bench\r\n';
+  // Content-Length has at most 4 digits here; pad the head so the body length is exact.
+  let head = `${start}Content-Length: `;
+  const bodyLength = length - head.length - 4 - 4;
+  head += `${String(bodyLength).padStart(4, '0')}\r\n\r\n`;
+  buf.write(head, at, 'latin1');
+  buf.fill(0x61, at + head.length, at + length);
+}
 
 /**
  * Writes about `targetBytes` of capture to `path`.
@@ -83,7 +99,10 @@ export function writeSyntheticCapture(path: string, targetBytes: number, seed = 
     const ip = f + 14;
     const l4 = ip + 20;
     const headers = udp ? 8 : 20;
-    const payload = Math.max(0, size - 14 - 20 - headers);
+    const http = !udp && stream % 4 === 1;
+    let payload = Math.max(0, size - 14 - 20 - headers);
+    // HTTP streams carry whole messages, one a segment; a segment too small for one carries none.
+    if (http && payload < MIN_HTTP_PAYLOAD) payload = 0;
     buf[ip] = 0x45;
     buf.writeUInt16BE(20 + headers + payload, ip + 2);
     buf[ip + 8] = 64;
@@ -93,7 +112,7 @@ export function writeSyntheticCapture(path: string, targetBytes: number, seed = 
     buf.writeUInt32BE(toServer ? local : remote, ip + 12);
     buf.writeUInt32BE(toServer ? remote : local, ip + 16);
     const cport = 40000 + stream;
-    const sport = udp ? 53 : 443;
+    const sport = udp ? 53 : http ? 80 : 443;
     buf.writeUInt16BE(toServer ? cport : sport, l4);
     buf.writeUInt16BE(toServer ? sport : cport, l4 + 2);
     if (udp) {
@@ -107,7 +126,8 @@ export function writeSyntheticCapture(path: string, targetBytes: number, seed = 
       buf.writeUInt16BE(65535, l4 + 14);
       seq[dirIdx] = (seq[dirIdx]! + payload) >>> 0;
     }
-    for (let i = 0; i < payload; i += 97) buf[l4 + headers + i] = 0x41 + (i % 26);
+    if (http && payload > 0) writeHttpMessage(buf, l4 + headers, payload, toServer);
+    else for (let i = 0; i < payload; i += 97) buf[l4 + headers + i] = 0x41 + (i % 26);
     o += 16 + size;
     total += 16 + size;
     packets++;
