@@ -2,7 +2,9 @@
  * `npm run bench:pcap`: makes a ~1 GB capture of mixed packet sizes in the
  * temp directory, then times `netlab pcap stats` (all course metrics,
  * protocol mix, conversations) against `capinfos` and `tshark -q -z
- * io,stat,0` on the same file in the same run, and `netlab pcap follow`.
+ * io,stat,0` on the same file in the same run, `netlab pcap follow`, and
+ * `netlab pcap packets -Y FILTER -e frame.number` against tshark with the
+ * same filter.
  * Prints a Markdown table (MB/s, packets/s, ratios) and writes it into the
  * `bench:pcap` section of docs/performance.md. The file is deleted.
  *
