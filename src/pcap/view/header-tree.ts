@@ -127,7 +127,9 @@ function ipv4(p: ViewPacket): ProtoLayer {
     f('ip.version', 'Version: 4', 4),
     f('ip.hdr_len', `Header Length: ${(b[o]! & 0x0f) * 4} bytes (${b[o]! & 0x0f})`, (b[o]! & 0x0f) * 4),
     f('ip.dsfield', `Differentiated Services Field: ${hex(b[o + 1]!, 2)}`, b[o + 1]!),
-    f('ip.len', `Total Length: ${u16be(b, o + 2)}`, u16be(b, o + 2)),
+    u16be(b, o + 2) === 0
+      ? f('ip.len', `[Total Length: ${d.ipEnd - o} bytes (reported as 0, presumed to be because of "TCP segmentation offload" (TSO))]`, d.ipEnd - o)
+      : f('ip.len', `Total Length: ${u16be(b, o + 2)}`, u16be(b, o + 2)),
     f('ip.id', `Identification: ${hex(id, 4)} (${id})`, id),
     f('ip.flags', `Flags: ${hex(flags, 1)}${flagNames === '' ? '' : `, ${flagNames}`}`, flags, [
       f('ip.flags.rb', `Reserved bit: ${setOrNot((flags & 4) !== 0)}`, (flags >> 2) & 1),
@@ -136,11 +138,26 @@ function ipv4(p: ViewPacket): ProtoLayer {
     ]),
     f('ip.frag_offset', `Fragment Offset: ${d.fragOffset}`, d.fragOffset),
     f('ip.ttl', `Time to Live: ${d.ttl}`, d.ttl),
-    f('ip.proto', `Protocol: ${ipProtocolName(proto).toUpperCase()} (${proto})`, proto),
+    f('ip.proto', `Protocol: ${protocolLabel(proto)} (${proto})`, proto),
     f('ip.checksum', `Header Checksum: ${hex(u16be(b, o + 10), 4)} [validation disabled]`, u16be(b, o + 10)),
     f('ip.src', `Source Address: ${src}`, b.subarray(d.srcOffset, d.srcOffset + 4)),
     f('ip.dst', `Destination Address: ${dst}`, b.subarray(d.dstOffset, d.dstOffset + 4)),
   ]);
+}
+
+/** Wireshark's names of IP protocol numbers where they are not the upper-case short name. */
+const PROTOCOL_LABELS: Record<number, string> = {
+  0: 'IPv6 Hop-by-Hop Option',
+  41: 'IPv6',
+  43: 'Routing Header for IPv6',
+  44: 'Fragment Header for IPv6',
+  58: 'ICMPv6',
+  59: 'No Next Header for IPv6',
+  60: 'Destination Options for IPv6',
+};
+
+function protocolLabel(proto: number): string {
+  return PROTOCOL_LABELS[proto] ?? ipProtocolName(proto).toUpperCase();
 }
 
 function ipv6(p: ViewPacket): ProtoLayer {
@@ -155,7 +172,7 @@ function ipv6(p: ViewPacket): ProtoLayer {
     f('ipv6.tclass', `Traffic Class: ${hex((u16be(b, o) >> 4) & 0xff, 2)}`, (u16be(b, o) >> 4) & 0xff),
     f('ipv6.flow', `Flow Label: ${hex(u32be(b, o) & 0xfffff, 5)}`, u32be(b, o) & 0xfffff),
     f('ipv6.plen', `Payload Length: ${u16be(b, o + 4)}`, u16be(b, o + 4)),
-    f('ipv6.nxt', `Next Header: ${ipProtocolName(next).toUpperCase()} (${next})`, next),
+    f('ipv6.nxt', `Next Header: ${protocolLabel(next)} (${next})`, next),
     f('ipv6.hlim', `Hop Limit: ${d.ttl}`, d.ttl),
     f('ipv6.src', `Source Address: ${src}`, b.subarray(d.srcOffset, d.srcOffset + 16)),
     f('ipv6.dst', `Destination Address: ${dst}`, b.subarray(d.dstOffset, d.dstOffset + 16)),
@@ -227,7 +244,9 @@ function icmp(p: ViewPacket): ProtoLayer {
   const v6 = d.l4 === L4.ICMPV6;
   const name = v6 ? 'icmpv6' : 'icmp';
   const type = (v6 ? ICMPV6_TYPES : ICMP_TYPES)[d.icmpType] ?? 'Unknown';
-  const fields = [f(`${name}.type`, `Type: ${d.icmpType} (${type})`, d.icmpType), f(`${name}.code`, `Code: ${d.icmpCode}`, d.icmpCode), f(`${name}.checksum`, `Checksum: ${hex(u16be(d.buf, d.l4Offset + 2), 4)} [unverified]`, u16be(d.buf, d.l4Offset + 2))];
+  // ICMP puts the number first, ICMPv6 the name first, in Wireshark's words.
+  const typeLabel = v6 ? `Type: ${type} (${d.icmpType})` : `Type: ${d.icmpType} (${type})`;
+  const fields = [f(`${name}.type`, typeLabel, d.icmpType), f(`${name}.code`, `Code: ${d.icmpCode}`, d.icmpCode), f(`${name}.checksum`, `Checksum: ${hex(u16be(d.buf, d.l4Offset + 2), 4)} [unverified]`, u16be(d.buf, d.l4Offset + 2))];
   const echo = v6 ? d.icmpType === 128 || d.icmpType === 129 : d.icmpType === 0 || d.icmpType === 8;
   if (echo && d.payloadLength >= 4) {
     const id = u16be(d.buf, d.payloadOffset);

@@ -33,6 +33,8 @@ export function detailsText(layers: readonly ProtoLayer[]): string {
 /** `-x`: 16 bytes a line, `0000  45 00 ...   E...`, as tshark's hex dump. */
 export function hexDump(bytes: Uint8Array): string {
   const lines: string[] = [];
+  // Offsets get a fifth digit (and more) once the frame passes 64 KiB, for every line, as in tshark.
+  const digits = Math.max(4, Math.max(0, bytes.length - 1).toString(16).length);
   for (let o = 0; o < bytes.length; o += 16) {
     let hexPart = '';
     let text = '';
@@ -43,7 +45,7 @@ export function hexDump(bytes: Uint8Array): string {
         text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
       } else hexPart += '   ';
     }
-    lines.push(`${o.toString(16).padStart(4, '0')}  ${hexPart}   ${text}`);
+    lines.push(`${o.toString(16).padStart(digits, '0')}  ${hexPart}   ${text}`);
   }
   return lines.join('\n');
 }
