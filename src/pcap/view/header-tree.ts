@@ -251,7 +251,8 @@ function icmp(p: ViewPacket): ProtoLayer {
   if (echo && d.payloadLength >= 4) {
     const id = u16be(d.buf, d.payloadOffset);
     const seq = u16be(d.buf, d.payloadOffset + 2);
-    fields.push(f(`${name}.ident`, `Identifier (BE): ${id} (${hex(id, 4)})`, id), f(`${name}.seq`, `Sequence Number (BE): ${seq} (${hex(seq, 4)})`, seq));
+    if (v6) fields.push(f('icmpv6.echo.identifier', `Identifier: ${hex(id, 4)}`, id), f('icmpv6.echo.sequence_number', `Sequence: ${seq}`, seq));
+    else fields.push(f('icmp.ident', `Identifier (BE): ${id} (${hex(id, 4)})`, id), f('icmp.seq', `Sequence Number (BE): ${seq} (${hex(seq, 4)})`, seq));
   }
   return layer(name, v6 ? 'Internet Control Message Protocol v6' : 'Internet Control Message Protocol', fields);
 }
