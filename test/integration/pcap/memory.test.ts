@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { writeSyntheticCapture } from '../../../bench/synth-capture.js';
 
 const CHILD = fileURLToPath(new URL('../../helpers/stats-child.ts', import.meta.url));
+const VIEW_CHILD = fileURLToPath(new URL('../../helpers/view-child.ts', import.meta.url));
 const MB = 1024 * 1024;
 
 function peak(path: string): { packets: number; bytes: number; hwm: number } {
@@ -39,4 +40,27 @@ test('stats memory does not grow with the capture size beyond 8 bytes per packet
     `peak RSS grew by ${((pl.hwm - ps.hwm) / MB).toFixed(1)} MB from a 100 MB to a 300 MB capture (allowed ${(allowed / MB).toFixed(1)} MB)`,
   );
   assert.ok(pl.hwm < 200 * MB, `peak RSS ${(pl.hwm / MB).toFixed(1)} MB for a 300 MB capture`);
+});
+
+function viewPeak(path: string, flags: object): { packets: number; shown: number; hwm: number } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', VIEW_CHILD, path, JSON.stringify(flags)], { encoding: 'utf8', timeout: 180_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as { packets: number; shown: number; hwm: number };
+}
+
+test('pcap packets memory does not grow with the capture size, with header fields and with HTTP over reassembled TCP', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-mem-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const small = join(dir, 'small.pcap');
+  const large = join(dir, 'large.pcap');
+  const s = writeSyntheticCapture(small, 60 * MB, 5);
+  const l = writeSyntheticCapture(large, 180 * MB, 5);
+  for (const flags of [{ field: ['frame.number', 'tcp.stream', 'tcp.seq'] }, { field: ['frame.number', 'frame.protocols', 'http.request.method'] }]) {
+    const ps = viewPeak(small, flags);
+    const pl = viewPeak(large, flags);
+    assert.equal(ps.packets, s.packets);
+    assert.equal(pl.packets, l.packets);
+    const allowed = 24 * MB;
+    assert.ok(pl.hwm - ps.hwm <= allowed, `${JSON.stringify(flags)}: peak RSS grew by ${((pl.hwm - ps.hwm) / MB).toFixed(1)} MB from a 60 MB to a 180 MB capture (allowed ${(allowed / MB).toFixed(1)} MB)`);
+  }
 });
