@@ -139,11 +139,13 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The closest known name within a small edit distance, if any. */
+/** The closest known name within a small edit distance, or one that ends with `.name` (ttl -> ip.ttl). */
 function suggest(name: string, names: Iterable<string>): string | undefined {
   let best: string | undefined;
+  let suffix: string | undefined;
   let bestD = Math.min(3, Math.max(1, Math.floor(name.length / 3)));
   for (const candidate of names) {
+    if (suffix === undefined && candidate.endsWith(`.${name}`)) suffix = candidate;
     if (Math.abs(candidate.length - name.length) > bestD) continue;
     const d = distance(name.toLowerCase(), candidate.toLowerCase());
     if (d < bestD || (d === bestD && best === undefined)) {
@@ -151,7 +153,7 @@ function suggest(name: string, names: Iterable<string>): string | undefined {
       bestD = d;
     }
   }
-  return best;
+  return best ?? suffix;
 }
 
 /** Reads a field's values into one scratch array per node. */
@@ -443,7 +445,8 @@ function compileRegex(source: string, start: number): RegExp {
   try {
     return new RegExp(pattern, [...flags].join(''));
   } catch (e) {
-    const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: /, '') : String(e);
+    // V8 says "Invalid regular expression: /[a/i: Unterminated character class": keep the reason.
+    const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(e);
     return fail(`invalid regular expression: ${why}`, start, 'a regular expression');
   }
 }

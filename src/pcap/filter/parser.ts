@@ -89,6 +89,7 @@ class Parser {
     try {
       const ast = this.#or();
       const t = this.#peek();
+      if (t.kind === 'op') this.#fail(t, '"&&", "||" or the end of the filter', `comparisons cannot be chained: join them with && or ||, e.g. tcp.port >= 80 && tcp.port <= 90`);
       if (t.kind !== 'eof') this.#fail(t, t.kind === ')' ? 'the end of the filter (this ")" has no "(")' : EXPECT_AFTER_TEST);
       return { ok: true, ast };
     } catch (e) {
