@@ -24,7 +24,8 @@ export type Value =
 
 /**
  * Comparison operators, by meaning (each has a symbol and a word spelling):
- * eq `==`, any_eq (same as eq), ne `!=` = all_ne, all_eq `===`, any_ne `~=`,
+ * eq `==`, any_eq (same as eq), ne `!=` = all_ne, all_eq `===`, any_ne `!==`
+ * (and `~=`, its older spelling),
  * lt `<`, gt `>`, le `<=`, ge `>=`.
  */
 export type CompareOp = 'eq' | 'all_ne' | 'all_eq' | 'any_ne' | 'lt' | 'gt' | 'le' | 'ge';

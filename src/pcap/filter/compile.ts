@@ -8,8 +8,9 @@
  * - Precedence: `!` > `&&` > `||`; `a || b && c` is `a || (b && c)` (and/or
  *   the same). `!f == 1` is `!(f == 1)`. Keywords are lower case only.
  * - A field with several values (tcp.port, ip.addr, dns.a): `==` `<` `>`
- *   `<=` `>=` `contains` `matches` `in` and `~=` (any_ne) hold when ANY value
- *   does; `!=` (= `!==`, all_ne) and `===` (all_eq) when ALL values do.
+ *   `<=` `>=` `contains` `matches` `in` and `!==`/`~=` (any_ne) hold when ANY
+ *   value does; `!=` (all_ne) and `===` (all_eq) when ALL values do. Note
+ *   `!==` is any_ne, not all_ne: `tcp.port !== 53` keeps 53 -> 33779.
  *   So `ip.addr != 10.0.0.1` drops packets with that address on either side.
  * - On an absent field every comparison is false, `!=` included
  *   (`dns.a != 1.2.3.4` only matches packets that have dns.a); `!` and
