@@ -346,11 +346,11 @@ class Compiler<P> {
     const probe = this.#probe(spec, value);
     switch (op) {
       case 'eq':
-        return anyValue(spec, (v) => probe.eq(v));
+        return anyValue(spec, probe.eq);
       case 'any_ne':
         return anyValue(spec, (v) => !probe.eq(v));
       case 'all_eq':
-        return allValues(spec, (v) => probe.eq(v));
+        return allValues(spec, probe.eq);
       case 'all_ne':
         return allValues(spec, (v) => !probe.eq(v));
       default: {
@@ -410,7 +410,7 @@ class Compiler<P> {
     if (spec.kind === 'protocol') fail(`${spec.name} is a protocol: "in" does not apply`, ref.start, 'a field name');
     const tests = elements.map(({ low, high }): ((v: FieldValue) => boolean) => {
       const lo = this.#probe(spec, low);
-      if (high === undefined) return (v) => lo.eq(v);
+      if (high === undefined) return lo.eq;
       const hi = this.#probe(spec, high);
       return (v) => lo.cmp(v) >= 0 && hi.cmp(v) <= 0;
     });
