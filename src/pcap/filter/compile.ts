@@ -310,8 +310,13 @@ class Compiler<P> {
 
   #probe(spec: FieldSpec<P>, value: Value): Probe {
     const r = parseProbe(spec.name, spec.kind, value);
-    if (!r.ok) throw new Stop(r.error);
-    return r.value;
+    if (r.ok) return r.value;
+    // Not a literal of the kind, but shaped like a field name: most likely a misspelt field.
+    if (value.type === 'word' && /^[A-Za-z_][\w-]*(\.[\w-]+)+$/.test(value.text)) {
+      const hint = suggest(value.text, this.#catalog.names());
+      if (hint !== undefined) fail(`unknown field ${JSON.stringify(value.text)} (did you mean ${JSON.stringify(hint)}?)`, value.start, `a field name or ${KIND_EXAMPLES[spec.kind]}`);
+    }
+    throw new Stop(r.error);
   }
 
   #compare(op: CompareOp, ref: FieldRef, value: Value, opStart: number): Predicate<P> {

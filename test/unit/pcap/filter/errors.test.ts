@@ -53,6 +53,7 @@ const BAD: [string, string, RegExp, RegExp][] = [
   ['tcp.len > 08', '08', /unsigned integer/, /unsigned integer/],
   ['tcp.flags.syn == yes', 'yes', /boolean/, /boolean/],
   ['frame.time_relative > .2', '.2', /number like 0\.5/, /number/],
+  ['tcp.srcport < tcp.dsport', 'tcp.dsport', /^unknown field "tcp\.dsport" \(did you mean "tcp\.dstport"\?\)$/, /field name/],
   ['tcp.port == ip.src', 'ip.src', /cannot be compared with ip\.src/, /same kind/],
   ['tcp.port = 80', '= 80', /did you mean "=="/, /operator/],
   ['tcp && udp & ip', '& ip', /did you mean "&&"/, /operator/],
