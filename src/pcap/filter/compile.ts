@@ -312,6 +312,9 @@ class Compiler<P> {
     const r = parseProbe(spec.name, spec.kind, value);
     if (r.ok) return r.value;
     // Not a literal of the kind, but shaped like a field name: most likely a misspelt field.
+    if (value.type === 'word' && this.#catalog.field(value.text) !== undefined) {
+      fail(`${value.text} is a field: a set holds values, e.g. ${spec.name} in {1, 2}; compare fields with ==`, value.start, KIND_EXAMPLES[spec.kind]);
+    }
     if (value.type === 'word' && /^[A-Za-z_][\w-]*(\.[\w-]+)+$/.test(value.text)) {
       const hint = suggest(value.text, this.#catalog.names());
       if (hint !== undefined) fail(`unknown field ${JSON.stringify(value.text)} (did you mean ${JSON.stringify(hint)}?)`, value.start, `a field name or ${KIND_EXAMPLES[spec.kind]}`);

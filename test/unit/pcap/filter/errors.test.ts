@@ -54,6 +54,7 @@ const BAD: [string, string, RegExp, RegExp][] = [
   ['tcp.flags.syn == yes', 'yes', /boolean/, /boolean/],
   ['frame.time_relative > .2', '.2', /number like 0\.5/, /number/],
   ['tcp.srcport < tcp.dsport', 'tcp.dsport', /^unknown field "tcp\.dsport" \(did you mean "tcp\.dstport"\?\)$/, /field name/],
+  ['tcp.port in {80, tcp.srcport}', 'tcp.srcport}', /tcp\.srcport is a field: a set holds values/, /unsigned integer/],
   ['tcp.port == ip.src', 'ip.src', /cannot be compared with ip\.src/, /same kind/],
   ['tcp.port = 80', '= 80', /did you mean "=="/, /operator/],
   ['tcp && udp & ip', '& ip', /did you mean "&&"/, /operator/],
