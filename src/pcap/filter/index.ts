@@ -5,7 +5,7 @@
  */
 import type { FieldCatalog } from '../view/field.js';
 import { compileAst } from './compile.js';
-import type { FilterError } from './error.js';
+import { filterError, type FilterError } from './error.js';
 import { parseDisplayFilter } from './parser.js';
 
 export type { FilterError } from './error.js';
@@ -35,6 +35,8 @@ export type CompileFilterResult<P> = { ok: true; filter: CompiledFilter<P> } | {
  *   there (render it with formatFilterError, or throw a DisplayFilterError on the CLI)
  */
 export function compileDisplayFilter<P>(expr: string, catalog: FieldCatalog<P>): CompileFilterResult<P> {
+  // JavaScript callers are not held to the types: anything but a string is an error value too.
+  if (typeof expr !== 'string') return { ok: false, error: filterError('the display filter must be a string', 0, 'a display filter') };
   const parsed = parseDisplayFilter(expr);
   if (!parsed.ok) return parsed;
   const compiled = compileAst(parsed.ast, catalog);
