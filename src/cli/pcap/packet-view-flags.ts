@@ -4,7 +4,9 @@
  * live captures.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { PacketView } from '../../pcap/view/packet-view.js';
+import { compileDisplayFilter, DisplayFilterError } from '../../pcap/filter/index.js';
+import { VIEW_FIELDS } from '../../pcap/view/catalog.js';
+import { PacketView, type PacketPredicate } from '../../pcap/view/packet-view.js';
 import { collect, oneOf, positiveInteger } from '../parse.js';
 
 export interface PacketViewFlags {
@@ -47,6 +49,16 @@ function wantsHeader(options: readonly string[] | undefined): boolean {
 }
 
 /**
+ * `-Y EXPR` compiled against the packet view's fields.
+ * @throws DisplayFilterError (a usage error: exit 2) showing the expression with a caret
+ */
+export function displayFilter(expr: string): PacketPredicate {
+  const result = compileDisplayFilter(expr, VIEW_FIELDS);
+  if (!result.ok) throw new DisplayFilterError(expr, result.error);
+  return result.filter;
+}
+
+/**
  * The PacketView the flags ask for.
  * @throws UsageError for an unknown field, or a filter that does not parse (exit 2)
  */
@@ -54,6 +66,7 @@ export async function createPacketView(flags: PacketViewFlags, extra: { retainSt
   const fields = flags.field ?? [];
   if (flags.outputFormat === 'fields' && fields.length === 0) throw new InvalidArgumentError('-T fields needs at least one -e FIELD');
   return new PacketView({
+    displayFilter: flags.displayFilter === undefined ? undefined : displayFilter(flags.displayFilter),
     fields,
     header: wantsHeader(flags.option),
     count: flags.count,
