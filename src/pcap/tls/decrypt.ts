@@ -314,6 +314,11 @@ export class TlsStreamDecryptor {
     return this.#keysFound;
   }
 
+  /** Bytes of `direction` held waiting for the rest of a record. */
+  bufferedBytes(direction: Direction): number {
+    return (direction === 'client' ? this.#client : this.#server).decoder.bufferedBytes;
+  }
+
   /** What summary().tls says, without building a summary. */
   get tls(): boolean {
     return this.#clientHello !== undefined || this.#serverHello !== undefined || this.#helloRetryRequest || this.#midSession;
