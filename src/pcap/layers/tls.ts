@@ -166,7 +166,7 @@ class TlsDissector implements TlsStreamDissector {
   }
 
   pending(side: StreamSide): boolean {
-    return !this.#stopped[side] && this.#connection.decryptor.bufferedBytes(side === 0 ? 'client' : 'server') > 0;
+    return !this.#stopped[side] && this.#connection.decryptor.midRecord(side === 0 ? 'client' : 'server');
   }
 
   end(_side: StreamSide): ProtoLayer[] {
@@ -235,7 +235,10 @@ class TlsDissector implements TlsStreamDissector {
         out.info.push('Change Cipher Spec');
         break;
       case 21:
-        title = this.#alert(content, children, out);
+        // An alert is 2 bytes in the clear; a protected one carries at least
+        // an AEAD tag (RFC 8446 §5.2), so 2 bytes are plaintext even where the
+        // decryptor did not look (a capture that starts with an alert).
+        title = this.#alert(content ?? (record.fragment.length === 2 && record.outcome !== 'failed' ? record.fragment : undefined), children, out);
         break;
       case 22:
         title = this.#handshake(record, content, children, out);

@@ -314,9 +314,9 @@ export class TlsStreamDecryptor {
     return this.#keysFound;
   }
 
-  /** Bytes of `direction` held waiting for the rest of a record. */
-  bufferedBytes(direction: Direction): number {
-    return (direction === 'client' ? this.#client : this.#server).decoder.bufferedBytes;
+  /** Whether `direction` has sent part of a record and not yet the rest. */
+  midRecord(direction: Direction): boolean {
+    return (direction === 'client' ? this.#client : this.#server).decoder.midRecord;
   }
 
   /** What summary().tls says, without building a summary. */
