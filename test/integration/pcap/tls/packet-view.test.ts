@@ -1,0 +1,161 @@
+/**
+ * The TLS layer of the packet view against tshark, on real TLS 1.2 and 1.3
+ * conversations (openssl s_client <-> s_server on loopback, captured by
+ * tcpdump with a key log): the frames that carry TLS, their Protocol and
+ * Info columns and the TLS fields equal `tshark -T fields`; with the key log
+ * the decrypted application data is what each side typed, and the Info
+ * column equals tshark's with `-o tls.keylog_file:`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { tempDir } from '../../../helpers/temp.js';
+import { runProcess } from '../../../helpers/cli.js';
+import { makeCertificates, opensslConversation, type Step } from '../../../helpers/tls-capture.js';
+import { openCapture } from '../../../../src/pcap/read/source.js';
+import { dissect } from '../../../../src/pcap/layers/dissect.js';
+import { Dissection } from '../../../../src/pcap/layers/dissection.js';
+import { TcpStreams } from '../../../../src/pcap/reassembly/tcp-streams.js';
+import { TLS_FIELDS, TLS_PROTOCOL, createTlsStreamDissector, type TlsLayer, type TlsStreamDissector } from '../../../../src/pcap/layers/tls.js';
+import type { ProtoField } from '../../../../src/pcap/layers/tree.js';
+import { parseKeyLog, type KeyLog } from '../../../../src/pcap/tls/keylog.js';
+
+const FIELDS = [
+  'tls.record.content_type',
+  'tls.record.version',
+  'tls.record.length',
+  'tls.handshake.type',
+  'tls.handshake.version',
+  'tls.handshake.ciphersuite',
+  'tls.handshake.extensions_server_name',
+  'tls.app_data',
+];
+
+interface Frame {
+  protocol: string;
+  info: string;
+  fields: string[];
+  decrypted: { side: 0 | 1; type: number; data: Buffer }[];
+}
+
+/** Each frame's TLS layer as the packet view gets it: reassembly, detection on the first bytes, one dissector per connection. */
+async function netlabFrames(pcap: string, keyLog?: KeyLog): Promise<Map<number, Frame>> {
+  const dissectors = new Map<number, TlsStreamDissector | null>();
+  const frames = new Map<number, Frame>();
+  const tcp = new TcpStreams({
+    reassembled(stream, side, data, frame) {
+      let d = dissectors.get(stream.index);
+      if (d === undefined) {
+        const context = { transport: 'tcp' as const, srcPort: 0, dstPort: 0 };
+        d = TLS_PROTOCOL.detect(data, context) ? createTlsStreamDissector(context, { keyLog }) : null;
+        dissectors.set(stream.index, d);
+      }
+      if (d === null) return;
+      for (const layer of d.push(side, data)) frames.set(frame, frameOf(layer));
+    },
+  });
+  const source = await openCapture(pcap);
+  const d = new Dissection();
+  await source.forEach((p) => tcp.add(dissect(d, p), p.index, p.tsSec));
+  tcp.finish();
+  return frames;
+}
+
+function frameOf(layer: TlsLayer): Frame {
+  return {
+    protocol: layer.protocol,
+    info: layer.info,
+    fields: FIELDS.map((name) => collect(layer.fields, name).map((value) => print(name, value)).join(',')),
+    decrypted: layer.decrypted.map((r) => ({ side: r.side, type: r.contentType, data: r.data })),
+  };
+}
+
+function collect(fields: ProtoField[], name: string, out: unknown[] = []): unknown[] {
+  for (const f of fields) {
+    if (f.name === name && f.value !== undefined) out.push(f.value);
+    if (f.children) collect(f.children, name, out);
+  }
+  return out;
+}
+
+/** As `tshark -T fields` prints a value, by the field's kind in TLS_FIELDS. */
+function print(name: string, value: unknown): string {
+  const spec = TLS_FIELDS.find((f) => f.name === name);
+  assert.ok(spec, `${name} is in TLS_FIELDS`);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (typeof value === 'number' && spec.hexDigits !== undefined) return `0x${value.toString(16).padStart(spec.hexDigits, '0')}`;
+  return String(value);
+}
+
+async function tsharkFrames(pcap: string, extra: string[] = []): Promise<Map<number, { protocol: string; info: string; fields: string[] }>> {
+  const args = ['-r', pcap, ...extra, '-Y', 'tls', '-T', 'fields', '-E', 'occurrence=a', '-e', 'frame.number', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'];
+  for (const f of FIELDS) args.push('-e', f);
+  const result = await runProcess('tshark', args);
+  assert.equal(result.code, 0, result.stderr);
+  const out = new Map<number, { protocol: string; info: string; fields: string[] }>();
+  for (const line of result.stdout.split('\n')) {
+    if (line.trim() === '') continue;
+    const [number, protocol, info, ...fields] = line.split('\t');
+    out.set(Number(number), { protocol: protocol!, info: info!, fields });
+  }
+  return out;
+}
+
+interface Case {
+  name: string;
+  clientArgs: string[];
+  serverArgs?: string[];
+}
+
+const CASES: Case[] = [
+  { name: 'TLS 1.3 AES-128-GCM', clientArgs: ['-tls1_3', '-ciphersuites', 'TLS_AES_128_GCM_SHA256'] },
+  { name: 'TLS 1.3 with a HelloRetryRequest', clientArgs: ['-tls1_3', '-groups', 'X25519:P-256'], serverArgs: ['-groups', 'P-256'] },
+  { name: 'TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256', clientArgs: ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256'] },
+  { name: 'TLS 1.2 ECDHE-ECDSA-CHACHA20-POLY1305', clientArgs: ['-tls1_2', '-cipher', 'ECDHE-ECDSA-CHACHA20-POLY1305'] },
+];
+
+/** Lines start with a digit: s_client/s_server read some leading letters as commands. */
+const STEPS: Step[] = [
+  { from: 'client', line: '1 GET /secret HTTP/1.1' },
+  { from: 'server', line: '2 HTTP/1.1 200 OK, the server speaking' },
+  { from: 'client', line: '3 password=correct horse battery staple' },
+];
+
+function typed(from: 'client' | 'server'): string {
+  return STEPS.filter((s): s is Extract<Step, { from: string }> => 'from' in s && s.from === from)
+    .map((s) => `${s.line}\n`)
+    .join('');
+}
+
+test('the TLS layer matches tshark on real openssl captures, and decrypts them with the key log', { timeout: 600_000 }, async (t) => {
+  const dir = tempDir(t, 'netlab-tls-view-');
+  const certs = await makeCertificates(dir);
+  for (const c of CASES) {
+    await t.test(c.name, async () => {
+      const capture = await opensslConversation({ dir, certs, serverArgs: c.serverArgs ?? [], clientArgs: c.clientArgs, steps: STEPS });
+
+      // Without a key log: frames, columns and fields as tshark prints them.
+      const ours = await netlabFrames(capture.pcap);
+      const theirs = await tsharkFrames(capture.pcap);
+      assert.deepEqual([...ours.keys()], [...theirs.keys()], 'the same frames carry TLS');
+      for (const [number, want] of theirs) {
+        const got = ours.get(number)!;
+        assert.equal(got.protocol, want.protocol, `frame ${number} Protocol`);
+        assert.equal(got.info, want.info, `frame ${number} Info`);
+        FIELDS.forEach((name, i) => assert.equal(got.fields[i], want.fields[i] ?? '', `frame ${number} ${name}`));
+      }
+      assert.ok([...ours.values()].some((f) => f.fields[6] === 'localhost'), 'the Client Hello names the server');
+
+      // With the key log: the plaintext is what each side typed, and Info is tshark's with the same key log.
+      const keyLog = parseKeyLog(readFileSync(capture.keyLog, 'latin1'));
+      const decrypted = await netlabFrames(capture.pcap, keyLog);
+      const text = (side: 0 | 1): string =>
+        Buffer.concat([...decrypted.values()].flatMap((f) => f.decrypted.filter((r) => r.side === side && r.type === 23).map((r) => r.data))).toString('latin1');
+      assert.equal(text(0), typed('client'));
+      assert.equal(text(1), typed('server'));
+      const keyed = await tsharkFrames(capture.pcap, ['-o', `tls.keylog_file:${capture.keyLog}`]);
+      assert.deepEqual([...decrypted.keys()], [...keyed.keys()]);
+      for (const [number, want] of keyed) assert.equal(decrypted.get(number)!.info, want.info, `frame ${number} Info with the key log`);
+    });
+  }
+});
