@@ -93,7 +93,7 @@ test("until 'keys': each stream says once whether the key log holds its secrets,
   assert.equal(consumer.size, 0);
   // Another client random: no keys.
   const other = Buffer.from(v.CLIENT_HELLO_RECORD);
-  other[5 + 4 + 2] ^= 0xff;
+  other[11] = other[11]! ^ 0xff; // a byte of the client random (record 5 + handshake 4 + version 2)
   consumer.reassembled(info(1), 0, other, 2);
   consumer.reassembled(info(1), 1, v.SERVER_HELLO_RECORD, 3);
   // One that ends before the Server Hello.
@@ -111,7 +111,7 @@ test('only TLS-looking streams by default; with wanted, a stream found not to be
   const quiet = new TlsStreamConsumer({ onPlain: (_s, _side, data) => plain.push(Buffer.from(data).toString()) });
   quiet.reassembled(info(0, false), 0, Buffer.from('GET / HTTP/1.1\r\n'), 0);
   assert.equal(quiet.size, 0);
-  assert.deepEqual(plain, []);
+  assert.equal(plain.length, 0, 'a stream that did not look like TLS is not followed');
 
   let wasPlain: boolean | undefined;
   const all = new TlsStreamConsumer({
