@@ -160,8 +160,16 @@ class TlsDissector implements TlsStreamDissector {
 
   push(side: StreamSide, data: Uint8Array): TlsLayer[] {
     if (this.#stopped[side] || data.length === 0) return NONE;
+    const direction = side === 0 ? 'client' : 'server';
+    const atBoundary = !this.#connection.decryptor.midRecord(direction);
     const report = this.#connection.push(side, data);
-    if (report.records.length === 0 && report.late.length === 0 && report.error === undefined) return NONE;
+    if (report.records.length === 0 && report.late.length === 0 && report.error === undefined) {
+      // A segment that starts a record it does not finish: tshark hands it to
+      // TLS, which adds its (empty) tree and asks TCP for more, so the frame
+      // matches `tls` and its Info is TCP's reassembly note. Segments that
+      // continue a record are not given to TLS at all.
+      return atBoundary && this.#connection.decryptor.midRecord(direction) ? [startedLayer()] : NONE;
+    }
     return this.#layer(side, report);
   }
 
@@ -317,6 +325,11 @@ class TlsDissector implements TlsStreamDissector {
     out.info.push(name);
     return name;
   }
+}
+
+/** The layer of a segment that only starts a record (see push()). */
+function startedLayer(): TlsLayer {
+  return { name: 'tls', title: TITLE, protocol: 'TCP', info: '[TCP segment of a reassembled PDU]', fields: [], decrypted: [] };
 }
 
 function decryptedOf(record: TlsRecordView): TlsDecryptedRecord {

@@ -9,9 +9,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { Duplex } from 'node:stream';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tempDir } from '../../../helpers/temp.js';
-import { runProcess } from '../../../helpers/cli.js';
-import { makeCertificates, opensslConversation, type Step } from '../../../helpers/tls-capture.js';
+import { RunningProcess, runProcess } from '../../../helpers/cli.js';
+import { freePort, makeCertificates, opensslConversation, startCapture, stopCapture, type Step } from '../../../helpers/tls-capture.js';
 import { openCapture } from '../../../../src/pcap/read/source.js';
 import { dissect } from '../../../../src/pcap/layers/dissect.js';
 import { Dissection } from '../../../../src/pcap/layers/dissection.js';
@@ -158,4 +164,79 @@ test('the TLS layer matches tshark on real openssl captures, and decrypts them w
       for (const [number, want] of keyed) assert.equal(decrypted.get(number)!.info, want.info, `frame ${number} Info with the key log`);
     });
   }
+});
+
+/** Bytes per TCP segment the chopping client sends. */
+const PIECE = 60;
+
+/**
+ * A Node TLS client whose TCP writes are cut into PIECE-byte segments (Nagle
+ * off, a pause between writes), talking to openssl s_server under tcpdump:
+ * every record of the client spans several segments.
+ */
+async function choppedConversation(dir: string, certs: { rsaCert: string; rsaKey: string }, line: string): Promise<{ pcap: string; keyLog: string }> {
+  const port = await freePort();
+  const pcap = join(dir, `chopped-${port}.pcap`);
+  const keyLog = join(dir, `chopped-${port}.log`);
+  const capture = await startCapture(pcap, port);
+  const server = new RunningProcess('openssl', ['s_server', '-accept', String(port), '-naccept', '1', '-cert', certs.rsaCert, '-key', certs.rsaKey, '-keylogfile', keyLog]);
+  const raw = new Socket();
+  try {
+    await server.waitFor('ACCEPT', 20_000, 'stdout');
+    raw.connect({ port, host: '127.0.0.1' });
+    raw.setNoDelay(true);
+    await once(raw, 'connect');
+    const chopper = new Duplex({
+      write(chunk: Buffer, _encoding, done) {
+        void (async () => {
+          for (let i = 0; i < chunk.length; i += PIECE) {
+            raw.write(chunk.subarray(i, i + PIECE));
+            await delay(3);
+          }
+          done();
+        })();
+      },
+      read() {},
+      final(done) {
+        raw.end();
+        done();
+      },
+    });
+    raw.on('data', (d: Buffer) => chopper.push(d));
+    raw.on('end', () => chopper.push(null));
+    const client = tlsConnect({ socket: chopper, servername: 'localhost', rejectUnauthorized: false });
+    await once(client, 'secureConnect');
+    client.write(`${line}\n`);
+    await server.waitFor(line, 20_000, 'stdout');
+    client.end();
+    await once(client, 'close');
+    await server.stop(null, 20_000);
+    await stopCapture(capture, pcap);
+  } finally {
+    raw.destroy();
+    await server.stop('SIGKILL', 5_000);
+    await stopCapture(capture);
+  }
+  return { pcap, keyLog };
+}
+
+test('records cut across TCP segments are reported on the segment that completes them, as tshark does', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t, 'netlab-tls-chopped-');
+  const certs = await makeCertificates(dir);
+  const line = `1 chopped request ${'x'.repeat(200)}`;
+  const { pcap, keyLog } = await choppedConversation(dir, certs, line);
+  const ours = await netlabFrames(pcap);
+  const theirs = await tsharkFrames(pcap);
+  const segments = await runProcess('tshark', ['-r', pcap, '-Y', 'tcp.len > 0', '-T', 'fields', '-e', 'frame.number']);
+  assert.ok(segments.stdout.trim().split('\n').length > theirs.size + 5, 'many segments carry only part of a record');
+  assert.deepEqual([...ours.keys()], [...theirs.keys()], 'the same frames carry TLS');
+  for (const [number, want] of theirs) {
+    const got = ours.get(number)!;
+    assert.equal(got.info, want.info, `frame ${number} Info`);
+    assert.equal(got.protocol, want.protocol, `frame ${number} Protocol`);
+    FIELDS.forEach((name, i) => assert.equal(got.fields[i], want.fields[i] ?? '', `frame ${number} ${name}`));
+  }
+  const decrypted = await netlabFrames(pcap, parseKeyLog(readFileSync(keyLog, 'latin1')));
+  const client = Buffer.concat([...decrypted.values()].flatMap((f) => f.decrypted.filter((r) => r.side === 0 && r.type === 23).map((r) => r.data)));
+  assert.equal(client.toString('latin1'), `${line}\n`);
 });
