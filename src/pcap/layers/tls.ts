@@ -3,7 +3,8 @@
  * at the start of a direction, on any port) and its per-connection
  * StreamDissector. Records are reassembled across segments and reported on
  * the segment that completes them, as tshark does; the records a segment
- * completes make one "Transport Layer Security" layer whose Info and
+ * completes make one "Transport Layer Security" layer (two when it finishes
+ * a record begun earlier and goes on, as tshark -V shows), whose Info and
  * Protocol column are tshark's ("Server Hello, Change Cipher Spec,
  * Application Data", "TLSv1.3").
  *
@@ -43,7 +44,12 @@ export interface TlsDecryptedRecord {
   data: Buffer;
 }
 
-/** The layer a TLS stream dissector returns: a ProtoLayer plus the plaintext of the records it decrypted. */
+/**
+ * A layer a TLS stream dissector returns: a ProtoLayer plus the plaintext of
+ * the records it decrypted. One push gives one layer per Wireshark section
+ * (two when a segment finishes a record begun earlier and goes on); `info`
+ * and `protocol` are the frame's columns, the same on each.
+ */
 export interface TlsLayer extends ProtoLayer {
   /**
    * Records decrypted during this push, in order: those completed by this
@@ -170,7 +176,7 @@ class TlsDissector implements TlsStreamDissector {
       // continue a record are not given to TLS at all.
       return atBoundary && this.#connection.decryptor.midRecord(direction) ? [startedLayer()] : NONE;
     }
-    return this.#layer(side, report);
+    return this.#layer(side, report, atBoundary, this.#connection.decryptor.midRecord(direction));
   }
 
   pending(side: StreamSide): boolean {
@@ -182,38 +188,55 @@ class TlsDissector implements TlsStreamDissector {
     return NONE;
   }
 
-  #layer(side: StreamSide, report: TlsChunkReport): TlsLayer[] {
-    const fields: ProtoField[] = [];
+  /**
+   * The layers of one segment, one per Wireshark "Transport Layer Security"
+   * section: when the segment finishes a record begun in an earlier one,
+   * that reassembled record is a section of its own, and what follows it (the
+   * records this segment holds whole, and a record it only begins) is a
+   * second one, as tshark -V prints them.
+   */
+  #layer(side: StreamSide, report: TlsChunkReport, atBoundary: boolean, endsMidRecord: boolean): TlsLayer[] {
     const out: RecordOut = { info: [], malformed: undefined };
-    const decrypted: TlsDecryptedRecord[] = [];
-    let lastVersion = 0;
-    for (const record of report.records) {
-      fields.push(this.#record(record, out));
-      lastVersion = record.version;
-      if (record.outcome === 'decrypted') decrypted.push(decryptedOf(record));
-    }
-    for (const record of report.late) if (record.outcome === 'decrypted') decrypted.push(decryptedOf(record));
-    this.#recordsSeen[side] += report.records.length;
+    const records = report.records;
+    const split = !atBoundary && records.length > 0 && (records.length > 1 || endsMidRecord);
+    const first = this.#section(records, 0, split ? 1 : records.length, out);
+    const layers = [first];
+    if (split) layers.push(this.#section(records, 1, records.length, out));
+    const last = layers[layers.length - 1]!;
+    for (const record of report.late) if (record.outcome === 'decrypted') last.decrypted.push(decryptedOf(record));
+    this.#recordsSeen[side] += records.length;
     const error = report.error;
     if (error !== undefined) {
       this.#stopped[side] = true;
       // A direction whose first bytes are no record header is not TLS at all: no layer, as tshark shows plain TCP data.
-      if (error.code === ERROR_CODES.TLS_RECORD_MALFORMED && this.#recordsSeen[side] === 0 && fields.length === 0) return NONE;
+      if (error.code === ERROR_CODES.TLS_RECORD_MALFORMED && this.#recordsSeen[side] === 0) return NONE;
       out.malformed ??= error.message;
       if (out.info.length === 0) out.info.push('Ignored Unknown Record');
     }
-    if (fields.length === 0 && decrypted.length === 0 && out.malformed === undefined) return NONE;
-    const version = this.#version ?? (lastVersion === 0 ? undefined : lastVersion);
-    const layer: TlsLayer = {
-      name: 'tls',
-      title: TITLE,
-      protocol: version === undefined ? 'TLS' : protocolName(version),
-      info: out.info.join(', '),
-      fields,
-      decrypted,
-    };
-    if (out.malformed !== undefined) layer.malformed = out.malformed;
-    return [layer];
+    if (records.length === 0 && last.decrypted.length === 0 && out.malformed === undefined) return NONE;
+    // The columns are the frame's: the same on each section.
+    const lastRecord = records[records.length - 1];
+    const version = this.#version ?? lastRecord?.version;
+    const protocol = version === undefined ? 'TLS' : protocolName(version);
+    const info = out.info.join(', ');
+    for (const layer of layers) {
+      layer.protocol = protocol;
+      layer.info = info;
+    }
+    if (out.malformed !== undefined) last.malformed = out.malformed;
+    return layers;
+  }
+
+  /** One section holding records[from..to). */
+  #section(records: TlsRecordView[], from: number, to: number, out: RecordOut): TlsLayer {
+    const fields: ProtoField[] = [];
+    const decrypted: TlsDecryptedRecord[] = [];
+    for (let i = from; i < to; i++) {
+      const record = records[i]!;
+      fields.push(this.#record(record, out));
+      if (record.outcome === 'decrypted') decrypted.push(decryptedOf(record));
+    }
+    return { name: 'tls', title: TITLE, protocol: '', info: '', fields, decrypted };
   }
 
   /** One "TLSv1.2 Record Layer: ..." subtree. */

@@ -109,6 +109,8 @@ export class TlsConnection {
   /** Per side: records seen on the wire and not yet dealt with, oldest first (the decryptor handles each direction in order). */
   readonly #waiting: [TlsRecordView[], TlsRecordView[]] = [[], []];
   #pushing = false;
+  /** The records of report.records, for an O(1) "completed in this chunk?" (a chunk may hold thousands of tiny records). */
+  readonly #inChunk = new Set<TlsRecordView>();
 
   /**
    * @param options key log and caps, as {@link TlsStreamDecryptor}
@@ -139,11 +141,13 @@ export class TlsConnection {
     report.records.length = 0;
     report.late.length = 0;
     report.error = undefined;
+    this.#inChunk.clear();
     this.#pushing = true;
     try {
       this.#decryptor.push(side === 0 ? 'client' : 'server', data);
     } finally {
       this.#pushing = false;
+      this.#inChunk.clear();
     }
     return report;
   }
@@ -172,7 +176,10 @@ export class TlsConnection {
       handshakes: NO_HANDSHAKES,
     };
     this.#waiting[side].push(view);
-    if (this.#pushing) this.#report.records.push(view);
+    if (this.#pushing) {
+      this.#report.records.push(view);
+      this.#inChunk.add(view);
+    }
   }
 
   #onDone(event: TlsRecordDone): void {
@@ -185,6 +192,6 @@ export class TlsConnection {
     view.contentType = event.contentType;
     view.content = event.content;
     if (event.content !== undefined && event.contentType === CONTENT_TYPE.handshake) view.handshakes = splitHandshakes(event.content);
-    if (this.#pushing && !this.#report.records.includes(view)) this.#report.late.push(view);
+    if (this.#pushing && !this.#inChunk.has(view)) this.#report.late.push(view);
   }
 }

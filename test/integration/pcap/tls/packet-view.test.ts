@@ -40,6 +40,8 @@ const FIELDS = [
 interface Frame {
   protocol: string;
   info: string;
+  /** Layers returned for the frame (Wireshark's TLS sections). */
+  sections: number;
   fields: string[];
   decrypted: { side: 0 | 1; type: number; data: Buffer }[];
 }
@@ -57,7 +59,8 @@ async function netlabFrames(pcap: string, keyLog?: KeyLog): Promise<Map<number, 
         dissectors.set(stream.index, d);
       }
       if (d === null) return;
-      for (const layer of d.push(side, data)) frames.set(frame, frameOf(layer));
+      const layers = d.push(side, data);
+      if (layers.length > 0) frames.set(frame, frameOf(layers));
     },
   });
   const source = await openCapture(pcap);
@@ -67,13 +70,29 @@ async function netlabFrames(pcap: string, keyLog?: KeyLog): Promise<Map<number, 
   return frames;
 }
 
-function frameOf(layer: TlsLayer): Frame {
+function frameOf(layers: TlsLayer[]): Frame {
+  const fields = layers.flatMap((l) => l.fields);
   return {
-    protocol: layer.protocol,
-    info: layer.info,
-    fields: FIELDS.map((name) => collect(layer.fields, name).map((value) => print(name, value)).join(',')),
-    decrypted: layer.decrypted.map((r) => ({ side: r.side, type: r.contentType, data: r.data })),
+    protocol: layers[0]!.protocol,
+    info: layers[0]!.info,
+    sections: layers.length,
+    fields: FIELDS.map((name) => collect(fields, name).map((value) => print(name, value)).join(',')),
+    decrypted: layers.flatMap((l) => l.decrypted.map((r) => ({ side: r.side, type: r.contentType, data: r.data }))),
   };
+}
+
+/** How many "Transport Layer Security" sections `tshark -V` prints for each frame that has one. */
+async function tsharkSections(pcap: string): Promise<Map<number, number>> {
+  const result = await runProcess('tshark', ['-r', pcap, '-V']);
+  assert.equal(result.code, 0, result.stderr);
+  const out = new Map<number, number>();
+  let frame = 0;
+  for (const line of result.stdout.split('\n')) {
+    const m = /^Frame (\d+):/.exec(line);
+    if (m) frame = Number(m[1]);
+    else if (line === 'Transport Layer Security') out.set(frame, (out.get(frame) ?? 0) + 1);
+  }
+  return out;
 }
 
 function collect(fields: ProtoField[], name: string, out: unknown[] = []): unknown[] {
@@ -236,7 +255,12 @@ test('records cut across TCP segments are reported on the segment that completes
     assert.equal(got.protocol, want.protocol, `frame ${number} Protocol`);
     FIELDS.forEach((name, i) => assert.equal(got.fields[i], want.fields[i] ?? '', `frame ${number} ${name}`));
   }
+  const sections = await tsharkSections(pcap);
+  assert.ok([...sections.values()].some((n) => n === 2), 'some segment finishes one record and begins the next');
+  for (const [number, count] of sections) assert.equal(ours.get(number)?.sections, count, `frame ${number}: TLS sections in -V`);
   const decrypted = await netlabFrames(pcap, parseKeyLog(readFileSync(keyLog, 'latin1')));
+  const keyed = await tsharkFrames(pcap, ['-o', `tls.keylog_file:${keyLog}`]);
+  for (const [number, want] of keyed) assert.equal(decrypted.get(number)?.info, want.info, `frame ${number} Info with the key log`);
   const client = Buffer.concat([...decrypted.values()].flatMap((f) => f.decrypted.filter((r) => r.side === 0 && r.type === 23).map((r) => r.data)));
   assert.equal(client.toString('latin1'), `${line}\n`);
 });

@@ -178,7 +178,11 @@ test('a direction that does not start with a record header is not TLS: no layer'
   assert.deepEqual(d.push(1, Buffer.from('HTTP/1.1 200 OK\r\n\r\n')), []);
 });
 
-/** The RFC 8448 §3 connection, each direction cut at `cut` (clamped), interleaved as on the wire. */
+/**
+ * The RFC 8448 §3 connection, each direction cut at `cut` (clamped),
+ * interleaved as on the wire; the pushes that gave layers (Info is the
+ * frame's, the same on each layer of a push).
+ */
 function rfc8448(cut: number, keys: boolean): { side: StreamSide; layers: TlsLayer[] }[] {
   const d = createTlsStreamDissector(CONTEXT, keys ? { keyLog: parseKeyLog(v.KEY_LOG) } : {});
   const steps: [StreamSide, Buffer][] = [
@@ -200,7 +204,7 @@ function rfc8448(cut: number, keys: boolean): { side: StreamSide; layers: TlsLay
 test('RFC 8448 without keys, at every chunk boundary: tshark words for an undecrypted 1.3 handshake', () => {
   const longest = v.SERVER_HELLO_RECORD.length + v.SERVER_FLIGHT_RECORD.length;
   for (let cut = 0; cut <= longest; cut++) {
-    const infos = rfc8448(cut, false).flatMap((r) => r.layers.map((l) => l.info));
+    const infos = rfc8448(cut, false).map((r) => r.layers[0]!.info);
     assert.deepEqual(infos.join(' | ').split(/, | \| /), ['Client Hello', 'Server Hello', 'Application Data', 'Application Data', 'Application Data'], `cut ${cut}`);
   }
 });
@@ -209,7 +213,7 @@ test('RFC 8448 with the key log, at every chunk boundary: the decrypted handshak
   const longest = v.SERVER_HELLO_RECORD.length + v.SERVER_FLIGHT_RECORD.length;
   for (let cut = 0; cut <= longest; cut++) {
     const reports = rfc8448(cut, true);
-    const infos = reports.flatMap((r) => r.layers.map((l) => l.info)).join(', ');
+    const infos = reports.map((r) => r.layers[0]!.info).join(', ');
     assert.equal(infos, 'Client Hello, Server Hello, Encrypted Extensions, Certificate, Certificate Verify, Finished, Finished, Application Data', `cut ${cut}`);
     const decrypted = reports.flatMap((r) => r.layers.flatMap((l) => l.decrypted));
     assert.deepEqual(
@@ -235,7 +239,10 @@ test('one byte at a time gives the same records as whole segments', () => {
   const d = createTlsStreamDissector(CONTEXT, { keyLog: parseKeyLog(v.KEY_LOG) });
   const infos: string[] = [];
   const feed = (side: StreamSide, bytes: Buffer): void => {
-    for (let i = 0; i < bytes.length; i++) for (const l of d.push(side, bytes.subarray(i, i + 1))) infos.push(l.info);
+    for (let i = 0; i < bytes.length; i++) {
+      const layers = d.push(side, bytes.subarray(i, i + 1));
+      if (layers.length > 0) infos.push(layers[0]!.info);
+    }
   };
   feed(0, v.CLIENT_HELLO_RECORD);
   feed(1, Buffer.concat([v.SERVER_HELLO_RECORD, v.SERVER_FLIGHT_RECORD]));
@@ -253,4 +260,33 @@ test('one byte at a time gives the same records as whole segments', () => {
     SEGMENT,
     'Application Data',
   ]);
+});
+
+test('a segment that finishes a record begun earlier and goes on gives two sections, as tshark -V', () => {
+  const d = createTlsStreamDissector(CONTEXT);
+  d.push(0, CLIENT_HELLO);
+  const flight = Buffer.concat([SERVER_HELLO_12, CCS, APP]);
+  const cut = 20;
+  d.push(1, flight.subarray(0, cut));
+  const layers = d.push(1, flight.subarray(cut));
+  assert.deepEqual(
+    layers.map((l) => l.fields.map((f) => f.label)),
+    [['TLSv1.2 Record Layer: Handshake Protocol: Server Hello'], ['TLSv1.2 Record Layer: Change Cipher Spec Protocol: Change Cipher Spec', 'TLSv1.2 Record Layer: Application Data Protocol: Application Data']],
+  );
+  assert.deepEqual(
+    layers.map((l) => [l.protocol, l.info]),
+    [
+      ['TLSv1.2', 'Server Hello, Change Cipher Spec, Application Data'],
+      ['TLSv1.2', 'Server Hello, Change Cipher Spec, Application Data'],
+    ],
+  );
+  // Finishing a record and beginning the next: the second section is empty.
+  const e = createTlsStreamDissector(CONTEXT);
+  const two = Buffer.concat([CLIENT_HELLO, APP]);
+  e.push(0, two.subarray(0, 10));
+  const [whole, begun, ...none] = e.push(0, two.subarray(10, CLIENT_HELLO.length + 3));
+  assert.equal(none.length, 0);
+  assert.equal(whole?.fields.length, 1);
+  assert.equal(begun?.fields.length, 0);
+  assert.equal(begun?.info, 'Client Hello');
 });
