@@ -4,7 +4,7 @@
  * tcpdump with a key log): the frames that carry TLS, their Protocol and
  * Info columns and the TLS fields equal `tshark -T fields`; with the key log
  * the decrypted application data is what each side typed, and the Info
- * column equals tshark's with `-o tls.keylog_file:`.
+ * column and the fields equal tshark's with `-o tls.keylog_file:`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -180,7 +180,11 @@ test('the TLS layer matches tshark on real openssl captures, and decrypts them w
       assert.equal(text(1), typed('server'));
       const keyed = await tsharkFrames(capture.pcap, ['-o', `tls.keylog_file:${capture.keyLog}`]);
       assert.deepEqual([...decrypted.keys()], [...keyed.keys()]);
-      for (const [number, want] of keyed) assert.equal(decrypted.get(number)!.info, want.info, `frame ${number} Info with the key log`);
+      for (const [number, want] of keyed) {
+        const got = decrypted.get(number)!;
+        assert.equal(got.info, want.info, `frame ${number} Info with the key log`);
+        FIELDS.forEach((name, i) => assert.equal(got.fields[i], want.fields[i] ?? '', `frame ${number} ${name} with the key log`));
+      }
     });
   }
 });
