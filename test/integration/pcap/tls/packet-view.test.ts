@@ -42,6 +42,8 @@ interface Frame {
   info: string;
   /** Layers returned for the frame (Wireshark's TLS sections). */
   sections: number;
+  /** Tree lines to find in tshark -V. */
+  labels: string[];
   fields: string[];
   decrypted: { side: 0 | 1; type: number; data: Buffer }[];
 }
@@ -77,20 +79,40 @@ function frameOf(layers: TlsLayer[]): Frame {
     info: layers[0]!.info,
     sections: layers.length,
     fields: FIELDS.map((name) => collect(fields, name).map((value) => print(name, value)).join(',')),
+    labels: comparableLabels(fields),
     decrypted: layers.flatMap((l) => l.decrypted.map((r) => ({ side: r.side, type: r.contentType, data: r.data }))),
   };
 }
 
-/** How many "Transport Layer Security" sections `tshark -V` prints for each frame that has one. */
-async function tsharkSections(pcap: string): Promise<Map<number, number>> {
-  const result = await runProcess('tshark', ['-r', pcap, '-V']);
+/** The `tshark -V` lines of each frame, trimmed. */
+async function tsharkVerbose(pcap: string, extra: string[] = []): Promise<Map<number, string[]>> {
+  const result = await runProcess('tshark', ['-r', pcap, ...extra, '-V']);
   assert.equal(result.code, 0, result.stderr);
-  const out = new Map<number, number>();
-  let frame = 0;
+  const out = new Map<number, string[]>();
+  let lines: string[] = [];
   for (const line of result.stdout.split('\n')) {
     const m = /^Frame (\d+):/.exec(line);
-    if (m) frame = Number(m[1]);
-    else if (line === 'Transport Layer Security') out.set(frame, (out.get(frame) ?? 0) + 1);
+    if (m) out.set(Number(m[1]), (lines = []));
+    lines.push(line.trim());
+  }
+  return out;
+}
+
+/** How many "Transport Layer Security" sections tshark -V prints per frame. */
+function sectionsOf(verbose: Map<number, string[]>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [frame, lines] of verbose) {
+    const n = lines.filter((l) => l === 'Transport Layer Security').length;
+    if (n > 0) out.set(frame, n);
+  }
+  return out;
+}
+
+/** Our tree's lines that tshark prints the same way (record titles and the header and hello lines). */
+function comparableLabels(fields: ProtoField[], out: string[] = []): string[] {
+  for (const f of fields) {
+    if (f.name === 'tls.record' || /^tls\.(record\.|handshake\.(type|version|ciphersuite|extensions_server_name|extension\.type)$|alert_message)/.test(f.name)) out.push(f.label);
+    if (f.children) comparableLabels(f.children, out);
   }
   return out;
 }
@@ -170,6 +192,18 @@ test('the TLS layer matches tshark on real openssl captures, and decrypts them w
         FIELDS.forEach((name, i) => assert.equal(got.fields[i], want.fields[i] ?? '', `frame ${number} ${name}`));
       }
       assert.ok([...ours.values()].some((f) => f.fields[6] === 'localhost'), 'the Client Hello names the server');
+      const verbose = await tsharkVerbose(capture.pcap);
+      for (const [number, frame] of ours) {
+        const lines = verbose.get(number)!;
+        let from = 0;
+        for (const label of frame.labels) {
+          const at = lines.indexOf(label, from);
+          assert.ok(at >= 0, `frame ${number}: -V line ${JSON.stringify(label)} in order in tshark's\n${lines.slice(from).join('\n')}`);
+          from = at + 1;
+        }
+      }
+      assert.deepEqual(new Map([...ours].map(([n, f]) => [n, f.sections])), sectionsOf(verbose), 'TLS sections per frame');
+      assert.ok([...ours.values()].some((f) => f.labels.includes('Server Name: localhost') && f.labels.some((l) => l.startsWith('Cipher Suite: '))), 'the hello lines were compared');
 
       // With the key log: the plaintext is what each side typed, and Info is tshark's with the same key log.
       const keyLog = parseKeyLog(readFileSync(capture.keyLog, 'latin1'));
@@ -259,7 +293,7 @@ test('records cut across TCP segments are reported on the segment that completes
     assert.equal(got.protocol, want.protocol, `frame ${number} Protocol`);
     FIELDS.forEach((name, i) => assert.equal(got.fields[i], want.fields[i] ?? '', `frame ${number} ${name}`));
   }
-  const sections = await tsharkSections(pcap);
+  const sections = sectionsOf(await tsharkVerbose(pcap));
   assert.ok([...sections.values()].some((n) => n === 2), 'some segment finishes one record and begins the next');
   for (const [number, count] of sections) assert.equal(ours.get(number)?.sections, count, `frame ${number}: TLS sections in -V`);
   const decrypted = await netlabFrames(pcap, parseKeyLog(readFileSync(keyLog, 'latin1')));
