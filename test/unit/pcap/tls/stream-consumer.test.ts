@@ -128,3 +128,28 @@ test('only TLS-looking streams by default; with wanted, a stream found not to be
   assert.deepEqual(plain, ['0:GET / HTTP/1.1\r\n', '1:HTTP/1.1 200 OK\r\n']);
   assert.equal(wasPlain, true);
 });
+
+test('record outcomes: skipped without keys, failed with wrong keys, and one stream error when the records stop making sense', () => {
+  const noKeys = new TlsConnection();
+  noKeys.push(0, v.CLIENT_HELLO_RECORD);
+  assert.deepEqual(noKeys.push(1, SERVER).records.map((r) => [r.outcome, r.content === undefined]), [
+    ['plain', false],
+    ['skipped', true],
+  ]);
+
+  // The right labels with another connection's secrets: the AEAD tag fails, nothing is shown.
+  const wrong = parseKeyLog(v.KEY_LOG.replace(v.SERVER_HS_TRAFFIC.toString('hex'), v.CLIENT_HS_TRAFFIC.toString('hex')));
+  const failed = new TlsConnection({ keyLog: wrong });
+  failed.push(0, v.CLIENT_HELLO_RECORD);
+  const flight = failed.push(1, SERVER).records[1]!;
+  assert.equal(flight.outcome, 'failed');
+  assert.equal(flight.content, undefined);
+  assert.equal(failed.finish().status, 'failed');
+
+  const broken = new TlsConnection();
+  const report = broken.push(0, Buffer.concat([v.CLIENT_HELLO_RECORD, Buffer.from([0x47, 0x45, 0x54, 0x20, 0x2f])]));
+  assert.equal(report.records.length, 1, 'the record before the garbage is reported');
+  assert.equal(report.error?.code, 'NETLAB_ERR_TLS_RECORD_MALFORMED');
+  assert.equal(broken.push(0, v.CLIENT_HELLO_RECORD).error, undefined, 'reported once; the direction has stopped');
+  assert.equal(broken.push(0, v.CLIENT_HELLO_RECORD).records.length, 0);
+});
