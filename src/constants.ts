@@ -111,6 +111,11 @@ export const DEFAULTS = Object.freeze({
    * hello (the suite or the randoms), in bytes of ciphertext.
    */
   tlsMaxPendingBytes: 1024 * 1024,
+  /**
+   * TLS connections followed at once by one TlsStreamConsumer (each holds a
+   * decryptor); past it the oldest is summarised and let go.
+   */
+  tlsMaxStreams: 10_000,
   /** Longest key-log line read, in bytes; longer lines are skipped and counted. */
   keyLogMaxLineBytes: 1024,
   /** `netlab scan` (src/scan/): timing follows nmap -T4 unless a flag says otherwise. */

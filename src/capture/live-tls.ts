@@ -8,7 +8,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { FileError } from '../errors.js';
 import type { Dissection } from '../pcap/layers/dissection.js';
 import { TcpStreams, type TcpStreamInfo } from '../pcap/reassembly/tcp-streams.js';
-import { TlsStreamDecryptor, type Direction, type TlsStreamSummary } from '../pcap/tls/decrypt.js';
+import type { Direction, TlsStreamSummary } from '../pcap/tls/decrypt.js';
+import { TlsStreamConsumer } from '../pcap/tls/stream-consumer.js';
 import { KeyLog } from '../pcap/tls/keylog.js';
 
 /** TLS streams decrypted at once; beyond it the oldest is summarised and dropped. */
@@ -99,8 +100,9 @@ interface DelayedChunk {
 export class LiveTlsDecryptor {
   readonly #keys: KeyLogFollower;
   readonly #tcp: TcpStreams;
-  readonly #onData: LiveTlsOptions['onData'];
-  readonly #active = new Map<number, { info: TcpStreamInfo; decryptor: TlsStreamDecryptor }>();
+  readonly #tls: TlsStreamConsumer;
+  /** The stream record copied when its reassembly completed, while its retirement runs. */
+  #snapshot: TcpStreamInfo | undefined;
   readonly #done: { stream: TcpStreamInfo; summary: TlsStreamSummary }[] = [];
   #delayed: DelayedChunk[] = [];
   #delayedBytes = 0;
@@ -109,7 +111,13 @@ export class LiveTlsDecryptor {
   /** @throws FileError when the key log cannot be opened */
   constructor(options: LiveTlsOptions) {
     this.#keys = new KeyLogFollower(options.keyLogPath);
-    this.#onData = options.onData;
+    const onData = options.onData;
+    this.#tls = new TlsStreamConsumer({
+      keyLog: this.#keys.keyLog,
+      maxStreams: MAX_LIVE_TLS_STREAMS,
+      onData: (stream, e) => onData(stream, e.direction, e.data),
+      onSummary: (stream, summary) => this.#done.push({ stream: this.#snapshot ?? this.#tcp.stream(stream.index) ?? stream, summary }),
+    });
     this.#tcp = new TcpStreams({
       reassembled: (stream, side, data) => {
         if (!stream.tls) return;
@@ -139,25 +147,16 @@ export class LiveTlsDecryptor {
     for (const chunk of this.#delayed) {
       if (!release(chunk)) break;
       if (chunk.data === null) {
-        this.#retire(chunk.stream.index, chunk.stream);
+        this.#snapshot = chunk.stream;
+        this.#tls.complete(chunk.stream);
+        this.#snapshot = undefined;
       } else {
-        this.#decrypt(chunk, chunk.data);
+        this.#tls.reassembled(chunk.stream, chunk.side, chunk.data, 0);
         this.#delayedBytes -= chunk.data.length;
       }
       taken += 1;
     }
     this.#delayed = this.#delayed.slice(taken);
-  }
-
-  #decrypt({ stream, side }: DelayedChunk, data: Buffer): void {
-    let entry = this.#active.get(stream.index);
-    if (entry === undefined) {
-      if (this.#active.size >= MAX_LIVE_TLS_STREAMS) this.#retireOldest();
-      entry = { info: stream, decryptor: new TlsStreamDecryptor({ keyLog: this.#keys.keyLog, onData: (e) => this.#onData(stream, e.direction, e.data) }) };
-      this.#active.set(stream.index, entry);
-    }
-    if (side === 0) entry.decryptor.pushClient(data);
-    else entry.decryptor.pushServer(data);
   }
 
   /** Feeds one dissected packet (live: its capture time is about now, which drives the idle timeout). */
@@ -170,20 +169,8 @@ export class LiveTlsDecryptor {
     clearInterval(this.#timer);
     this.#tcp.finish();
     this.#pump(() => true);
-    for (const index of [...this.#active.keys()]) this.#retire(index);
+    this.#tls.finish();
     this.#keys.close();
     return this.#done;
-  }
-
-  #retireOldest(): void {
-    const oldest = this.#active.keys().next();
-    if (oldest.done !== true) this.#retire(oldest.value);
-  }
-
-  #retire(index: number, snapshot?: TcpStreamInfo): void {
-    const entry = this.#active.get(index);
-    if (entry === undefined) return;
-    this.#active.delete(index);
-    this.#done.push({ stream: snapshot ?? this.#tcp.stream(index) ?? entry.info, summary: entry.decryptor.finish() });
   }
 }

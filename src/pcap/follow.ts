@@ -9,7 +9,7 @@ import type { CaptureInfo } from './read/packet.js';
 import { openCapture, type CaptureInput, type CaptureOptions, type PacketSource } from './read/source.js';
 import { TcpStreams, type Side, type StreamConsumer, type TcpStreamInfo, type TcpStreamsOptions } from './reassembly/tcp-streams.js';
 import type { KeyLog } from './tls/keylog.js';
-import { TlsStreamDecryptor } from './tls/decrypt.js';
+import { TlsStreamConsumer } from './tls/stream-consumer.js';
 
 /** Options of the follow functions. */
 export interface FollowOptions extends TcpStreamsOptions {
@@ -50,14 +50,21 @@ export interface TcpStreamList {
  * @throws CaptureFormatError when the input is not a capture
  */
 export async function scanTcpStreams(input: CaptureInput, options: FollowOptions = {}): Promise<{ streams: TcpStreamList; info: CaptureInfo }> {
-  const keys = options.keyLog === undefined ? undefined : new KeyLookup(options.keyLog);
-  const tcp = new TcpStreams(
-    {
-      reassembled: (stream, side, data) => keys?.feed(tcp, stream, side, data),
-      complete: (stream) => keys?.drop(tcp, stream),
-    },
-    options,
-  );
+  // With a key log, each TLS stream is read just far enough (both hellos)
+  // to know whether the key log has its secrets; the answer becomes a flag
+  // of the stream's record and its decryptor is let go, so memory does not
+  // grow with the capture.
+  const keys: TlsStreamConsumer | undefined =
+    options.keyLog === undefined
+      ? undefined
+      : new TlsStreamConsumer({
+          keyLog: options.keyLog,
+          maxStreams: MAX_PENDING_KEY_LOOKUPS,
+          until: 'keys',
+          wanted: (stream): boolean => stream.tls && !tcp.keysDecided(stream.index),
+          onKeys: (stream, found) => tcp.setKeys(stream.index, found),
+        });
+  const tcp: TcpStreams = new TcpStreams(keys ?? { reassembled: () => undefined }, options);
   const { info } = await reassemble(input, tcp, options);
   const streams: TcpStreamList = {
     count: tcp.count,
@@ -87,62 +94,26 @@ export interface ListedTcpStream extends TcpStreamInfo {
   keys: boolean;
 }
 
-/** Streams whose hellos are still being looked for at once; beyond it, new ones count as "no keys". */
+/** Streams whose hellos are still being looked for at once; past it the oldest counts as "no keys". */
 const MAX_PENDING_KEY_LOOKUPS = 10_000;
-
-/**
- * Reads just enough of each TLS stream (both hellos) to know whether the key
- * log has its secrets, then stops looking at it (the answer is a flag of the
- * stream's record), so memory does not grow with the capture.
- */
-class KeyLookup {
-  readonly #keyLog: KeyLog;
-  readonly #pending = new Map<number, TlsStreamDecryptor>();
-
-  constructor(keyLog: KeyLog) {
-    this.#keyLog = keyLog;
-  }
-
-  feed(tcp: TcpStreams, stream: TcpStreamInfo, side: Side, data: Uint8Array): void {
-    if (!stream.tls || tcp.keysDecided(stream.index)) return;
-    let decryptor = this.#pending.get(stream.index);
-    if (decryptor === undefined) {
-      if (this.#pending.size >= MAX_PENDING_KEY_LOOKUPS) return;
-      decryptor = new TlsStreamDecryptor({ keyLog: this.#keyLog });
-      this.#pending.set(stream.index, decryptor);
-    }
-    if (side === 0) decryptor.pushClient(data);
-    else decryptor.pushServer(data);
-    const summary = decryptor.summary();
-    if (summary.clientRandom !== null && summary.version !== null) {
-      tcp.setKeys(stream.index, summary.keysFound);
-      this.#pending.delete(stream.index);
-    }
-  }
-
-  /** The stream's reassembly stopped before both hellos were seen: it has no usable keys. */
-  drop(tcp: TcpStreams, stream: TcpStreamInfo): void {
-    if (this.#pending.delete(stream.index)) tcp.setKeys(stream.index, false);
-  }
-}
 
 /**
  * Reassembles one TCP stream and hands its bytes to `onData` in capture
  * order of reassembly (client and server interleaved as they complete).
  * @param index tcp.stream number
- * @param onData receives each reassembled chunk; `data` is valid only during the call
+ * @param onData receives each reassembled chunk (and the stream it belongs to); `data` is valid only during the call
  * @throws NetlabError NETLAB_ERR_PCAP_NO_STREAM when the capture has no stream `index`
  */
 export async function followTcpStream(
   input: CaptureInput,
   index: number,
-  onData: (side: Side, data: Uint8Array, packetIndex: number) => void,
+  onData: (side: Side, data: Uint8Array, packetIndex: number, stream: TcpStreamInfo) => void,
   options: FollowOptions = {},
 ): Promise<{ stream: TcpStreamInfo; info: CaptureInfo }> {
   const tcp = new TcpStreams(
     {
       accept: (s) => s.index === index,
-      reassembled: (_s, side, data, packetIndex) => onData(side, data, packetIndex),
+      reassembled: (s, side, data, packetIndex) => onData(side, data, packetIndex, s),
     },
     options,
   );

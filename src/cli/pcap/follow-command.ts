@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { followTcpStream, scanTcpStreams, type ListedTcpStream, type Side, type TcpStreamList } from '../../pcap/follow.js';
 import type { TcpStreamsOptions } from '../../pcap/reassembly/tcp-streams.js';
-import { TlsStreamDecryptor, type TlsStreamSummary } from '../../pcap/tls/decrypt.js';
+import type { TlsStreamSummary } from '../../pcap/tls/decrypt.js';
+import { TlsStreamConsumer } from '../../pcap/tls/stream-consumer.js';
+import { TlsConnection } from '../../pcap/tls/connection.js';
 import { parseKeyLog, type KeyLog } from '../../pcap/tls/keylog.js';
 import { examples } from '../help.js';
 import { readUserFile } from '../files.js';
@@ -86,34 +88,39 @@ async function follow(file: string, input: CaptureInput, flags: FollowFlags, out
   const show = (side: Side, data: Uint8Array): void => {
     if (want === -1 || want === side) sink.data(side, data);
   };
-  // With a key log the stream's bytes go through the TLS decryptor, and what
-  // is shown is the application data it authenticates, never a guess.
-  const decryptor = keyLog === undefined ? undefined : new TlsStreamDecryptor({ keyLog, onData: (e) => show(e.direction === 'client' ? 0 : 1, e.data) });
-  // A stream that turns out not to be TLS is shown as captured.
-  let plain = decryptor === undefined;
-  let decided = plain;
+  // With a key log the stream's bytes go through the TLS stream consumer, and
+  // what is shown is the application data it authenticates, never a guess; a
+  // stream that turns out not to be TLS is shown as captured.
+  let summary: TlsStreamSummary | undefined;
+  let plain = false;
+  const tlsStreams =
+    keyLog === undefined
+      ? undefined
+      : new TlsStreamConsumer({
+          keyLog,
+          wanted: () => true,
+          keepUntilFinish: true,
+          onData: (_s, e) => show(e.direction === 'client' ? 0 : 1, e.data),
+          onPlain: (_s, side, data) => show(side, data),
+          onSummary: (_s, s, notTls) => {
+            summary = s;
+            plain = notTls;
+          },
+        });
   const { stream, info } = await followTcpStream(
     input,
     flags.stream!,
-    (side, data) => {
-      if (plain || decryptor === undefined) {
-        show(side, data);
-        return;
-      }
-      if (side === 0) decryptor.pushClient(data);
-      else decryptor.pushServer(data);
-      if (!decided) {
-        const first = decryptor.summary();
-        decided = first.tls || first.status === 'not-tls';
-        plain = first.status === 'not-tls';
-        if (plain) show(side, data);
-      }
+    (side, data, packetIndex, s) => {
+      if (tlsStreams === undefined) show(side, data);
+      else tlsStreams.reassembled(s, side, data, packetIndex);
     },
     { capture: { name: 'stdin' }, signal, onProgress: () => sink.flush(), ...tableOptions() },
   );
-  const tls = plain ? undefined : decryptor?.finish();
+  tlsStreams?.finish();
+  // A stream that carried no payload never reached the consumer: its summary is that of an empty connection.
+  const tls = plain || keyLog === undefined ? undefined : (summary ?? new TlsConnection({ keyLog }).finish());
   sink.end();
-  if (plain && decryptor !== undefined) out.note(`stream ${flags.stream}: not TLS, shown as captured (nothing to decrypt)`);
+  if (plain) out.note(`stream ${flags.stream}: not TLS, shown as captured (nothing to decrypt)`);
   if (flags.format !== 'raw' && flags.json !== true) {
     out.note(
       `stream ${stream.index}: ${stream.client} -> ${stream.server}, ${stream.bytesClient} bytes from client, ${stream.bytesServer} from server${stream.gaps > 0 ? `, ${stream.gaps} gaps (missing segments)` : ''}${stream.undelivered > 0 ? `; ${stream.undelivered} bytes captured after a missing segment are not shown` : ''}`,

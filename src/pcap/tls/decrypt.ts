@@ -34,10 +34,32 @@ import { cipherSuiteName, supportedSuite, type SupportedSuite } from './suites.j
 import { nextTrafficSecret, tls12KeyBlock, tls13TrafficKeys } from './key-schedule.js';
 import { Tls12RecordOpener, Tls13RecordOpener, type RecordOpener } from './record-protection.js';
 import { alertName } from './alerts.js';
-import type { Direction, TlsAlert, TlsDataEvent, TlsDirectionCounts, TlsProblem, TlsStreamStatus, TlsStreamSummary } from './types.js';
+import type {
+  Direction,
+  TlsAlert,
+  TlsDataEvent,
+  TlsDirectionCounts,
+  TlsProblem,
+  TlsRecordDone,
+  TlsRecordOutcome,
+  TlsStreamStatus,
+  TlsStreamSummary,
+  TlsWireRecord,
+} from './types.js';
 import { positiveInteger } from '../../util/validate.js';
 
-export type { Direction, TlsAlert, TlsDataEvent, TlsDirectionCounts, TlsProblem, TlsStreamStatus, TlsStreamSummary } from './types.js';
+export type {
+  Direction,
+  TlsAlert,
+  TlsDataEvent,
+  TlsDirectionCounts,
+  TlsProblem,
+  TlsRecordDone,
+  TlsRecordOutcome,
+  TlsStreamStatus,
+  TlsStreamSummary,
+  TlsWireRecord,
+} from './types.js';
 
 /** Options of {@link TlsStreamDecryptor}. */
 export interface TlsStreamDecryptorOptions {
@@ -45,6 +67,20 @@ export interface TlsStreamDecryptorOptions {
   keyLog?: KeyLog;
   /** Called for each decrypted application-data record, in order within its direction. */
   onData?: (event: TlsDataEvent) => void;
+  /**
+   * Called for each record as it completes on the wire, in order within its
+   * direction and before anything is decrypted (the packet view reports a
+   * record on the segment that completes it). The event is valid only during the call.
+   */
+  onRecord?: (event: TlsWireRecord) => void;
+  /**
+   * Called once each record has been dealt with: its content in the clear or
+   * decrypted, or why there is none. Usually during the same push() as
+   * onRecord; a record that waited for the other direction's hello comes later.
+   */
+  onRecordDone?: (event: TlsRecordDone) => void;
+  /** Called once when a direction stops being TLS records (a malformed header, an oversized record). */
+  onStreamError?: (direction: Direction, error: TlsDecodeError) => void;
   /** Record body cap before the version is known (default `DEFAULTS.tlsMaxRecordBytes`); TLS 1.3 lowers it to 2^14 + 256. */
   maxRecordBytes?: number;
   /** Cap on a buffered handshake message (default `DEFAULTS.tlsMaxHandshakeMessageBytes`). */
@@ -105,6 +141,13 @@ function wantedHandshake(type: number): boolean {
 export class TlsStreamDecryptor {
   readonly #keyLog: KeyLog | undefined;
   readonly #onData: ((event: TlsDataEvent) => void) | undefined;
+  readonly #onWire: ((event: TlsWireRecord) => void) | undefined;
+  readonly #onDone: ((event: TlsRecordDone) => void) | undefined;
+  readonly #onStreamError: ((direction: Direction, error: TlsDecodeError) => void) | undefined;
+  /** How the record being processed ended, for onRecordDone (set by #processRecord). */
+  #outcome: TlsRecordOutcome = 'plain';
+  #contentType: number | undefined;
+  #content: Buffer | undefined;
   readonly #maxPendingBytes: number;
   readonly #client: Side;
   readonly #server: Side;
@@ -134,6 +177,9 @@ export class TlsStreamDecryptor {
   constructor(options: TlsStreamDecryptorOptions = {}) {
     this.#keyLog = options.keyLog;
     this.#onData = options.onData;
+    this.#onWire = options.onRecord;
+    this.#onDone = options.onRecordDone;
+    this.#onStreamError = options.onStreamError;
     const maxPending = options.maxPendingBytes ?? DEFAULTS.tlsMaxPendingBytes;
     positiveInteger(maxPending, 'options.maxPendingBytes');
     this.#maxPendingBytes = maxPending;
@@ -248,6 +294,41 @@ export class TlsStreamDecryptor {
     };
   }
 
+  /** The negotiated version (0x0303, 0x0304) once a ServerHello or HelloRetryRequest was parsed. */
+  get version(): number | undefined {
+    return this.#version;
+  }
+
+  /** The ClientHello, once parsed. */
+  get clientHello(): Readonly<ClientHello> | undefined {
+    return this.#clientHello;
+  }
+
+  /** The ServerHello, once parsed. */
+  get serverHello(): Readonly<ServerHello> | undefined {
+    return this.#serverHello;
+  }
+
+  /** Whether the key log holds this connection's secrets (known once both hellos were parsed). */
+  get keysFound(): boolean {
+    return this.#keysFound;
+  }
+
+  /** Whether `direction` has sent part of a record and not yet the rest. */
+  midRecord(direction: Direction): boolean {
+    return (direction === 'client' ? this.#client : this.#server).decoder.midRecord;
+  }
+
+  /** What summary().tls says, without building a summary. */
+  get tls(): boolean {
+    return this.#clientHello !== undefined || this.#serverHello !== undefined || this.#helloRetryRequest || this.#midSession;
+  }
+
+  /** True when summary().status would be 'not-tls'. */
+  get notTls(): boolean {
+    return !this.tls && (this.#client.bytes > 0 || this.#server.bytes > 0) && this.#status(false)[0] === 'not-tls';
+  }
+
   #status(tls: boolean): [TlsStreamStatus, TlsProblem | undefined] {
     const first = (...codes: ErrorCode[]): TlsProblem | undefined => this.#problems.find((p) => codes.includes(p.code));
     if (this.#client.bytes === 0 && this.#server.bytes === 0) return ['empty', undefined];
@@ -275,6 +356,7 @@ export class TlsStreamDecryptor {
 
   #onRecordError(side: Side, error: TlsDecodeError): void {
     side.gaveUp = true;
+    this.#onStreamError?.(side.name, error);
     if (!side.firstRecordSeen) {
       this.#notTls = true;
       this.#problem(ERROR_CODES.TLS_NOT_TLS, side.name, `the ${side.name} stream is not TLS: ${error.message}`);
@@ -284,6 +366,17 @@ export class TlsStreamDecryptor {
   }
 
   #onRecord(side: Side, record: TlsRecord): void {
+    if (this.#onWire !== undefined) {
+      this.#onWire({
+        direction: side.name,
+        record: side.counts.records,
+        offset: record.offset,
+        type: record.type,
+        version: record.version,
+        header: record.header,
+        fragment: record.fragment,
+      });
+    }
     if (!side.firstRecordSeen) {
       side.firstRecordSeen = true;
       // RFC 8446 §4.1.1/§4.1.3: each side opens with a hello in a handshake record.
@@ -302,8 +395,9 @@ export class TlsStreamDecryptor {
       }
     }
     if (side.midSession) {
-      side.counts.records++;
+      const index = side.counts.records++;
       side.counts.skipped++;
+      this.#onDone?.({ direction: side.name, record: index, offset: record.offset, type: record.type, outcome: 'skipped', contentType: undefined, content: undefined });
       return;
     }
     // No copy needed: push() copied the chunk, so the fragment view stays valid.
@@ -378,6 +472,32 @@ export class TlsStreamDecryptor {
   }
 
   #process(side: Side, record: QueuedRecord): Step {
+    this.#outcome = 'plain';
+    this.#contentType = record.type;
+    this.#content = record.fragment;
+    const step = this.#processRecord(side, record);
+    if (step === Step.Done && this.#onDone !== undefined) {
+      this.#onDone({
+        direction: side.name,
+        record: record.index,
+        offset: record.offset,
+        type: record.type,
+        outcome: this.#outcome,
+        contentType: this.#contentType,
+        content: this.#content,
+      });
+    }
+    return step;
+  }
+
+  /** Sets what onRecordDone reports for a record with no content to show. */
+  #noContent(outcome: TlsRecordOutcome): void {
+    this.#outcome = outcome;
+    this.#contentType = undefined;
+    this.#content = undefined;
+  }
+
+  #processRecord(side: Side, record: QueuedRecord): Step {
     side.recordIndex = record.index;
     side.recordOffset = record.offset;
     if (record.type === CONTENT_TYPE.changeCipherSpec) {
@@ -391,24 +511,30 @@ export class TlsStreamDecryptor {
     if (this.#version === undefined) return Step.Wait;
     if (this.#noDecryption !== undefined) {
       side.counts.skipped++;
+      this.#noContent('skipped');
       return Step.Done;
     }
     if (!this.#keysReady) return Step.Wait;
     const opener = side.opener;
     if (opener === undefined) {
       side.counts.skipped++;
+      this.#noContent('skipped');
       return Step.Done;
     }
     const result = opener.open(record);
     if (!result.ok) {
-      this.#openFailed(side, result.reason);
+      this.#noContent(this.#openFailed(side, result.reason));
       return Step.Done;
     }
     side.counts.decrypted++;
+    this.#outcome = 'decrypted';
+    this.#contentType = result.type;
+    this.#content = result.content;
     return this.#plaintext(side, result.type, result.content, true);
   }
 
-  #openFailed(side: Side, reason: string): void {
+  /** @returns how the record ended: skipped (0-RTT) or failed */
+  #openFailed(side: Side, reason: string): TlsRecordOutcome {
     // RFC 8446 §4.2.10: a server that rejects 0-RTT skips records it cannot
     // decrypt with the handshake keys; an observer without the early secret
     // does the same, and says so.
@@ -424,7 +550,7 @@ export class TlsStreamDecryptor {
       side.counts.skipped++;
       side.opener = new Tls13RecordOpener(this.#suite, tls13TrafficKeys(this.#suite, side.secret));
       this.#problem(ERROR_CODES.TLS_EARLY_DATA, side.name, 'the client sent 0-RTT early data; netlab does not decrypt early data, so those records are skipped');
-      return;
+      return 'skipped';
     }
     side.counts.failed++;
     const why =
@@ -432,6 +558,7 @@ export class TlsStreamDecryptor {
         ? 'failed authentication: the key-log secrets do not match this connection, or the record was altered'
         : `is malformed (${reason})`;
     this.#problem(ERROR_CODES.TLS_DECRYPT_FAILED, side.name, `${side.name} record ${side.recordIndex} ${why}; no plaintext is shown for it`);
+    return 'failed';
   }
 
   #plaintext(side: Side, type: number, content: Buffer, encrypted: boolean): Step {

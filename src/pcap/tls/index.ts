@@ -36,3 +36,6 @@ export {
   type TlsStreamStatus,
   type TlsStreamSummary,
 } from './decrypt.js';
+export { TlsConnection, splitHandshakes, type TlsChunkReport, type TlsConnectionOptions, type TlsHandshakeView, type TlsRecordView, type TlsSide } from './connection.js';
+export { TlsStreamConsumer, type TlsStreamConsumerOptions } from './stream-consumer.js';
+export type { TlsRecordDone, TlsRecordOutcome, TlsWireRecord } from './types.js';

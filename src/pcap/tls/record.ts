@@ -105,6 +105,11 @@ export class TlsRecordDecoder {
     return this.#queue.length;
   }
 
+  /** True while part of a record (header or body) has arrived and the rest has not. */
+  get midRecord(): boolean {
+    return this.#state === State.Body || (this.#state === State.Header && this.#queue.length > 0);
+  }
+
   /** True once the stream was found not to be TLS records. */
   get failed(): boolean {
     return this.#state === State.Failed;

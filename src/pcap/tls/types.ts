@@ -94,3 +94,43 @@ export interface TlsStreamSummary {
   alerts: TlsAlert[];
   problems: TlsProblem[];
 }
+
+/** A record as it completed on the wire, before decryption ({@link TlsStreamDecryptorOptions.onRecord}). */
+export interface TlsWireRecord {
+  direction: Direction;
+  /** Index of the record in its direction (0 = first on the wire). */
+  record: number;
+  /** Byte offset of its header in its direction's TCP stream. */
+  offset: number;
+  /** Outer content type (23 for every TLS 1.3 protected record). */
+  type: number;
+  /** legacy_record_version, e.g. 0x0303. */
+  version: number;
+  /** The 5-byte header. A view, valid during the call. */
+  header: Buffer;
+  /** The body as on the wire. A view, valid during the call. */
+  fragment: Buffer;
+}
+
+/**
+ * How a record was dealt with:
+ * - `plain`: sent in the clear (hellos, ChangeCipherSpec, TLS 1.2 handshake before its CCS);
+ * - `decrypted`: authenticated and decrypted;
+ * - `failed`: failed authentication;
+ * - `skipped`: protected and not attempted (no keys, unsupported suite, 0-RTT, mid-session).
+ */
+export type TlsRecordOutcome = 'plain' | 'decrypted' | 'failed' | 'skipped';
+
+/** A record once processed ({@link TlsStreamDecryptorOptions.onRecordDone}). */
+export interface TlsRecordDone {
+  direction: Direction;
+  record: number;
+  offset: number;
+  /** Outer content type. */
+  type: number;
+  outcome: TlsRecordOutcome;
+  /** The content type of `content` (TLS 1.3: TLSInnerPlaintext.type); undefined when there is no content. */
+  contentType: number | undefined;
+  /** The record's content in the clear or decrypted (padding removed); undefined for failed and skipped records. The receiver may keep it. */
+  content: Buffer | undefined;
+}
