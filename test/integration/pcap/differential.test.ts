@@ -12,6 +12,24 @@ import { FIXTURES, readAll, sampleFiles, tool, tsharkFields } from '../../helper
 /** Files whose timestamps are invalid on purpose (fractions >= 1 s): tshark prints nonsense for them. */
 const INVALID_TIMES = new Set(['tcpdump-timestamp_invalid_nano.pcap']);
 
+/** Every tshark field the tests below read: one tshark run per file serves them all. */
+const TSHARK_FIELDS = [
+  'frame.cap_len', 'frame.time_epoch', 'frame.interface_id', 'frame.protocols',
+  'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'tcp.srcport', 'tcp.dstport', 'tcp.len', 'udp.srcport', 'udp.dstport',
+];
+const tsharkRuns = new Map<string, string[][]>();
+
+/** tshark -T fields columns of `file`, in the order asked. */
+function tsharkColumns(file: string, fields: string[]): string[][] {
+  let rows = tsharkRuns.get(file);
+  if (rows === undefined) {
+    rows = tsharkFields(file, TSHARK_FIELDS);
+    tsharkRuns.set(file, rows);
+  }
+  const at = fields.map((f) => TSHARK_FIELDS.indexOf(f));
+  return rows.map((r) => at.map((i) => r[i] ?? ''));
+}
+
 function capinfos(file: string): { packets: number; wireBytes: number; first: string; last: string } {
   const line = tool('capinfos', ['-T', '-M', '-r', '-c', '-d', '-a', '-e', '-S', file]).trim();
   const [, packets, bytes, first, last] = line.split('\t');
@@ -30,7 +48,7 @@ for (const name of sampleFiles()) {
       'sum of original lengths (capinfos -d)',
     );
     // tshark also shows pcapng custom blocks as frames; compare the packet records only.
-    const rows = tsharkFields(file, ['frame.cap_len', 'frame.time_epoch', 'frame.interface_id', 'frame.protocols']);
+    const rows = tsharkColumns(file, ['frame.cap_len', 'frame.time_epoch', 'frame.interface_id', 'frame.protocols']);
     const packetRows = rows.filter((r) => !(r[3] === 'data' && r[2] === '' && info.format === 'pcapng'));
     assert.deepEqual(
       packets.map((p) => p.capLen),
@@ -54,7 +72,7 @@ for (const name of sampleFiles()) {
 
 /** The course metrics computed the plain way from tshark's own dissection. */
 function referenceMetrics(file: string, isLocal: (ip: string) => boolean) {
-  const rows = tsharkFields(file, ['frame.time_epoch', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'frame.cap_len', 'frame.interface_id', 'frame.protocols']);
+  const rows = tsharkColumns(file, ['frame.time_epoch', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'frame.cap_len', 'frame.interface_id', 'frame.protocols']);
   const dirs = { in: { packets: 0, bytes: 0, times: [] as number[] }, out: { packets: 0, bytes: 0, times: [] as number[] } };
   for (const r of rows) {
     if (r[7] === 'data' && r[6] === '' && file.endsWith('.pcapng')) continue;
@@ -116,7 +134,7 @@ for (const name of sampleFiles().filter((n) => !INVALID_TIMES.has(n))) {
 for (const name of sampleFiles()) {
   test(`${name}: addresses, ports and TCP payload lengths equal tshark's dissection`, async () => {
     const file = join(FIXTURES, name);
-    const rows = tsharkFields(file, ['ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'tcp.srcport', 'tcp.dstport', 'tcp.len', 'udp.srcport', 'udp.dstport', 'frame.interface_id', 'frame.protocols']);
+    const rows = tsharkColumns(file, ['ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'tcp.srcport', 'tcp.dstport', 'tcp.len', 'udp.srcport', 'udp.dstport', 'frame.interface_id', 'frame.protocols']);
     const packetRows = rows.filter((r) => !(r[10] === 'data' && r[9] === '' && name.endsWith('.pcapng')));
     const { packets } = await readAll(file);
     const { Dissection, L4, PROTO_KEY } = await import('../../../src/pcap/layers/dissection.js');
