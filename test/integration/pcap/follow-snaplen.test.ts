@@ -11,7 +11,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { followTcpStream, listTcpStreams } from '../../../src/pcap/follow.js';
-import { HalfStream, ReassemblyBudget } from '../../../src/pcap/reassembly/half-stream.js';
 import { writeSyntheticCapture } from '../../../bench/synth-capture.js';
 import { buildPcap, FIXTURES, tcpFrame, tool, tsharkFields } from '../../helpers/pcap.js';
 import { tsharkFollowRaw, tsharkStreams } from '../../helpers/tshark-follow.js';
@@ -127,22 +126,6 @@ test('cut segments out of order, retransmitted and overlapping: the same bytes a
   const { streams } = await listTcpStreams(file);
   assert.equal(streams[0]!.uncaptured, 6 + 4 + 1 + 3);
   assert.equal(streams[0]!.gaps, 0);
-});
-
-test('a cut segment counts its tail in sequence space: what follows is no gap and not undelivered', () => {
-  const out: string[] = [];
-  const half = new HalfStream((d) => out.push(Buffer.from(d).toString()), 1 << 20, new ReassemblyBudget(1 << 20));
-  const b = (s: string) => Buffer.from(s);
-  half.segment(0, true, false, new Uint8Array(0), 0, 0, 1);
-  half.segment(1, false, false, b('abc'), 0, 3, 2, 7); // 10 bytes, 3 captured
-  half.segment(11, false, false, b('def'), 0, 3, 3);
-  half.segment(14, false, false, new Uint8Array(0), 0, 0, 4, 5); // nothing captured of 5 bytes
-  half.segment(19, false, false, b('g'), 0, 1, 5);
-  half.flush();
-  assert.equal(out.join(''), 'abcdefg');
-  assert.equal(half.uncaptured, 12);
-  assert.equal(half.gaps, 0);
-  assert.equal(half.undelivered, 0);
 });
 
 test('a large generated capture cut to 80 bytes: its first streams equal tshark\'s follow', async (t) => {

@@ -66,6 +66,8 @@ test('a payload TLV cut by the snap length gives the captured part of the packet
   dissectFrame(d, f, 0, cut, NFLOG);
   assert.equal(d.truncated, true);
   assert.equal(`${d.srcPort} ${d.dstPort} ${d.payloadLength}`, '4000 53 10');
+  // The IP header declares 128 bytes; 38 of them were captured.
+  assert.equal(d.ipUncaptured, 90);
 });
 
 test('any bytes: the dissector returns, within the frame, without throwing', () => {
