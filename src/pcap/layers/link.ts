@@ -125,8 +125,9 @@ const AF_INET6 = 10;
  * The frame alone does not carry the file's byte order, so it is read
  * little-endian unless the first TLV length only makes sense big-endian:
  * for the files libpcap writes that gives the same answer. The IP packet is the value of
- * NFULA_PAYLOAD; `d.end` is narrowed to it so the IP layer cannot run into
- * the TLVs after it. Every step advances by at least 4 bytes inside the
+ * NFULA_PAYLOAD; `d.end` is narrowed to it while the layers above decode
+ * (dissectFrame puts it back), so the IP layer cannot run into the TLVs
+ * after it. Every step advances by at least 4 bytes inside the
  * captured frame, so a crafted chain ends; a length under 4 is malformed.
  */
 function nflog(d: Dissection): number {
