@@ -6,6 +6,7 @@
  */
 import { Dissection, dissectFrame } from '../../src/pcap/layers/dissect.js';
 import { LINKTYPE } from '../../src/pcap/layers/linktypes.js';
+import { nflogFrame, nflogTlv } from '../../test/helpers/nflog.js';
 import { tcpFrame, udpFrame } from '../../test/helpers/pcap.js';
 import { input } from '../mutate.js';
 import { check, type FuzzTarget } from '../target.js';
@@ -21,7 +22,9 @@ const IPV6 = Buffer.from(
   '6000000000081140fe800000000000000000000000000001fe80000000000000000000000000000214e914e900080000',
   'hex',
 );
-const SEEDS = [...ETHER, ...RAW, IPV6];
+/** NFLOG (239): a packet header TLV, a prefix (padded), then the IP packet. */
+const NFLOG = RAW.map((ip) => nflogFrame(2, [nflogTlv(1, Buffer.from([8, 0, 1, 0])), nflogTlv(10, Buffer.from('log\0')), nflogTlv(9, ip)]));
+const SEEDS = [...ETHER, ...RAW, IPV6, ...NFLOG];
 const LINK_TYPES = [...Object.values(LINKTYPE), 9, 105, 127, 160, 239, 0xffff, 0xffffffff];
 const d = new Dissection();
 

@@ -123,12 +123,20 @@ async function follow(file: string, input: CaptureInput, flags: FollowFlags, out
   if (plain) out.note(`stream ${flags.stream}: not TLS, shown as captured (nothing to decrypt)`);
   if (flags.format !== 'raw' && flags.json !== true) {
     out.note(
-      `stream ${stream.index}: ${stream.client} -> ${stream.server}, ${stream.bytesClient} bytes from client, ${stream.bytesServer} from server${stream.gaps > 0 ? `, ${stream.gaps} gaps (missing segments)` : ''}${stream.undelivered > 0 ? `; ${stream.undelivered} bytes captured after a missing segment are not shown` : ''}`,
+      `stream ${stream.index}: ${stream.client} -> ${stream.server}, ${stream.bytesClient} bytes from client, ${stream.bytesServer} from server${stream.gaps > 0 ? `, ${stream.gaps} gaps (missing segments)` : ''}${stream.undelivered > 0 ? `; ${stream.undelivered} bytes captured after a missing segment are not shown` : ''}${stream.uncaptured > 0 ? `; ${notCaptured(stream.uncaptured)}` : ''}`,
     );
+  } else if (stream.uncaptured > 0) {
+    // Raw bytes on stdout are short by this much: say so on stderr (JSON and raw alike).
+    out.note(`stream ${stream.index}: ${notCaptured(stream.uncaptured)}`);
   }
   if (stream.tls && tls === undefined) out.note('this stream is TLS: its bytes are ciphertext; decrypt them with --keylog FILE');
   for (const w of info.warnings) out.warn(`${file}: ${w.message} (${w.code})`);
   if (tls !== undefined) reportDecryption(stream.index, tls, out);
+}
+
+/** The bytes the segments declare but the capture's snap length cut off (shown neither here nor by tshark). */
+function notCaptured(n: number): string {
+  return `${n} bytes not captured (snap length): each segment shows only its captured bytes`;
 }
 
 /**

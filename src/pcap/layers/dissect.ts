@@ -17,9 +17,13 @@ import { decodeTransport } from './transport.js';
 export function dissectFrame(d: Dissection, buf: Uint8Array, start: number, end: number, linkType: number): Dissection {
   d.reset(buf, start, end, linkType);
   const net = decodeLink(d);
-  if (net < 0) return d;
-  const l4 = d.etherType === ETHERTYPE.IPV4 ? decodeIpv4(d, net) : decodeIpv6(d, net);
-  if (l4 >= 0) decodeTransport(d, l4);
+  if (net >= 0) {
+    const l4 = d.etherType === ETHERTYPE.IPV4 ? decodeIpv4(d, net) : decodeIpv6(d, net);
+    if (l4 >= 0) decodeTransport(d, l4);
+  }
+  // A link layer may narrow `end` to its payload for the layers above (NFLOG's
+  // NFULA_PAYLOAD TLV); the record still describes the whole frame.
+  d.end = end;
   return d;
 }
 

@@ -55,6 +55,13 @@ export class Dissection {
   ttl = 0;
   /** End of the IP packet in `buf`: total length bounded by the captured bytes (Ethernet padding excluded). */
   ipEnd = 0;
+  /**
+   * Bytes of the IP packet its header declares beyond the captured end (cut
+   * by the snap length), 0 when it was captured whole. They all belong to the
+   * transport payload once its header was captured: a TCP segment declares
+   * `payloadLength + ipUncaptured` bytes.
+   */
+  ipUncaptured = 0;
   /** Start of the IP payload (transport header) in `buf`. */
   l4Offset = 0;
   /** The packet is a fragment (more-fragments set, or a non-zero offset). */
@@ -92,6 +99,7 @@ export class Dissection {
     this.vlanId = -1;
     this.ipVersion = 0;
     this.ipProto = -1;
+    this.ipUncaptured = 0;
     this.fragment = false;
     this.fragOffset = 0;
     this.l4 = 0;

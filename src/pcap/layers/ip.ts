@@ -40,6 +40,7 @@ export function decodeIpv4(d: Dissection, o: number): number {
   }
   if (end > d.end) {
     // Cut by the snap length: the payload is what was captured.
+    d.ipUncaptured = end - d.end;
     end = d.end;
     d.truncated = true;
   }
@@ -83,6 +84,7 @@ export function decodeIpv6(d: Dissection, o: number): number {
   // Payload length 0 with a Jumbo Payload option (RFC 2675, BIG TCP): use what was captured.
   let end = plen === 0 ? d.end : o + 40 + plen;
   if (end > d.end) {
+    d.ipUncaptured = end - d.end;
     end = d.end;
     d.truncated = true;
   }

@@ -1,9 +1,9 @@
 /**
  * Link layers: Ethernet II with 802.1Q/802.1ad (QinQ) tags, Linux cooked
- * SLL and SLL2, BSD null/loopback, PPP, raw IP. Each finds the network
- * protocol and where it starts.
+ * SLL and SLL2, BSD null/loopback, PPP, raw IP, Linux NFLOG. Each finds the
+ * network protocol and where it starts.
  */
-import { u16be, u32be, u32le } from '../bytes.js';
+import { u16be, u16le, u32be, u32le } from '../bytes.js';
 import { Dissection, PROTO_KEY } from './dissection.js';
 import { LINKTYPE } from './linktypes.js';
 
@@ -35,6 +35,8 @@ export function decodeLink(d: Dissection): number {
       return rawIp(d, d.start, 4);
     case LINKTYPE.IPV6:
       return rawIp(d, d.start, 6);
+    case LINKTYPE.NFLOG:
+      return nflog(d);
     case 9: // LINKTYPE_PPP
     case 50: // LINKTYPE_PPP_HDLC
       return ppp(d);
@@ -104,6 +106,64 @@ function ppp(d: Dissection): number {
   const proto = u16be(b, o);
   if (proto === 0x0021) return ethertype(d, ETHERTYPE.IPV4, o + 2);
   if (proto === 0x0057) return ethertype(d, ETHERTYPE.IPV6, o + 2);
+  return -1;
+}
+
+/** NFULA_PAYLOAD (linux/netfilter/nfnetlink_log.h): the packet, from its network header. */
+const NFULA_PAYLOAD = 9;
+/** Linux address families in the NFLOG header. */
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/**
+ * NFLOG (https://www.tcpdump.org/linktypes/LINKTYPE_NFLOG.html):
+ *   0 family(1) version(1) resource id(2, big-endian)
+ *   4 TLVs: length(2) type(2) value, the length counting the 4-byte TLV
+ *     header but not the padding to the next multiple of 4.
+ * The TLV header is in the capturing host's byte order, as is the file
+ * header (libpcap writes both in host order; readers swap them together).
+ * The frame alone does not carry the file's byte order, so it is read
+ * little-endian unless the first TLV length only makes sense big-endian:
+ * for the files libpcap writes that gives the same answer. The IP packet is the value of
+ * NFULA_PAYLOAD; `d.end` is narrowed to it while the layers above decode
+ * (dissectFrame puts it back), so the IP layer cannot run into the TLVs
+ * after it. Every step advances by at least 4 bytes inside the
+ * captured frame, so a crafted chain ends; a length under 4 is malformed.
+ */
+function nflog(d: Dissection): number {
+  const b = d.buf;
+  const end = d.end;
+  if (end - d.start < 4) return short(d, 'NFLOG header');
+  const family = b[d.start]!;
+  let o = d.start + 4;
+  let le = true;
+  if (end - o >= 4) {
+    const len = u16le(b, o);
+    const lenBe = u16be(b, o);
+    if ((len < 4 || len > end - o) && lenBe >= 4 && lenBe <= end - o) le = false;
+  }
+  while (end - o >= 4) {
+    const len = le ? u16le(b, o) : u16be(b, o);
+    // The top bits of the type are the netlink NLA_F_NESTED / NLA_F_NET_BYTEORDER flags.
+    const type = (le ? u16le(b, o + 2) : u16be(b, o + 2)) & 0x3fff;
+    if (len < 4) {
+      d.protoKey = PROTO_KEY.MALFORMED_LINK;
+      d.fail(`NFLOG TLV length ${len} is shorter than its header`, false);
+      return -1;
+    }
+    if (type === NFULA_PAYLOAD) {
+      if (len > end - o) d.truncated = true;
+      else d.end = o + len;
+      if (family === AF_INET) return ethertype(d, ETHERTYPE.IPV4, o + 4);
+      if (family === AF_INET6) return ethertype(d, ETHERTYPE.IPV6, o + 4);
+      return -1;
+    }
+    // Skip the TLV and its padding; a TLV running past the capture is cut short.
+    const next = o + ((len + 3) & ~3);
+    if (next > end) return len > end - o ? short(d, 'NFLOG TLV') : -1;
+    o = next;
+  }
+  if (o !== end) return short(d, 'NFLOG TLV header');
   return -1;
 }
 

@@ -11,6 +11,8 @@ export const LINKTYPE = Object.freeze({
   LINUX_SLL: 113,
   IPV4: 228,
   IPV6: 229,
+  /** Linux netfilter NFLOG (`tcpdump -i nflog`). */
+  NFLOG: 239,
   LINUX_SLL2: 276,
 } as const);
 

@@ -6,6 +6,11 @@
  * follow does). Segments after it wait, copied, until the gap is filled,
  * within a byte budget; when the budget runs out the gap is skipped.
  * Sequence arithmetic is modulo 2^32, so wrap-around is handled.
+ *
+ * A segment cut by the capture's snap length still covers the sequence
+ * space its headers declare: its captured bytes are delivered and the rest
+ * is counted in `uncaptured`, so the next segment follows on without a gap
+ * (tshark's follow shows the captured bytes of each segment the same way).
  */
 
 /** Where reassembled bytes go. `data` is valid only during the call. */
@@ -14,6 +19,8 @@ export type DeliverFn = (data: Uint8Array, packetIndex: number) => void;
 interface Pending {
   seq: number;
   data: Uint8Array;
+  /** Bytes of the segment after `data` that the capture did not keep. */
+  uncaptured: number;
   packetIndex: number;
 }
 
@@ -35,6 +42,8 @@ export class HalfStream {
   gaps = 0;
   /** Bytes received behind a gap that never closed and not delivered (see flush). */
   undelivered = 0;
+  /** Bytes of in-order segments that the capture cut off (snap length): in sequence, never delivered. */
+  uncaptured = 0;
   synSeen = false;
   finSeen = false;
   #started = false;
@@ -87,10 +96,11 @@ export class HalfStream {
    * @param seq sequence number of the segment
    * @param syn whether SYN is set (its sequence number precedes the data)
    * @param fin whether FIN is set
-   * @param buf/offset/length the payload (a view; copied only if it must wait)
+   * @param buf/offset/length the captured payload (a view; copied only if it must wait)
+   * @param uncaptured payload bytes the segment declares beyond the captured ones (snap length)
    * @returns false when a gap had to be skipped because of the buffer limits
    */
-  segment(seq: number, syn: boolean, fin: boolean, buf: Uint8Array, offset: number, length: number, packetIndex: number): boolean {
+  segment(seq: number, syn: boolean, fin: boolean, buf: Uint8Array, offset: number, length: number, packetIndex: number, uncaptured = 0): boolean {
     let dataSeq = seq;
     if (syn) {
       dataSeq = (seq + 1) >>> 0;
@@ -101,7 +111,7 @@ export class HalfStream {
       }
     }
     if (fin) this.finSeen = true;
-    if (length === 0) return true;
+    if (length === 0 && uncaptured === 0) return true;
     if (!this.#started) {
       // Capture started mid-connection: the first data seen sets the origin.
       this.#started = true;
@@ -109,11 +119,11 @@ export class HalfStream {
     }
     const diff = seqDiff(dataSeq, this.#next);
     if (diff <= 0) {
-      this.#take(dataSeq, buf, offset, length, packetIndex);
+      this.#take(dataSeq, buf, offset, length, uncaptured, packetIndex);
       this.#drain();
       return true;
     }
-    return this.#hold(dataSeq, buf.slice(offset, offset + length), packetIndex);
+    return this.#hold(dataSeq, buf.slice(offset, offset + length), uncaptured, packetIndex);
   }
 
   /**
@@ -139,17 +149,24 @@ export class HalfStream {
     }
   }
 
-  /** Delivers the part of a segment at or after the next expected byte. */
-  #take(dataSeq: number, buf: Uint8Array, offset: number, length: number, packetIndex: number): void {
+  /**
+   * Delivers the part of a segment at or after the next expected byte; the
+   * segment's uncaptured tail moves the next expected byte past it too.
+   */
+  #take(dataSeq: number, buf: Uint8Array, offset: number, length: number, uncaptured: number, packetIndex: number): void {
     const skip = -seqDiff(dataSeq, this.#next);
-    if (skip >= length) return; // entirely a retransmission
-    const n = length - skip;
-    this.#next = (this.#next + n) >>> 0;
-    this.bytes += n;
+    if (skip >= length + uncaptured) return; // entirely a retransmission
+    this.#next = (dataSeq + length + uncaptured) >>> 0;
+    if (skip >= length) {
+      this.uncaptured += length + uncaptured - skip;
+      return;
+    }
+    this.uncaptured += uncaptured;
+    this.bytes += length - skip;
     this.#deliver(buf.subarray(offset + skip, offset + length), packetIndex);
   }
 
-  #hold(seq: number, data: Uint8Array, packetIndex: number): boolean {
+  #hold(seq: number, data: Uint8Array, uncaptured: number, packetIndex: number): boolean {
     let ok = true;
     while (this.#pending.length > 0 && (this.#buffered + data.length > this.#maxBuffered || this.#budget.used + data.length > this.#budget.total)) {
       // Out of room: give up on the oldest gap (gopacket's MaxBufferedPages behaviour).
@@ -159,7 +176,7 @@ export class HalfStream {
     }
     if (seqDiff(seq, this.#next) <= 0) {
       // Skipping the gap made this segment the next in order.
-      this.#take(seq, data, 0, data.length, packetIndex);
+      this.#take(seq, data, 0, data.length, uncaptured, packetIndex);
       this.#drain();
       return ok;
     }
@@ -167,14 +184,14 @@ export class HalfStream {
       // A single segment bigger than the budget: deliver it now, after the gap.
       this.gaps++;
       this.#next = seq;
-      this.#take(seq, data, 0, data.length, packetIndex);
+      this.#take(seq, data, 0, data.length, uncaptured, packetIndex);
       return false;
     }
     // Keep the list sorted by sequence distance from the next expected byte.
     const d = seqDiff(seq, this.#next);
     let i = this.#pending.length;
     while (i > 0 && seqDiff(this.#pending[i - 1]!.seq, this.#next) > d) i--;
-    this.#pending.splice(i, 0, { seq, data, packetIndex });
+    this.#pending.splice(i, 0, { seq, data, uncaptured, packetIndex });
     this.#buffered += data.length;
     this.#budget.used += data.length;
     return ok;
@@ -188,7 +205,7 @@ export class HalfStream {
       this.#pending.shift();
       this.#buffered -= first.data.length;
       this.#budget.used -= first.data.length;
-      this.#take(first.seq, first.data, 0, first.data.length, first.packetIndex);
+      this.#take(first.seq, first.data, 0, first.data.length, first.uncaptured, first.packetIndex);
     }
   }
 

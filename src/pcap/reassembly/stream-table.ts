@@ -2,7 +2,7 @@
  * The compact record of every TCP stream of a capture, and the index from a
  * 4-tuple to its latest stream. What `pcap follow --list` prints must be kept
  * for every stream until the end, so it is kept as numbers in typed arrays
- * (about 80 bytes a stream, allocated in chunks; IPv6 streams 32 more): endpoints, packet and byte
+ * (about 90 bytes a stream, allocated in chunks; IPv6 streams 32 more): endpoints, packet and byte
  * counts, the base and next sequence numbers per side and a few flags. The
  * reassembly buffers live elsewhere (TcpStreams) and only while a stream is
  * open. The 4-tuple index is an open-addressing table of stream numbers whose
@@ -31,7 +31,8 @@ const U32_STRIDE = 9;
 const F_FIRST = 0;
 const F_BYTES = 1; // + side
 const F_UNDELIVERED = 3;
-const F64_STRIDE = 4;
+const F_UNCAPTURED = 4;
+const F64_STRIDE = 5;
 
 /** Flag bits of a stream. */
 export const STREAM_FLAGS = Object.freeze({
@@ -284,9 +285,11 @@ export class StreamTable {
     this.#addF(index, F_BYTES + side, n);
   }
 
-  addGaps(index: number, gaps: number, undelivered: number): void {
+  /** Adds what one reassembly of the stream skipped: gaps, bytes behind them, bytes the snap length cut off. */
+  addGaps(index: number, gaps: number, undelivered: number, uncaptured: number): void {
     this.#setU(index, U_GAPS, this.#u(index, U_GAPS) + gaps);
     this.#addF(index, F_UNDELIVERED, undelivered);
+    this.#addF(index, F_UNCAPTURED, uncaptured);
   }
 
   packets(index: number): number {
@@ -307,6 +310,10 @@ export class StreamTable {
 
   undelivered(index: number): number {
     return this.#f(index, F_UNDELIVERED);
+  }
+
+  uncaptured(index: number): number {
+    return this.#f(index, F_UNCAPTURED);
   }
 
   /** "IP:PORT" of a side (formatted on each call). */

@@ -43,6 +43,8 @@ export interface TcpStreamInfo {
   readonly gaps: number;
   /** Bytes captured behind a missing segment and therefore not delivered (as tshark's follow). */
   readonly undelivered: number;
+  /** Payload bytes the segments declare but the capture cut off (snap length); in sequence, not a gap. */
+  readonly uncaptured: number;
 }
 
 /** Receives reassembled data. */
@@ -139,6 +141,10 @@ class StreamView implements TcpStreamInfo {
   get undelivered(): number {
     return this.#table.has(this.index) ? this.#table.undelivered(this.index) : 0;
   }
+
+  get uncaptured(): number {
+    return this.#table.has(this.index) ? this.#table.uncaptured(this.index) : 0;
+  }
 }
 
 const FIN_RST = TCP_FLAGS.FIN | TCP_FLAGS.RST;
@@ -219,16 +225,18 @@ export class TcpStreams {
     this.lastStream = index;
     this.lastSide = side;
     const state = t.flags(index);
+    // Payload the snap length cut off: counted in sequence space (a clean dissection cut short only).
+    const uncaptured = d.failure === '' ? d.ipUncaptured : 0;
     let conn: Conn | undefined;
     if ((state & STREAM_FLAGS.LIVE) !== 0) conn = this.#live.get(index);
-    else if (d.payloadLength > 0 && (state & STREAM_FLAGS.REFUSED) === 0) conn = this.#open(index);
+    else if (d.payloadLength + uncaptured > 0 && (state & STREAM_FLAGS.REFUSED) === 0) conn = this.#open(index);
     if (t.base(index, side) === -1) t.setBase(index, side, syn ? d.tcpSeq : (d.tcpSeq - 1) >>> 0);
     t.countPacket(index);
     if (conn !== undefined) {
       conn.lastSeen = timeSec;
       const half = conn.halves[side];
       const fin = (flags & TCP_FLAGS.FIN) !== 0;
-      if (!half.segment(d.tcpSeq, syn, fin, d.buf, d.payloadOffset, d.payloadLength, packetIndex)) this.limitHits++;
+      if (!half.segment(d.tcpSeq, syn, fin, d.buf, d.payloadOffset, d.payloadLength, packetIndex, uncaptured)) this.limitHits++;
       if ((flags & FIN_RST) !== 0) {
         const [h0, h1] = conn.halves;
         if ((flags & TCP_FLAGS.RST) !== 0 || (h0.finSeen && h1.finSeen && !h0.waiting && !h1.waiting)) this.#release(conn);
@@ -278,6 +286,7 @@ export class TcpStreams {
       firstPacket: v.firstPacket,
       gaps: v.gaps,
       undelivered: v.undelivered,
+      uncaptured: v.uncaptured,
     };
   }
 
@@ -368,7 +377,7 @@ export class TcpStreams {
     const [h0, h1] = conn.halves;
     h0.flush(this.#deliverAfterGaps);
     h1.flush(this.#deliverAfterGaps);
-    t.addGaps(conn.index, h0.gaps + h1.gaps, h0.undelivered + h1.undelivered);
+    t.addGaps(conn.index, h0.gaps + h1.gaps, h0.undelivered + h1.undelivered, h0.uncaptured + h1.uncaptured);
     if (h0.started) t.setNext(conn.index, 0, h0.nextSeq);
     if (h1.started) t.setNext(conn.index, 1, h1.nextSeq);
     t.clearFlags(conn.index, STREAM_FLAGS.LIVE);
