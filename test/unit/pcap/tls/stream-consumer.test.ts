@@ -12,7 +12,7 @@ import { parseKeyLog } from '../../../../src/pcap/tls/keylog.js';
 import type { TcpStreamInfo } from '../../../../src/pcap/reassembly/tcp-streams.js';
 
 function info(index: number, tls = true): TcpStreamInfo {
-  return { index, client: `10.0.0.1:${40000 + index}`, server: '10.0.0.2:443', packets: 1, bytesClient: 0, bytesServer: 0, tls, firstPacket: index, gaps: 0, undelivered: 0 };
+  return { index, client: `10.0.0.1:${40000 + index}`, server: '10.0.0.2:443', packets: 1, bytesClient: 0, bytesServer: 0, tls, firstPacket: index, gaps: 0, undelivered: 0, uncaptured: 0 };
 }
 
 const SERVER = Buffer.concat([v.SERVER_HELLO_RECORD, v.SERVER_FLIGHT_RECORD]);
