@@ -419,8 +419,7 @@ export function dissectDns(msg: Uint8Array, options: DnsOptions = {}): ProtoLaye
   }
   const id = u16(msg, 0);
   fields.push(leaf('dns.id', `Transaction ID: ${hex4(id)}`, id, 0, 2));
-  if (msg.length < HEADER) {
-    layer.info = `Unknown operation 0x${id.toString(16).padStart(4, '0')}`;
+  if (msg.length < 4) {
     layer.malformed = `message shorter than its ${HEADER}-byte header`;
     return layer;
   }
@@ -432,6 +431,12 @@ export function dissectDns(msg: Uint8Array, options: DnsOptions = {}): ProtoLaye
   let info = `${dnsOpcodeName(opcode)}${response ? ' response' : ''} ${hex4(id)}`;
   if (response && rcode !== 0) info += ` ${dnsRcodeName(rcode)}`;
   fields.push(flagsTree(flags));
+  if (msg.length < HEADER) {
+    // tshark reads the header field by field, so the Info of a cut header still names the operation.
+    layer.info = info;
+    layer.malformed = `message shorter than its ${HEADER}-byte header`;
+    return layer;
+  }
   const counts = [u16(msg, 4), u16(msg, 6), u16(msg, 8), u16(msg, 10)];
   // RFC 2136 section 2.2: an UPDATE names its sections zone, prerequisite, update, additional.
   const update = opcode === OPCODE_UPDATE;
