@@ -123,6 +123,11 @@ function u32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
+/** An owned copy as a plain Uint8Array (Buffer's slice would be a view of the caller's bytes). */
+function copy(b: Uint8Array, at: number, n: number): Uint8Array {
+  return new Uint8Array(b.subarray(at, at + n));
+}
+
 function leaf(name: string, label: string, value: ProtoField['value'], offset: number, length: number): ProtoField {
   return value === undefined ? { name, label, offset, length } : { name, label, value, offset, length };
 }
@@ -276,14 +281,14 @@ class MessageReader {
         if (len !== 4) return this.#badNull('A record data is not 4 bytes');
         const text = formatIpv4(m, at);
         this.info += ` ${text}`;
-        kids.push(leaf('dns.a', `Address: ${text}`, m.slice(at, at + 4), at, 4));
+        kids.push(leaf('dns.a', `Address: ${text}`, copy(m, at, 4), at, 4));
         return `, addr ${text}`;
       }
       case T_AAAA: {
         if (len !== 16) return this.#badNull('AAAA record data is not 16 bytes');
         const text = formatIpv6(m, at);
         this.info += ` ${text}`;
-        kids.push(leaf('dns.aaaa', `AAAA Address: ${text}`, m.slice(at, at + 16), at, 16));
+        kids.push(leaf('dns.aaaa', `AAAA Address: ${text}`, copy(m, at, 16), at, 16));
         return `, addr ${text}`;
       }
       case T_NS:
@@ -356,7 +361,6 @@ class MessageReader {
           const olen = u16(m, o + 2);
           if (o + 4 + olen > end) return this.#badNull('EDNS option runs past the record data');
           const oname = EDNS_OPTIONS.get(code) ?? 'Unknown';
-          const data = m.subarray(o + 4, o + 4 + olen);
           kids.push({
             name: '',
             label: `Option: ${oname}`,
@@ -365,7 +369,7 @@ class MessageReader {
             children: [
               leaf('dns.opt.code', `Option Code: ${oname} (${code})`, code, o, 2),
               leaf('dns.opt.len', `Option Length: ${olen}`, olen, o + 2, 2),
-              leaf('dns.opt.data', `Option Data: ${Buffer.from(data).toString('hex')}`, data.slice(), o + 4, olen),
+              leaf('dns.opt.data', `Option Data: ${Buffer.from(m.buffer, m.byteOffset + o + 4, olen).toString('hex')}`, copy(m, o + 4, olen), o + 4, olen),
             ],
           });
           o += 4 + olen;
@@ -557,6 +561,11 @@ export class DnsStream implements StreamDissector {
       }
     }
     return out;
+  }
+
+  /** Bytes held for both directions: at most 2 * (2 + maxTcpMessage). */
+  get bufferedBytes(): number {
+    return 4 + (this.#msg[0]?.length ?? 0) + (this.#msg[1]?.length ?? 0);
   }
 
   pending(side: StreamSide): boolean {

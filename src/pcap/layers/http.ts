@@ -122,6 +122,13 @@ export class HttpStream implements StreamDissector {
     return out;
   }
 
+  /** Bytes held for both directions (head, chunk line and kept body buffers): at most 2 * (maxHeadBytes + maxChunkLineBytes + maxBodyKeptBytes). */
+  get bufferedBytes(): number {
+    let n = 0;
+    for (const d of this.#dirs) n += d.head.length + d.line.length + (d.body?.length ?? 0);
+    return n;
+  }
+
   pending(side: StreamSide): boolean {
     const s = this.#dirs[side].state;
     return s !== START && s !== OPAQUE && !(s === HEAD && this.#dirs[side].headLen === 0);
