@@ -175,3 +175,24 @@ export class AppLayers {
 function portOf(endpoint: string): number {
   return Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
 }
+
+/** Layers whose Info is appended to, not replaced, when one packet completes several messages (tshark: HTTP appends, DNS keeps the last). */
+const INFO_APPENDS = new Set(['http']);
+
+/**
+ * The Info column of a packet that completed `layers` (in order), as tshark
+ * builds it: HTTP messages one after another ('GET /1 HTTP/1.1 GET /2
+ * HTTP/1.1 '), otherwise the last message's; '[Malformed Packet]' after it
+ * when the last layer is malformed.
+ */
+export function infoColumn(layers: readonly ProtoLayer[]): string {
+  let info = '';
+  for (const l of layers) info = INFO_APPENDS.has(l.name) ? info + l.info : l.info;
+  if (layers.length > 0 && layers[layers.length - 1]!.malformed !== undefined) info += '[Malformed Packet]';
+  return info;
+}
+
+/** The Protocol column of a packet that completed `layers`: the last one's. */
+export function protocolColumn(layers: readonly ProtoLayer[]): string {
+  return layers.length === 0 ? '' : layers[layers.length - 1]!.protocol;
+}
