@@ -72,6 +72,8 @@ interface Name {
   /** Offset just after the name where it was read (after its first pointer, if any). */
   end: number;
   labels: number;
+  /** Characters of the name before escaping (labels and the dots between them): tshark's [Name Length]. */
+  chars: number;
   /** Empty when the name is well formed, else what is wrong. */
   error: string;
 }
@@ -89,7 +91,7 @@ export function readDnsName(msg: Uint8Array, off: number): Name {
   let labels = 0;
   let text = '';
   for (;;) {
-    if (pos >= msg.length) return { text, end: msg.length, labels, error: 'name runs past the end of the message' };
+    if (pos >= msg.length) return { text, end: msg.length, labels, chars: 0, error: 'name runs past the end of the message' };
     const len = msg[pos]!;
     if (len === 0) {
       if (end < 0) end = pos + 1;
@@ -97,22 +99,22 @@ export function readDnsName(msg: Uint8Array, off: number): Name {
     }
     const kind = len & 0xc0;
     if (kind === 0xc0) {
-      if (pos + 1 >= msg.length) return { text, end: msg.length, labels, error: 'name pointer runs past the end of the message' };
+      if (pos + 1 >= msg.length) return { text, end: msg.length, labels, chars: 0, error: 'name pointer runs past the end of the message' };
       if (end < 0) end = pos + 2;
-      if (++jumps > DNS_LIMITS.maxPointerJumps) return { text, end, labels, error: 'name compression pointers loop' };
+      if (++jumps > DNS_LIMITS.maxPointerJumps) return { text, end, labels, chars: 0, error: 'name compression pointers loop' };
       pos = ((len & 0x3f) << 8) | msg[pos + 1]!;
       continue;
     }
     // 0x40 and 0x80 are the extended and reserved label types (RFC 6891 section 5).
-    if (kind !== 0) return { text, end: end < 0 ? pos + 1 : end, labels, error: 'unsupported label type' };
-    if (pos + 1 + len > msg.length) return { text, end: msg.length, labels, error: 'label runs past the end of the message' };
+    if (kind !== 0) return { text, end: end < 0 ? pos + 1 : end, labels, chars: 0, error: 'unsupported label type' };
+    if (pos + 1 + len > msg.length) return { text, end: msg.length, labels, chars: 0, error: 'label runs past the end of the message' };
     octets += len + 1;
-    if (octets > DNS_LIMITS.maxNameOctets) return { text, end: end < 0 ? pos : end, labels, error: `name longer than ${DNS_LIMITS.maxNameOctets} octets` };
+    if (octets > DNS_LIMITS.maxNameOctets) return { text, end: end < 0 ? pos : end, labels, chars: 0, error: `name longer than ${DNS_LIMITS.maxNameOctets} octets` };
     text += (labels === 0 ? '' : '.') + formatText(msg, pos + 1, pos + 1 + len);
     labels++;
     pos += 1 + len;
   }
-  return { text: labels === 0 ? '<Root>' : text, end, labels, error: '' };
+  return labels === 0 ? { text: '<Root>', end, labels, chars: 6, error: '' } : { text, end, labels, chars: octets - 2, error: '' };
 }
 
 function u16(b: Uint8Array, o: number): number {
@@ -197,13 +199,14 @@ class MessageReader {
     if (this.mdns) this.info += qu ? ', "QU" question' : ', "QM" question';
     const kids: ProtoField[] = [
       leaf('dns.qry.name', `Name: ${name.text}`, name.text, off, name.end - off),
-      leaf('dns.qry.name.len', `[Name Length: ${name.labels === 0 ? 6 : name.text.length}]`, name.labels === 0 ? 6 : name.text.length, off, name.end - off),
+      leaf('dns.qry.name.len', `[Name Length: ${name.chars}]`, name.chars, off, name.end - off),
       leaf('dns.count.labels', `[Label Count: ${name.labels}]`, name.labels, off, name.end - off),
       leaf('dns.qry.type', `Type: ${dnsTypeLabel(type)}`, type, name.end, 2),
-      leaf('dns.qry.class', `Class: ${dnsClassName(cls)} (${hex4(cls)})`, cls, name.end + 2, 2),
+      leaf('dns.qry.class', `${this.mdns ? `${bitPattern(raw, 0x7fff, 16)} = ` : ''}Class: ${dnsClassName(cls)} (${hex4(cls)})`, cls, name.end + 2, 2),
     ];
     if (this.mdns) kids.push(leaf('dns.qry.qu', `${bitPattern(raw, 0x8000, 16)} = "QU" question: ${qu ? 'True' : 'False'}`, qu ? 1 : 0, name.end + 2, 2));
-    out.push({ name: '', label: `${name.text}: type ${dnsTypeName(type)}, class ${dnsClassName(cls)}`, offset: off, length: name.end + 4 - off, children: kids });
+    const mark = this.mdns ? (qu ? ', "QU" question' : ', "QM" question') : '';
+    out.push({ name: '', label: `${name.text}: type ${dnsTypeName(type)}, class ${dnsClassName(cls)}${mark}`, offset: off, length: name.end + 4 - off, children: kids });
     return name.end + 4;
   }
 
@@ -226,6 +229,7 @@ class MessageReader {
     if (flush) this.info += ', cache flush';
     const kids: ProtoField[] = [leaf('dns.resp.name', `Name: ${name.text}`, name.text, off, p - off), leaf('dns.resp.type', `Type: ${dnsTypeLabel(type)}`, type, p, 2)];
     let summary = type === T_OPT ? `${name.text}: type ${tname}` : `${name.text}: type ${tname}, class ${dnsClassName(cls)}`;
+    if (flush) summary += ', cache flush';
     if (type === T_OPT) {
       kids.push(
         leaf('dns.rr.udp_payload_size', `UDP payload size: ${raw}`, raw, p + 2, 2),
@@ -244,7 +248,7 @@ class MessageReader {
         },
       );
     } else {
-      kids.push(leaf('dns.resp.class', `Class: ${dnsClassName(cls)} (${hex4(cls)})`, cls, p + 2, 2));
+      kids.push(leaf('dns.resp.class', `${this.mdns ? `${bitPattern(raw, 0x7fff, 16)} = ` : ''}Class: ${dnsClassName(cls)} (${hex4(cls)})`, cls, p + 2, 2));
       if (this.mdns) kids.push(leaf('dns.resp.cache_flush', `${bitPattern(raw, 0x8000, 16)} = Cache flush: ${flush ? 'True' : 'False'}`, flush ? 1 : 0, p + 2, 2));
       kids.push(leaf('dns.resp.ttl', `Time to live: ${ttl} (${secondsText(ttl)})`, ttl, p + 4, 4));
     }
@@ -259,7 +263,6 @@ class MessageReader {
       return -1;
     }
     summary += extra;
-    if (flush) summary += ', cache flush';
     out.push({ name: '', label: summary, offset: off, length: data + len - off, children: kids });
     return data + len;
   }

@@ -39,10 +39,9 @@ const TRAILER = 7;
 const UNTIL_CLOSE = 8;
 const OPAQUE = 9;
 
-/** What a response needs from its request. */
+/** What a response needs from its request (RFC 9112 section 6.3: a response to HEAD has no body). */
 interface Pending {
   method: string;
-  fullUri: string;
 }
 
 /** One direction's decoder state. */
@@ -60,6 +59,8 @@ class Direction {
   line = new Uint8Array(0);
   lineLen = 0;
   trailerBytes = 0;
+  /** Full URI of the peer's latest request: what tshark shows as a response's [Request URI], pipelined or not. */
+  lastRequestUri = '';
   /** Requests of this direction's peer that wait for a response on this direction. */
   readonly awaiting: Pending[] = [];
   /** Info of the message whose head the last push completed without completing the message. */
@@ -246,7 +247,8 @@ export class HttpStream implements StreamDissector {
     if (!h.response) {
       if (h.uri !== '') d.fullUri = h.uri.startsWith('/') ? (h.host !== '' ? `http://${h.host}${h.uri}` : '') : h.uri;
       if (peer.awaiting.length >= HTTP_LIMITS.maxPipelined) peer.awaiting.shift();
-      peer.awaiting.push({ method: h.method, fullUri: d.fullUri });
+      peer.awaiting.push({ method: h.method });
+      peer.lastRequestUri = d.fullUri;
       if (h.chunked) this.#startChunks(d);
       else if (h.contentLength > 0) this.#startBody(d, h.contentLength);
       else this.#done(side, d);
@@ -254,7 +256,8 @@ export class HttpStream implements StreamDissector {
     }
     // A 1xx response is interim: the request still waits for its final response (RFC 9110 section 15.2).
     const req = h.code >= 200 || h.code === 101 ? d.awaiting.shift() : d.awaiting[0];
-    if (req !== undefined) d.fullUri = req.fullUri;
+    // tshark links a response to the latest request seen (so a pipelined response names the last URI).
+    if (req !== undefined) d.fullUri = d.lastRequestUri;
     const noBody = req?.method === 'HEAD' || (h.code >= 100 && h.code < 200) || h.code === 204 || h.code === 304;
     if (noBody) this.#done(side, d);
     else if (h.chunked) this.#startChunks(d);

@@ -17,7 +17,7 @@ import type { FieldValue, ProtoLayer } from '../../../src/pcap/layers/tree.js';
 import { FIXTURES, buildPcap, tool, udpFrame } from '../../helpers/pcap.js';
 import { tcpConversation, type Segment } from '../../helpers/tcp-conversation.js';
 import { buildDns, withLength } from '../../helpers/dns-build.js';
-import { values } from '../../helpers/proto-tree.js';
+import { treeText, values } from '../../helpers/proto-tree.js';
 import { tempDir } from '../../helpers/temp.js';
 
 /** Fields compared, with how tshark prints our value. */
@@ -114,10 +114,39 @@ function tshark(file: string): Map<number, TsharkRow> {
   return rows;
 }
 
+/** The DNS/HTTP sections of `tshark -V`, per frame: each section's lines, the title first. */
+function tsharkSections(file: string): Map<number, string[][]> {
+  const out = new Map<number, string[][]>();
+  let frame = 0;
+  let section: string[] | null = null;
+  for (const line of tool('tshark', ['-r', file, '-V']).split('\n')) {
+    const m = /^Frame (\d+):/.exec(line);
+    if (m !== null) frame = Number(m[1]);
+    if (line !== '' && !line.startsWith(' ')) {
+      section = /^(Hypertext Transfer Protocol|Domain Name System|Multicast Domain Name System)/.test(line) ? [] : null;
+      if (section !== null) out.set(frame, [...(out.get(frame) ?? []), section]);
+    }
+    section?.push(line);
+  }
+  return out;
+}
+
+/** Whether `lines` appear in `within` in the same order (tshark prints more: request/response links, XML, chunk trees). */
+function missingLine(lines: string[], within: string[]): string | undefined {
+  let at = 0;
+  for (const line of lines) {
+    while (at < within.length && within[at] !== line) at++;
+    if (at === within.length) return line;
+    at++;
+  }
+  return undefined;
+}
+
 /** Compares one capture; returns how many frames carried a DNS/HTTP message. */
 async function compare(file: string): Promise<number> {
   const mine = await ours(file);
   const ref = tshark(file);
+  const sections = tsharkSections(file);
   let messages = 0;
   for (const [frame, row] of ref) {
     if (!mine.transport.has(frame)) continue; // below the application layer netlab does not decode this frame's link yet
@@ -132,6 +161,12 @@ async function compare(file: string): Promise<number> {
         const got = layers.flatMap((l) => values(l, name)).map(print).join(',');
         assert.equal(got, row.fields.get(name), `${file} frame ${frame}: ${name}`);
       }
+      const theirs = sections.get(frame) ?? [];
+      assert.equal(theirs.length, layers.length, `${file} frame ${frame}: sections in -V`);
+      layers.forEach((l, i) => {
+        const missing = missingLine(treeText(l), theirs[i]!);
+        assert.equal(missing, undefined, `${file} frame ${frame}: -V line "${missing}" is not in tshark's, in this order:\n${theirs[i]!.join('\n')}`);
+      });
     } else {
       const segment = row.info.endsWith(SEGMENT);
       assert.equal(mine.segments.has(frame), segment, `${file} frame ${frame}: "${row.info}" is ${segment ? '' : 'not '}a segment of a PDU`);
