@@ -11,6 +11,7 @@
  */
 import type { AppContext, AppProtocol, StreamDissector, StreamSide } from './app-protocol.js';
 import { parseHead, startLineKind, type HttpHead } from './http-head.js';
+import { latin1 } from './text.js';
 import type { ProtoField, ProtoLayer } from './tree.js';
 
 /** Bounds of the HTTP dissector, per direction of a connection. */
@@ -380,7 +381,8 @@ export class HttpStream implements StreamDissector {
     if (d.fullUri !== '') {
       fields.push(h.response ? { name: 'http.response_for.uri', label: `[Request URI: ${d.fullUri}]`, value: d.fullUri } : { name: 'http.request.full_uri', label: `[Full request URI: ${d.fullUri}]`, value: d.fullUri });
     }
-    if (d.bodyLen > 0) fields.push({ name: 'http.file_data', label: `File Data: ${d.bodyLen} bytes`, value: d.body ?? new Uint8Array(0) });
+    // http.file_data is a string field in Wireshark: the body's bytes as characters (the first maxBodyKeptBytes).
+    if (d.bodyLen > 0) fields.push({ name: 'http.file_data', label: `File Data: ${d.bodyLen} bytes`, value: d.body === null ? '' : latin1(d.body, 0, d.body.length) });
     const layer: ProtoLayer = { name: 'http', title: TITLE, protocol: media.protocol, info: `${h.firstLine} ${media.suffix}`, fields };
     const why = malformed !== '' ? malformed : h.error;
     if (why !== '') layer.malformed = why;
