@@ -67,7 +67,7 @@ export interface DnsOptions {
 }
 
 /** A name read from a message. */
-interface Name {
+export interface DnsName {
   text: string;
   /** Offset just after the name where it was read (after its first pointer, if any). */
   end: number;
@@ -83,7 +83,7 @@ interface Name {
  * Bounded: at most maxPointerJumps pointers and maxNameOctets octets, so a
  * pointer loop ends as an error, never a hang.
  */
-export function readDnsName(msg: Uint8Array, off: number): Name {
+export function readDnsName(msg: Uint8Array, off: number): DnsName {
   let pos = off;
   let end = -1;
   let jumps = 0;
@@ -271,7 +271,7 @@ class MessageReader {
   #rdata(type: number, at: number, len: number, kids: ProtoField[]): string | null {
     const m = this.msg;
     const end = at + len;
-    const name = (o: number): Name | null => {
+    const name = (o: number): DnsName | null => {
       const n = readDnsName(m, o);
       if (n.error !== '') {
         this.#bad(n.error);
