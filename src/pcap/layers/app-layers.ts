@@ -22,6 +22,10 @@ export interface AppLayerEvent {
   stream: number;
 }
 
+/** What packet() returns when the packet completed nothing (shared, so most packets allocate no array). */
+const NONE: AppLayerEvent[] = [];
+Object.freeze(NONE);
+
 /** Per TCP connection: the row chosen (or not yet), its dissector, and which sides have shown their first bytes. */
 interface Conn {
   dissector: StreamDissector | null;
@@ -47,7 +51,7 @@ export class AppLayers {
   readonly #streams: TcpStreams;
   readonly #conns = new Map<number, Conn>();
   readonly #byKey = new Map<string, number>();
-  #events: AppLayerEvent[] = [];
+  #events: AppLayerEvent[] = NONE;
   /** Whether the current packet's bytes went into a PDU still incomplete after it. */
   #segment = false;
   #partial = '';
@@ -66,25 +70,26 @@ export class AppLayers {
    * @param d the packet's dissection (link to transport)
    * @param packet its frame number
    * @param timeSec capture time (for the idle release of TCP streams)
-   * @returns the layers completed by this packet (a new array; for TCP also
-   *   those of held segments this packet let through, with their own packet)
+   * @returns the layers completed by this packet (for TCP also those of held
+   *   segments this packet let through, with their own packet); a shared
+   *   frozen empty array when there are none
    */
-  packet(d: Dissection, packet: number, timeSec = NaN): AppLayerEvent[] {
-    this.#events = [];
+  packet(d: Dissection, packet: number, timeSec = NaN): readonly AppLayerEvent[] {
+    this.#events = NONE;
     this.#segment = false;
     this.#partial = '';
     if (d.l4 === L4.UDP) {
       const payload = d.buf.subarray(d.payloadOffset, d.payloadOffset + d.payloadLength);
       const context: AppContext = { transport: 'udp', srcPort: d.srcPort, dstPort: d.dstPort };
       const row = detectApp(payload, context, this.#table);
-      if (row?.datagram !== undefined) this.#events.push({ packet, layer: row.datagram(payload, context), stream: -1 });
+      if (row?.datagram !== undefined) this.#emit({ packet, layer: row.datagram(payload, context), stream: -1 });
     } else if (d.l4 === L4.TCP) {
       this.#current = packet;
       this.#streams.add(d, packet, timeSec);
       if ((d.tcpFlags & (TCP_FLAGS.FIN | TCP_FLAGS.RST)) !== 0) this.#closed(d, packet);
     }
     const out = this.#events;
-    this.#events = [];
+    this.#events = NONE;
     return out;
   }
 
@@ -107,17 +112,22 @@ export class AppLayers {
   }
 
   /** End of capture: what ends at the close of the streams still open. */
-  finish(packet: number): AppLayerEvent[] {
-    this.#events = [];
+  finish(packet: number): readonly AppLayerEvent[] {
+    this.#events = NONE;
     this.#current = packet;
     this.#streams.finish();
     const out = this.#events;
-    this.#events = [];
+    this.#events = NONE;
     return out;
   }
 
   /** The packet being added (streams completed meanwhile end on it). */
   #current = 0;
+
+  #emit(event: AppLayerEvent): void {
+    if (this.#events === NONE) this.#events = [];
+    this.#events.push(event);
+  }
 
   #reassembled(stream: TcpStreamInfo, side: Side, data: Uint8Array, packet: number): void {
     let conn = this.#conns.get(stream.index);
@@ -136,7 +146,7 @@ export class AppLayers {
       if (row?.stream === undefined) return;
       conn.dissector = row.stream(context);
     }
-    for (const layer of conn.dissector.push(s, data)) this.#events.push({ packet, layer, stream: stream.index });
+    for (const layer of conn.dissector.push(s, data)) this.#emit({ packet, layer, stream: stream.index });
     if (conn.dissector.pending(s)) {
       this.#segment = true;
       const partial = (conn.dissector as { partialInfo?: (side: StreamSide) => string }).partialInfo?.(s) ?? '';
@@ -155,9 +165,9 @@ export class AppLayers {
     }
     const conn = index === undefined ? undefined : this.#conns.get(index);
     if (conn?.dissector == null) return;
-    for (const layer of conn.dissector.end(side)) this.#events.push({ packet, layer, stream: index! });
+    for (const layer of conn.dissector.end(side)) this.#emit({ packet, layer, stream: index! });
     if ((d.tcpFlags & TCP_FLAGS.RST) !== 0) {
-      for (const layer of conn.dissector.end(side === 0 ? 1 : 0)) this.#events.push({ packet, layer, stream: index! });
+      for (const layer of conn.dissector.end(side === 0 ? 1 : 0)) this.#emit({ packet, layer, stream: index! });
     }
   }
 
@@ -165,7 +175,7 @@ export class AppLayers {
     const conn = this.#conns.get(stream.index);
     if (conn === undefined) return;
     if (conn.dissector !== null) {
-      for (const s of [0, 1] as const) for (const layer of conn.dissector.end(s)) this.#events.push({ packet: this.#current, layer, stream: stream.index });
+      for (const s of [0, 1] as const) for (const layer of conn.dissector.end(s)) this.#emit({ packet: this.#current, layer, stream: stream.index });
     }
     this.#conns.delete(stream.index);
     this.#byKey.delete(conn.key);

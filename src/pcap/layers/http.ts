@@ -284,16 +284,18 @@ export class HttpStream implements StreamDissector {
     d.trailerBytes = 0;
   }
 
+  /** Counts body bytes and keeps the first maxBodyKeptBytes (the buffer doubles, so keeping is linear). */
   #keep(d: Direction, data: Uint8Array, at: number, n: number): void {
+    const kept = Math.min(d.bodyLen, HTTP_LIMITS.maxBodyKeptBytes);
     d.bodyLen += n;
-    const room = HTTP_LIMITS.maxBodyKeptBytes - (d.body?.length ?? 0);
-    if (room <= 0) return;
-    const take = Math.min(room, n);
-    const old = d.body;
-    const next = new Uint8Array((old?.length ?? 0) + take);
-    if (old !== null) next.set(old);
-    next.set(data.subarray(at, at + take), old?.length ?? 0);
-    d.body = next;
+    const take = Math.min(HTTP_LIMITS.maxBodyKeptBytes - kept, n);
+    if (take <= 0) return;
+    if (d.body === null || d.body.length < kept + take) {
+      const grown = new Uint8Array(Math.min(HTTP_LIMITS.maxBodyKeptBytes, Math.max(kept + take, 2 * (d.body?.length ?? 256))));
+      if (d.body !== null) grown.set(d.body.subarray(0, kept));
+      d.body = grown;
+    }
+    d.body.set(data.subarray(at, at + take), kept);
   }
 
   #body(side: StreamSide, d: Direction, data: Uint8Array, at: number): number {
@@ -382,7 +384,7 @@ export class HttpStream implements StreamDissector {
       fields.push(h.response ? { name: 'http.response_for.uri', label: `[Request URI: ${d.fullUri}]`, value: d.fullUri } : { name: 'http.request.full_uri', label: `[Full request URI: ${d.fullUri}]`, value: d.fullUri });
     }
     // http.file_data is a string field in Wireshark: the body's bytes as characters (the first maxBodyKeptBytes).
-    if (d.bodyLen > 0) fields.push({ name: 'http.file_data', label: `File Data: ${d.bodyLen} bytes`, value: d.body === null ? '' : latin1(d.body, 0, d.body.length) });
+    if (d.bodyLen > 0) fields.push({ name: 'http.file_data', label: `File Data: ${d.bodyLen} bytes`, value: d.body === null ? '' : latin1(d.body, 0, Math.min(d.bodyLen, HTTP_LIMITS.maxBodyKeptBytes)) });
     const layer: ProtoLayer = { name: 'http', title: TITLE, protocol: media.protocol, info: `${h.firstLine} ${media.suffix}`, fields };
     const why = malformed !== '' ? malformed : h.error;
     if (why !== '') layer.malformed = why;
