@@ -66,6 +66,8 @@ class Direction {
   readonly awaiting: Pending[] = [];
   /** Info of the message whose head the last push completed without completing the message. */
   partial = '';
+  /** The current push completed a head. */
+  headRead = false;
 }
 
 function basicLayer(info: string): ProtoLayer {
@@ -94,6 +96,7 @@ export class HttpStream implements StreamDissector {
     const d = this.#dirs[side];
     this.#out = [];
     d.partial = '';
+    d.headRead = false;
     let at = 0;
     while (at < data.length) {
       switch (d.state) {
@@ -118,7 +121,8 @@ export class HttpStream implements StreamDissector {
           at = data.length;
       }
     }
-    if (d.state !== START && d.state !== HEAD && d.state !== SKIP_HEAD && d.state !== OPAQUE && d.msg !== null) d.partial = `${d.msg.firstLine} `;
+    // tshark names the message on the segment where its head was read; later segments of its body show as plain TCP.
+    if (d.headRead && d.msg !== null && (d.state === BODY || d.state === UNTIL_CLOSE || (d.state >= CHUNK_SIZE && d.state <= TRAILER))) d.partial = `${d.msg.firstLine} `;
     const out = this.#out;
     this.#out = [];
     return out;
@@ -241,6 +245,7 @@ export class HttpStream implements StreamDissector {
   #headDone(side: StreamSide, d: Direction): void {
     const h = parseHead(d.head, d.headLen);
     d.msg = h;
+    d.headRead = true;
     d.body = null;
     d.bodyLen = 0;
     d.fullUri = '';

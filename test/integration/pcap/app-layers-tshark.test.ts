@@ -204,6 +204,12 @@ const HTTP_CASES: Record<string, Segment[]> = {
     { side: 1, data: 'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 10\r\n\r\n<html>' },
     { side: 1, data: '</a>' },
   ],
+  'body over three segments': [
+    { side: 0, data: 'GET /big HTTP/1.1\r\nHost: h\r\n\r\n' },
+    { side: 1, data: 'HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n0123456789' },
+    { side: 1, data: 'abcdefghij' },
+    { side: 1, data: 'ABCDEFGHIJ' },
+  ],
   'head split over three segments': [
     { side: 0, data: 'GET / HT' },
     { side: 0, data: 'TP/1.1\r\nHost: h\r' },
