@@ -193,13 +193,14 @@ const INFO_APPENDS = new Set(['http']);
  * The Info column of a packet that completed `layers` (in order), as tshark
  * builds it: HTTP messages one after another ('GET /1 HTTP/1.1 GET /2
  * HTTP/1.1 '), otherwise the last message's; '[Malformed Packet]' after it
- * when the last layer is malformed.
+ * when the last layer is malformed; then `partialInfo` (AppLayers.partialInfo:
+ * the start of a message the packet began, as tshark appends it).
  */
-export function infoColumn(layers: readonly ProtoLayer[]): string {
+export function infoColumn(layers: readonly ProtoLayer[], partialInfo = ''): string {
   let info = '';
   for (const l of layers) info = INFO_APPENDS.has(l.name) ? info + l.info : l.info;
   if (layers.length > 0 && layers[layers.length - 1]!.malformed !== undefined) info += '[Malformed Packet]';
-  return info;
+  return info + partialInfo;
 }
 
 /** The Protocol column of a packet that completed `layers`: the last one's. */

@@ -11,7 +11,7 @@
  */
 import type { AppContext, AppProtocol, StreamDissector, StreamSide } from './app-protocol.js';
 import { parseHead, startLineKind, type HttpHead } from './http-head.js';
-import { latin1 } from './text.js';
+import { formatText, latin1 } from './text.js';
 import type { ProtoField, ProtoLayer } from './tree.js';
 
 /** Bounds of the HTTP dissector, per direction of a connection. */
@@ -74,6 +74,23 @@ function basicLayer(info: string): ProtoLayer {
   return { name: 'http', title: TITLE, protocol: 'HTTP', info, fields: [] };
 }
 
+/** Bytes that do not start a message, as tshark shows them: a Continuation with the bytes as data (the first maxBodyKeptBytes). */
+function continuation(data: Uint8Array, from: number, to: number): ProtoLayer {
+  const n = to - from;
+  const kept = new Uint8Array(data.subarray(from, Math.min(to, from + HTTP_LIMITS.maxBodyKeptBytes)));
+  const data0: ProtoField = {
+    name: '',
+    label: `Data (${n} byte${n === 1 ? '' : 's'})`,
+    offset: from,
+    length: n,
+    children: [
+      { name: 'data.data', label: `Data: ${Buffer.from(kept.buffer, kept.byteOffset, Math.min(kept.length, 24)).toString('hex')}${kept.length > 24 ? '…' : ''}`, value: kept, offset: from, length: n },
+      { name: 'data.len', label: `[Length: ${n}]`, value: n },
+    ],
+  };
+  return { ...basicLayer('Continuation'), fields: [data0] };
+}
+
 /** The Info suffix and Protocol column of a body of `contentType` (what tshark's media dissectors add). */
 function mediaColumns(contentType: string): { protocol: string; suffix: string } {
   const type = contentType.split(';')[0]!.trim().toLowerCase();
@@ -121,11 +138,31 @@ export class HttpStream implements StreamDissector {
           at = data.length;
       }
     }
-    // tshark names the message on the segment where its head was read; later segments of its body show as plain TCP.
-    if (d.headRead && d.msg !== null && (d.state === BODY || d.state === UNTIL_CLOSE || (d.state >= CHUNK_SIZE && d.state <= TRAILER))) d.partial = `${d.msg.firstLine} `;
+    d.partial = this.#partialInfo(d);
     const out = this.#out;
     this.#out = [];
     return out;
+  }
+
+  /**
+   * What tshark's Info shows for a message still incomplete after a push: its
+   * start line once that line is whole while the head is incomplete (tshark
+   * asks for one more segment and reads the head again each time), and while
+   * a chunked body is read (the same); for a body of known length (or up to
+   * the close) only on the segment that completed the head, since TCP then
+   * gathers the rest without asking HTTP.
+   */
+  #partialInfo(d: Direction): string {
+    if (d.state === HEAD) {
+      if (d.lineStart === 0) return '';
+      const nl = d.head.indexOf(0x0a);
+      const end = nl > 0 && d.head[nl - 1] === 0x0d ? nl - 1 : nl;
+      return `${formatText(d.head, 0, end)} `;
+    }
+    if (d.msg === null) return '';
+    if (d.state >= CHUNK_SIZE && d.state <= TRAILER) return `${d.msg.firstLine} `;
+    if ((d.state === BODY || d.state === UNTIL_CLOSE) && d.headRead) return `${d.msg.firstLine} `;
+    return '';
   }
 
   /** Bytes held for both directions (head, chunk line and kept body buffers): at most 2 * (maxHeadBytes + maxChunkLineBytes + maxBodyKeptBytes). */
@@ -141,9 +178,10 @@ export class HttpStream implements StreamDissector {
   }
 
   /**
-   * The Info tshark shows on the segment that completed a message head but
-   * not its body (it adds "[TCP segment of a reassembled PDU]"), for the last
-   * push on `side`; '' when that push did not.
+   * The Info tshark adds for the message left incomplete by the last push on
+   * `side` ('GET / HTTP/1.1 '), or ''. With no message completed by the push,
+   * tshark shows it followed by " [TCP segment of a reassembled PDU]"; after
+   * the messages it completed, it is appended to their Info.
    */
   partialInfo(side: StreamSide): string {
     return this.#dirs[side].partial;
@@ -164,8 +202,13 @@ export class HttpStream implements StreamDissector {
   #head(side: StreamSide, d: Direction, data: Uint8Array, at: number): number {
     if (d.state === START) {
       // RFC 9112 section 2.2: empty lines before a request-line are ignored.
+      const from = at;
       while (at < data.length && (data[at] === 0x0d || data[at] === 0x0a)) at++;
-      if (at === data.length) return at;
+      if (at === data.length) {
+        // tshark shows line ends left after a message in the same segment as a continuation.
+        if (from > 0) this.#out.push(continuation(data, from, at));
+        return at;
+      }
       d.state = HEAD;
       d.headLen = 0;
       d.lineStart = 0;
@@ -178,7 +221,7 @@ export class HttpStream implements StreamDissector {
       d.head.set(data.subarray(at, at + k), before);
       if (startLineKind(d.head, before + k) === 'no') {
         // Not the start of a message: tshark shows such bytes as a continuation.
-        this.#out.push({ ...basicLayer('Continuation'), fields: [{ name: 'http.file_data', label: `File Data: ${data.length - at + before} bytes` }] });
+        this.#out.push(continuation(data, at, data.length));
         this.#reset(d);
         return data.length;
       }

@@ -68,7 +68,7 @@ const SEGMENT = '[TCP segment of a reassembled PDU]';
 interface Ours {
   /** Frame -> the layers it completed. */
   layers: Map<number, ProtoLayer[]>;
-  /** Frames whose payload went into an incomplete message, with the Info tshark would show for them ('' for the TCP summary). */
+  /** Frames whose payload went into an incomplete message, with what tshark's Info says of that message ('' when it shows the TCP summary). */
   segments: Map<number, string>;
   /** Frames netlab's lower layers decoded to TCP or UDP. */
   transport: Set<number>;
@@ -89,6 +89,7 @@ async function ours(file: string): Promise<Ours> {
     if (d.l4 === L4.TCP || d.l4 === L4.UDP) out.transport.add(p.index);
     add(app.packet(d, p.index));
     if (app.segmentOfPdu) out.segments.set(p.index, app.partialInfo);
+    else assert.equal(app.partialInfo, '', 'partial Info only with a pending message');
   });
   add(app.finish(last));
   return out;
@@ -122,7 +123,8 @@ function tsharkSections(file: string): Map<number, string[][]> {
   for (const line of tool('tshark', ['-r', file, '-V']).split('\n')) {
     const m = /^Frame (\d+):/.exec(line);
     if (m !== null) frame = Number(m[1]);
-    if (line !== '' && !line.startsWith(' ')) {
+    // The bytes of a data item come as a hex dump between blank lines; they are not a new section.
+    if (line !== '' && !line.startsWith(' ') && !/^[0-9a-f]{4}  /.test(line)) {
       section = /^(Hypertext Transfer Protocol|Domain Name System|Multicast Domain Name System)/.test(line) ? [] : null;
       if (section !== null) out.set(frame, [...(out.get(frame) ?? []), section]);
     }
@@ -156,7 +158,7 @@ async function compare(file: string): Promise<number> {
     if (isApp) {
       messages++;
       assert.equal(protocolColumn(layers), row.protocol, `${file} frame ${frame}: Protocol`);
-      assert.equal(infoColumn(layers), row.info, `${file} frame ${frame}: Info`);
+      assert.equal(infoColumn(layers, mine.segments.get(frame) ?? ''), row.info, `${file} frame ${frame}: Info`);
       for (const [name, print] of FIELDS) {
         const got = layers.flatMap((l) => values(l, name)).map(print).join(',');
         assert.equal(got, row.fields.get(name), `${file} frame ${frame}: ${name}`);
@@ -172,6 +174,8 @@ async function compare(file: string): Promise<number> {
       assert.equal(mine.segments.has(frame), segment, `${file} frame ${frame}: "${row.info}" is ${segment ? '' : 'not '}a segment of a PDU`);
       const partial = mine.segments.get(frame) ?? '';
       if (partial !== '') assert.equal(`${partial} ${SEGMENT}`, row.info, `${file} frame ${frame}: Info of the segment`);
+      // Otherwise tshark shows the TCP summary: "40000 → 80 [PSH, ACK] Seq=...".
+      else if (segment) assert.match(row.info, /^\d+ → \d+ \[/, `${file} frame ${frame}: Info of the segment`);
     }
   }
   return messages;
@@ -209,6 +213,46 @@ const HTTP_CASES: Record<string, Segment[]> = {
     { side: 1, data: 'HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n0123456789' },
     { side: 1, data: 'abcdefghij' },
     { side: 1, data: 'ABCDEFGHIJ' },
+  ],
+  'a segment that ends one response and starts the next': [
+    { side: 0, data: 'GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n' },
+    { side: 1, data: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Le' },
+    { side: 1, data: 'ngth: 3\r\nContent-Type: text/plain\r\n\r\nyes' },
+  ],
+  'an empty line between requests': [
+    { side: 0, data: 'GET /1 HTTP/1.1\r\nHost: h\r\n\r\n\r\n' },
+    { side: 0, data: 'GET /2 HTTP/1.1\r\nHost: h\r\n\r\n' },
+    { side: 1, data: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' },
+  ],
+  'heads split over segments, pipelined': [
+    { side: 0, data: 'GET / HT' },
+    { side: 0, data: 'TP/1.1\r\nHost: h\r' },
+    { side: 0, data: '\n\r\n' },
+    { side: 0, data: 'GET /x HTTP/1.1\r\nHo' },
+    { side: 0, data: 'st: h\r\n\r\nGET /y HTTP/1.1\r\n' },
+    { side: 0, data: 'Host: h\r\n\r\nGET /z HTT' },
+    { side: 0, data: 'P/1.1\r\n\r\n' },
+  ],
+  'chunked body over four segments': [
+    { side: 0, data: 'GET / HTTP/1.1\r\nHost: h\r\n\r\n' },
+    { side: 1, data: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel' },
+    { side: 1, data: 'lo\r\n3\r\nabc' },
+    { side: 1, data: '\r\n0\r\n' },
+    { side: 1, data: '\r\n' },
+  ],
+  'bodies of known length and up to the close, over three segments': [
+    { side: 0, data: 'POST / HTTP/1.1\r\nContent-Length: 6\r\n\r\n' },
+    { side: 0, data: 'ab' },
+    { side: 0, data: 'cd' },
+    { side: 0, data: 'ef' },
+    { side: 0, data: 'GET / HTTP/1.0\r\n\r\n' },
+    { side: 1, data: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.0 200 OK\r\n\r\nab' },
+    { side: 1, data: 'cd' },
+    { side: 1, data: 'ef' },
+  ],
+  'a server that does not answer in HTTP': [
+    { side: 0, data: 'GET / HTTP/1.1\r\nHost: h\r\n\r\n' },
+    { side: 1, data: Uint8Array.from([0x16, 3, 1, 0, 4, 1, 2, 3, 4]) },
   ],
   'head split over three segments': [
     { side: 0, data: 'GET / HT' },

@@ -169,6 +169,15 @@ test('bytes that do not start a message are a continuation, not buffered', () =>
   assert.equal(s.pending(1), false);
 });
 
+test('line ends left after a message in the same push are a continuation (as tshark); before a message they are skipped', () => {
+  const { layers } = run([
+    [0, b('GET /1 HTTP/1.1\r\n\r\n\r\n')],
+    [0, b('\r\nGET /2 HTTP/1.1\r\n\r\n')],
+  ]);
+  assert.deepEqual(layers.map((l) => l.info), ['GET /1 HTTP/1.1 ', 'Continuation', 'GET /2 HTTP/1.1 ']);
+  assert.deepEqual(values(layers[1]!, 'data.len'), [2]);
+});
+
 test('after 101 Switching Protocols the connection is no longer read as HTTP', () => {
   const { layers } = run([
     [0, b('GET /chat HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')],
@@ -182,7 +191,7 @@ test('after 101 Switching Protocols the connection is no longer read as HTTP', (
 const CONVERSATION: [StreamSide, string][] = [
   [0, 'GET /1 HTTP/1.1\r\nHost: h\r\n\r\nHEAD /2 HTTP/1.1\r\nHost: h\r\n\r\n'],
   [1, 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhelloHTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n'],
-  [0, 'POST /3 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nbody\r\n'],
+  [0, 'POST /3 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nbody'],
   [1, CHUNKED],
 ];
 
