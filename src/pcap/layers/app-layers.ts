@@ -41,10 +41,6 @@ export interface AppLayersOptions {
   tcp?: TcpStreamsOptions;
 }
 
-function isSide(side: Side): StreamSide {
-  return side;
-}
-
 /** The application layers of a capture, one packet at a time (see the module comment). */
 export class AppLayers {
   readonly #table: readonly AppProtocol[];
@@ -136,7 +132,7 @@ export class AppLayers {
       this.#conns.set(stream.index, conn);
       this.#byKey.set(conn.key, stream.index);
     }
-    const s = isSide(side);
+    const s: StreamSide = side;
     if (conn.dissector === null) {
       if ((conn.tried & (1 << s)) !== 0) return;
       conn.tried |= 1 << s;

@@ -127,12 +127,12 @@ export class HttpStream implements StreamDissector {
         case BODY:
         case CHUNK_DATA:
         case UNTIL_CLOSE:
-          at = this.#body(side, d, data, at);
+          at = this.#body(d, data, at);
           break;
         case CHUNK_SIZE:
         case CHUNK_END:
         case TRAILER:
-          at = this.#chunkLine(side, d, data, at);
+          at = this.#chunkLine(d, data, at);
           break;
         default:
           at = data.length;
@@ -191,7 +191,7 @@ export class HttpStream implements StreamDissector {
     const d = this.#dirs[side];
     this.#out = [];
     // RFC 9112 section 6.3 item 8: a response without a length ends at the close.
-    if (d.state === UNTIL_CLOSE) this.#done(side, d);
+    if (d.state === UNTIL_CLOSE) this.#done(d);
     else if (d.state !== OPAQUE) this.#reset(d);
     const out = this.#out;
     this.#out = [];
@@ -300,7 +300,7 @@ export class HttpStream implements StreamDissector {
       peer.lastRequestUri = d.fullUri;
       if (h.chunked) this.#startChunks(d);
       else if (h.contentLength > 0) this.#startBody(d, h.contentLength);
-      else this.#done(side, d);
+      else this.#done(d);
       return;
     }
     // A 1xx response is interim: the request still waits for its final response (RFC 9110 section 15.2).
@@ -308,10 +308,10 @@ export class HttpStream implements StreamDissector {
     // tshark links a response to the latest request seen (so a pipelined response names the last URI).
     if (req !== undefined) d.fullUri = d.lastRequestUri;
     const noBody = req?.method === 'HEAD' || (h.code >= 100 && h.code < 200) || h.code === 204 || h.code === 304;
-    if (noBody) this.#done(side, d);
+    if (noBody) this.#done(d);
     else if (h.chunked) this.#startChunks(d);
     else if (h.contentLength >= 0 && !h.transferEncoding) {
-      if (h.contentLength === 0) this.#done(side, d);
+      if (h.contentLength === 0) this.#done(d);
       else this.#startBody(d, h.contentLength);
     } else d.state = UNTIL_CLOSE;
     // After 101 Switching Protocols, or a 2xx to CONNECT, the connection is no longer HTTP (RFC 9110 sections 9.3.6, 15.2.2).
@@ -346,7 +346,7 @@ export class HttpStream implements StreamDissector {
     d.body.set(data.subarray(at, at + take), kept);
   }
 
-  #body(side: StreamSide, d: Direction, data: Uint8Array, at: number): number {
+  #body(d: Direction, data: Uint8Array, at: number): number {
     if (d.state === UNTIL_CLOSE) {
       this.#keep(d, data, at, data.length - at);
       return data.length;
@@ -355,7 +355,7 @@ export class HttpStream implements StreamDissector {
     this.#keep(d, data, at, n);
     d.remaining -= n;
     if (d.remaining === 0) {
-      if (d.state === BODY) this.#done(side, d);
+      if (d.state === BODY) this.#done(d);
       else {
         d.state = CHUNK_END;
         d.lineLen = 0;
@@ -365,16 +365,16 @@ export class HttpStream implements StreamDissector {
   }
 
   /** A line of the chunked coding: chunk-size [ext] CRLF, the CRLF after chunk data, or a trailer line (RFC 9112 section 7.1). */
-  #chunkLine(side: StreamSide, d: Direction, data: Uint8Array, at: number): number {
+  #chunkLine(d: Direction, data: Uint8Array, at: number): number {
     const nl = data.indexOf(0x0a, at);
     const stop = nl < 0 ? data.length : nl + 1;
     const n = stop - at;
     if (d.state === TRAILER) {
       d.trailerBytes += n;
-      if (d.trailerBytes > HTTP_LIMITS.maxHeadBytes) return this.#chunkError(side, d, 'chunked trailer too long', stop);
+      if (d.trailerBytes > HTTP_LIMITS.maxHeadBytes) return this.#chunkError(d, 'chunked trailer too long', stop);
     }
     if (d.lineLen + n > HTTP_LIMITS.maxChunkLineBytes) {
-      if (d.state !== TRAILER) return this.#chunkError(side, d, `chunk line longer than ${HTTP_LIMITS.maxChunkLineBytes} bytes`, stop);
+      if (d.state !== TRAILER) return this.#chunkError(d, `chunk line longer than ${HTTP_LIMITS.maxChunkLineBytes} bytes`, stop);
       // A long trailer line is only counted (bounded by maxHeadBytes above).
       d.lineLen = HTTP_LIMITS.maxChunkLineBytes;
       if (nl < 0) return stop;
@@ -390,10 +390,10 @@ export class HttpStream implements StreamDissector {
     const state = d.state;
     d.lineLen = 0;
     if (state === CHUNK_END) {
-      if (!empty) return this.#chunkError(side, d, 'chunk data not followed by CRLF', stop);
+      if (!empty) return this.#chunkError(d, 'chunk data not followed by CRLF', stop);
       d.state = CHUNK_SIZE;
     } else if (state === TRAILER) {
-      if (empty) this.#done(side, d);
+      if (empty) this.#done(d);
     } else {
       let size = 0;
       let digits = 0;
@@ -401,10 +401,10 @@ export class HttpStream implements StreamDissector {
         const c = d.line[i]!;
         const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
         if (v < 0) break;
-        if (++digits > 12) return this.#chunkError(side, d, 'chunk size too large', stop);
+        if (++digits > 12) return this.#chunkError(d, 'chunk size too large', stop);
         size = size * 16 + v;
       }
-      if (digits === 0) return this.#chunkError(side, d, 'chunk size is not a hex number', stop);
+      if (digits === 0) return this.#chunkError(d, 'chunk size is not a hex number', stop);
       if (size === 0) d.state = TRAILER;
       else {
         d.state = CHUNK_DATA;
@@ -415,12 +415,12 @@ export class HttpStream implements StreamDissector {
   }
 
   /** A broken chunked coding: the message is reported malformed and the direction starts over. */
-  #chunkError(side: StreamSide, d: Direction, why: string, at: number): number {
-    this.#done(side, d, why);
+  #chunkError(d: Direction, why: string, at: number): number {
+    this.#done(d, why);
     return at;
   }
 
-  #done(side: StreamSide, d: Direction, malformed = ''): void {
+  #done(d: Direction, malformed = ''): void {
     const h = d.msg;
     if (h === null) {
       this.#reset(d);
