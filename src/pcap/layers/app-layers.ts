@@ -29,10 +29,20 @@ Object.freeze(NONE);
 /** Per TCP connection: the row chosen (or not yet), its dissector, and which sides have shown their first bytes. */
 interface Conn {
   dissector: StreamDissector | null;
-  /** Bit 0 / bit 1: that side's first bytes were offered to detection. */
+  /** Bit 0 / bit 1: that side's first bytes were offered to detection (and refused). */
   tried: number;
+  /** Per side: first bytes too few to decide on (under DETECT_BYTES), kept until more come. */
+  probe: [Uint8Array | null, Uint8Array | null];
   key: string;
 }
+
+/**
+ * Bytes a direction's detection may wait for: a first segment shorter than
+ * this that no row accepts ("GE" of "GET ") is kept and tried again with
+ * the next one, so a row's dissector still gets the direction from its
+ * first byte.
+ */
+export const DETECT_BYTES = 16;
 
 export interface AppLayersOptions {
   /** Rows in detection order (default APP_PROTOCOLS). */
@@ -128,19 +138,31 @@ export class AppLayers {
   #reassembled(stream: TcpStreamInfo, side: Side, data: Uint8Array, packet: number): void {
     let conn = this.#conns.get(stream.index);
     if (conn === undefined) {
-      conn = { dissector: null, tried: 0, key: `${stream.client}|${stream.server}` };
+      conn = { dissector: null, tried: 0, probe: [null, null], key: `${stream.client}|${stream.server}` };
       this.#conns.set(stream.index, conn);
       this.#byKey.set(conn.key, stream.index);
     }
     const s: StreamSide = side;
     if (conn.dissector === null) {
       if ((conn.tried & (1 << s)) !== 0) return;
-      conn.tried |= 1 << s;
+      const held = conn.probe[s];
+      if (held !== null) {
+        const joined = new Uint8Array(held.length + data.length);
+        joined.set(held);
+        joined.set(data, held.length);
+        data = joined;
+        conn.probe[s] = null;
+      }
       const [cport, sport] = [portOf(stream.client), portOf(stream.server)];
       const context: AppContext = { transport: 'tcp', srcPort: s === 0 ? cport : sport, dstPort: s === 0 ? sport : cport };
       const row = detectApp(data, context, this.#table);
-      if (row?.stream === undefined) return;
+      if (row?.stream === undefined) {
+        if (data.length < DETECT_BYTES) conn.probe[s] = new Uint8Array(data);
+        else conn.tried |= 1 << s;
+        return;
+      }
       conn.dissector = row.stream(context);
+      conn.probe = [null, null];
     }
     for (const layer of conn.dissector.push(s, data)) this.#emit({ packet, layer, stream: stream.index });
     if (conn.dissector.pending(s)) {

@@ -44,6 +44,16 @@ test('HTTP on any port, and a body without length ended by the RST of its side',
   assert.deepEqual(out, ['3: GET / HTTP/1.1 ', '5: HTTP/1.1 200 OK  (text/plain)']);
 });
 
+test('a first segment too short to tell ("GE") waits for the next one, and the message is read from its first byte', () => {
+  const out = run([
+    tcpFrame(C, S, 40000, 8081, 100, 0, SYN),
+    tcpFrame(S, C, 8081, 40000, 900, 101, SYN | ACK),
+    tcpFrame(C, S, 40000, 8081, 101, 901, PSH | ACK, Buffer.from('GE')),
+    tcpFrame(C, S, 40000, 8081, 103, 901, PSH | ACK, Buffer.from('T /x HTTP/1.1\r\n\r\n')),
+  ]);
+  assert.deepEqual(out, ['4: GET /x HTTP/1.1 ']);
+});
+
 test('DNS over UDP on another port, found by its content; a datagram of text is not DNS', () => {
   const q = buildDns({ id: 0x1a2b, flags: 0x0100, questions: [{ name: 'example.com', type: 1 }] });
   const out = run([udpFrame(C, S, 40000, 9999, q), udpFrame(C, S, 40001, 9998, Buffer.from('hello there, this is not DNS'))]);
