@@ -159,8 +159,22 @@ const UNITS: readonly (readonly [number, string])[] = [
   [1, 'second'],
 ];
 
+/** Texts of the TTLs seen (a capture repeats a few), bounded. */
+const SECONDS_TEXT = new Map<number, string>();
+const SECONDS_TEXT_MAX = 4096;
+
 /** Wireshark's time_secs_to_str: '1 minute', '3 hours, 23 minutes, 2 seconds', '0 seconds'. */
 export function secondsText(secs: number): string {
+  let text = SECONDS_TEXT.get(secs);
+  if (text === undefined) {
+    if (SECONDS_TEXT.size >= SECONDS_TEXT_MAX) SECONDS_TEXT.clear();
+    text = buildSecondsText(secs);
+    SECONDS_TEXT.set(secs, text);
+  }
+  return text;
+}
+
+function buildSecondsText(secs: number): string {
   if (secs === 0) return '0 seconds';
   const parts: string[] = [];
   let left = secs;

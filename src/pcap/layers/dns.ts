@@ -140,7 +140,29 @@ function flagLine(name: string, flags: number, mask: number, text: string): Prot
   return { name, label: `${bitPattern(flags, mask, 16)} = ${text}`, value: (flags & mask) >>> shift, offset: 2, length: 2 };
 }
 
+/** Flags subtrees already built, by flags value (a capture uses few); frozen, as they are shared between layers. */
+const FLAGS_TREES = new Map<number, ProtoField>();
+const FLAGS_TREES_MAX = 1024;
+
 function flagsTree(flags: number): ProtoField {
+  let tree = FLAGS_TREES.get(flags);
+  if (tree === undefined) {
+    if (FLAGS_TREES.size >= FLAGS_TREES_MAX) FLAGS_TREES.clear();
+    tree = deepFreeze(buildFlagsTree(flags));
+    FLAGS_TREES.set(flags, tree);
+  }
+  return tree;
+}
+
+function deepFreeze(f: ProtoField): ProtoField {
+  if (f.children !== undefined) {
+    f.children.forEach(deepFreeze);
+    Object.freeze(f.children);
+  }
+  return Object.freeze(f);
+}
+
+function buildFlagsTree(flags: number): ProtoField {
   const response = (flags & F_RESPONSE) !== 0;
   const opcode = (flags & F_OPCODE) >> 11;
   const rcode = flags & F_RCODE;
@@ -271,14 +293,6 @@ class MessageReader {
   #rdata(type: number, at: number, len: number, kids: ProtoField[]): string | null {
     const m = this.msg;
     const end = at + len;
-    const name = (o: number): DnsName | null => {
-      const n = readDnsName(m, o);
-      if (n.error !== '') {
-        this.#bad(n.error);
-        return null;
-      }
-      return n;
-    };
     switch (type) {
       case T_A: {
         if (len !== 4) return this.#badNull('A record data is not 4 bytes');
@@ -297,7 +311,7 @@ class MessageReader {
       case T_NS:
       case T_CNAME:
       case T_PTR: {
-        const n = name(at);
+        const n = this.#name(at);
         if (n === null) return null;
         this.info += ` ${n.text}`;
         if (type === T_NS) kids.push(leaf('dns.ns', `Name Server: ${n.text}`, n.text, at, len));
@@ -308,18 +322,18 @@ class MessageReader {
       case T_MX: {
         if (len < 3) return this.#badNull('MX record data is too short');
         const pref = u16(m, at);
-        const n = name(at + 2);
+        const n = this.#name(at + 2);
         if (n === null) return null;
         this.info += ` ${pref} ${n.text}`;
         kids.push(leaf('dns.mx.preference', `Preference: ${pref}`, pref, at, 2), leaf('dns.mx.mail_exchange', `Mail Exchange: ${n.text}`, n.text, at + 2, len - 2));
         return `, preference ${pref}, mx ${n.text}`;
       }
       case T_SOA: {
-        const mname = name(at);
+        const mname = this.#name(at);
         if (mname === null) return null;
         this.info += ` ${mname.text}`;
         kids.push(leaf('dns.soa.mname', `Primary name server: ${mname.text}`, mname.text, at, mname.end - at));
-        const rname = name(mname.end);
+        const rname = this.#name(mname.end);
         if (rname === null) return null;
         kids.push(leaf('dns.soa.rname', `Responsible authority's mailbox: ${rname.text}`, rname.text, mname.end, rname.end - mname.end));
         if (rname.end + 20 > end) return this.#badNull('SOA record data is too short');
@@ -333,8 +347,10 @@ class MessageReader {
       }
       case T_SRV: {
         if (len < 7) return this.#badNull('SRV record data is too short');
-        const [pri, weight, port] = [u16(m, at), u16(m, at + 2), u16(m, at + 4)];
-        const n = name(at + 6);
+        const pri = u16(m, at);
+        const weight = u16(m, at + 2);
+        const port = u16(m, at + 4);
+        const n = this.#name(at + 6);
         if (n === null) return null;
         this.info += ` ${pri} ${weight} ${port} ${n.text}`;
         kids.push(
@@ -382,6 +398,14 @@ class MessageReader {
       default:
         return '';
     }
+  }
+
+  /** A name inside RDATA, or null (the message marked malformed) when it is broken. */
+  #name(at: number): DnsName | null {
+    const n = readDnsName(this.msg, at);
+    if (n.error === '') return n;
+    this.#bad(n.error);
+    return null;
   }
 
   #bad(why: string): -1 {
