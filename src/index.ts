@@ -97,6 +97,17 @@ export type { ListedTcpStream, TcpStreamList } from './pcap/follow.js';
 export { TcpStreams } from './pcap/reassembly/tcp-streams.js';
 export type { Side, StreamConsumer, TcpStreamInfo, TcpStreamsOptions } from './pcap/reassembly/tcp-streams.js';
 export { HalfStream, ReassemblyBudget } from './pcap/reassembly/half-stream.js';
+// pcap: application layers of the packet view (DNS, HTTP/1.x; the table TLS joins)
+export type { ProtoField, ProtoLayer, FieldValue as ProtoFieldValue } from './pcap/layers/tree.js';
+export type { AppContext, AppProtocol, StreamDissector, StreamSide } from './pcap/layers/app-protocol.js';
+export { APP_PROTOCOLS, detectApp } from './pcap/layers/app-table.js';
+export { AppLayers, infoColumn, protocolColumn } from './pcap/layers/app-layers.js';
+export type { AppLayerEvent, AppLayersOptions } from './pcap/layers/app-layers.js';
+export { APP_FIELDS } from './pcap/layers/app-fields.js';
+export type { AppFieldInfo } from './pcap/layers/app-fields.js';
+export { DNS_APP, DNS_LIMITS, DnsStream, dissectDns, readDnsName } from './pcap/layers/dns.js';
+export type { DnsName, DnsOptions } from './pcap/layers/dns.js';
+export { HTTP_APP, HTTP_LIMITS, HttpStream } from './pcap/layers/http.js';
 // pcap: TLS decryption from a key log (src/pcap/tls)
 export {
   KeyLog,
