@@ -32,7 +32,6 @@ export function tcpConversation(segments: Segment[], opts: { cport?: number; spo
     return recs.length;
   };
   emit(0, SYN);
-  seq[1] = seq[1]!; // server ISN
   emit(1, SYN | ACK);
   emit(0, ACK);
   const frames: number[] = [];
