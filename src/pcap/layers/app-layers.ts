@@ -112,6 +112,11 @@ export class AppLayers {
     return this.#partial;
   }
 
+  /** Whether a row's dissector reads this TCP stream (its payload is that protocol's, not Data). */
+  claimed(stream: number): boolean {
+    return (this.#conns.get(stream)?.dissector ?? null) !== null;
+  }
+
   /** The TCP reassembly (tcp.stream numbers, limits, counters). */
   get tcpStreams(): TcpStreams {
     return this.#streams;

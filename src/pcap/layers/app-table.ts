@@ -11,16 +11,22 @@
 import type { AppContext, AppProtocol } from './app-protocol.js';
 import { DNS_APP } from './dns.js';
 import { HTTP_APP } from './http.js';
+import { tlsRow } from './tls-application.js';
+import type { KeyLog } from '../tls/keylog.js';
+
+/** Rows that may run inside TLS once it is decrypted. */
+const INSIDE_TLS: readonly AppProtocol[] = Object.freeze([HTTP_APP]);
+
+/** The rows, without a key log. */
+export const APP_PROTOCOLS: readonly AppProtocol[] = appTable();
 
 /**
- * The rows. TLS (src/pcap/layers/tls.ts) is added as one row at the front:
- * `import { TLS_APP } from './tls.js'` and list it before HTTP_APP.
+ * The rows, in detection order.
+ * @param keyLog with one, TLS records are decrypted and what they carry is dissected
  */
-export const APP_PROTOCOLS: readonly AppProtocol[] = Object.freeze([
-  // TLS_APP goes here, first.
-  HTTP_APP,
-  DNS_APP,
-]);
+export function appTable(keyLog?: KeyLog): readonly AppProtocol[] {
+  return Object.freeze([tlsRow(keyLog, INSIDE_TLS), HTTP_APP, DNS_APP]);
+}
 
 /**
  * The row that dissects these bytes, or undefined.

@@ -7,84 +7,40 @@
  */
 import { L4 } from '../layers/dissection.js';
 import { ETHERTYPE } from '../layers/link.js';
+import { APP_FIELDS } from '../layers/app-fields.js';
+import { TLS_FIELDS } from '../layers/tls.js';
 import type { ProtoField } from '../layers/tree.js';
 import type { FieldCatalog, FieldKind, FieldSpec, FieldValue } from './field.js';
 import { HEADER_FIELDS } from './header-fields.js';
 import type { ViewPacket } from './packet.js';
 import { dataBytes, linkProtocol, protocolChain } from './protocols.js';
 
-/** Application-layer fields: name -> kind (and tshark's hex width). */
-const APP_FIELDS: Record<string, [FieldKind, number?]> = {
-  'tls.record': ['protocol'],
-  'tls.record.content_type': ['uint'],
-  'tls.record.version': ['uint', 4],
-  'tls.record.length': ['uint'],
-  'tls.handshake': ['protocol'],
-  'tls.handshake.type': ['uint'],
-  'tls.handshake.length': ['uint'],
-  'tls.handshake.version': ['uint', 4],
-  'tls.handshake.extensions_server_name': ['string'],
-  'tls.handshake.ciphersuite': ['uint', 4],
-  'tls.handshake.extensions.supported_version': ['uint', 4],
-  'tls.alert_message': ['protocol'],
-  'tls.alert_message.level': ['uint'],
-  'tls.alert_message.desc': ['uint'],
-  'tls.app_data': ['bytes'],
-  'http.request': ['bool'],
-  'http.response': ['bool'],
-  'http.request.method': ['string'],
-  'http.request.uri': ['string'],
-  'http.request.version': ['string'],
-  'http.request.full_uri': ['string'],
-  'http.response.version': ['string'],
-  'http.response.code': ['uint'],
-  'http.response.phrase': ['string'],
-  'http.host': ['string'],
-  'http.user_agent': ['string'],
-  'http.content_length': ['uint'],
-  'http.content_type': ['string'],
-  'http.server': ['string'],
-  'http.file_data': ['bytes'],
-  'dns.id': ['uint', 4],
-  'dns.flags': ['uint', 4],
-  'dns.flags.response': ['bool'],
-  'dns.flags.opcode': ['uint'],
-  'dns.flags.rcode': ['uint'],
-  'dns.count.queries': ['uint'],
-  'dns.count.answers': ['uint'],
-  'dns.count.auth_rr': ['uint'],
-  'dns.count.add_rr': ['uint'],
-  'dns.qry.name': ['string'],
-  'dns.qry.type': ['uint'],
-  'dns.qry.class': ['uint', 4],
-  'dns.resp.name': ['string'],
-  'dns.resp.type': ['uint'],
-  'dns.resp.class': ['uint', 4],
-  'dns.resp.ttl': ['uint'],
-  'dns.a': ['ipv4'],
-  'dns.aaaa': ['ipv6'],
-  'dns.cname': ['string'],
-  'dns.ns': ['string'],
-};
-
 /** Protocols that only application-layer dissection finds. */
-const APP_PROTOCOLS = new Set(['tls', 'http', 'dns', 'data']);
+const APP_PROTOCOLS = new Set(['tls', 'http', 'dns', 'mdns', 'data']);
+
+/** The application fields, each with the layers it is found in ('dns' fields are in 'mdns' layers too). */
+const APP_FIELD_SPECS: readonly { name: string; kind: FieldKind; hexDigits?: number; layers: readonly string[] }[] = [
+  ...APP_FIELDS.map((f) => ({ ...f, layers: f.layer === 'dns' ? ['dns', 'mdns'] : [f.layer] })),
+  ...TLS_FIELDS.map((f) => ({ ...f, layers: ['tls'] })),
+];
+
+/** What a field without a value (a subtree such as tls.handshake) gives when present. */
+const PRESENT = new Uint8Array(0);
 
 function collect(fields: readonly ProtoField[], name: string, out: FieldValue[]): void {
   for (const f of fields) {
-    if (f.name === name && f.value !== undefined) out.push(f.value);
+    if (f.name === name) out.push(f.value ?? PRESENT);
     if (f.children !== undefined) collect(f.children, name, out);
   }
 }
 
-function appField(name: string, kind: FieldKind, hexDigits?: number): FieldSpec<ViewPacket> {
-  const layerName = name.slice(0, name.indexOf('.'));
+function appField(name: string, kind: FieldKind, layers: readonly string[], hexDigits?: number): FieldSpec<ViewPacket> {
   return {
     name,
     kind,
     hexDigits,
     read(p, out) {
-      for (const layer of p.layers) if (layer.name === layerName) collect(layer.fields, name, out);
+      for (const layer of p.layers) if (layers.includes(layer.name)) collect(layer.fields, name, out);
     },
   };
 }
@@ -130,7 +86,7 @@ function protocol(name: string): FieldSpec<ViewPacket> {
   };
 }
 
-const PROTOCOL_NAMES = ['frame', 'eth', 'sll', 'null', 'raw', 'ppp', 'nflog', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'ipv6.routing', 'ipv6.hopopts', 'ipv6.fraghdr', 'ipv6.dstopts', 'tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'tls', 'http', 'dns', 'data'];
+const PROTOCOL_NAMES = ['frame', 'eth', 'sll', 'null', 'raw', 'ppp', 'nflog', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'ipv6.routing', 'ipv6.hopopts', 'ipv6.fraghdr', 'ipv6.dstopts', 'tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'tls', 'http', 'dns', 'mdns', 'data'];
 
 const DATA_FIELDS: FieldSpec<ViewPacket>[] = [
   {
@@ -159,7 +115,11 @@ class ViewCatalog implements FieldCatalog<ViewPacket> {
     for (const f of HEADER_FIELDS) this.#fields.set(f.name, f);
     for (const name of PROTOCOL_NAMES) this.#fields.set(name, protocol(name));
     for (const f of DATA_FIELDS) this.#fields.set(f.name, f);
-    for (const [name, [kind, hexDigits]] of Object.entries(APP_FIELDS)) this.#fields.set(name, appField(name, kind, hexDigits));
+    for (const f of APP_FIELD_SPECS) {
+      // A bare protocol name is read from the packet; a protocol-kind field with a dot (tls.handshake) is a subtree of the layer.
+      if (f.kind === 'protocol' && !f.name.includes('.')) continue;
+      this.#fields.set(f.name, appField(f.name, f.kind, f.layers, f.hexDigits));
+    }
     for (const name of this.#fields.keys()) {
       if (APP_PROTOCOLS.has(name.split('.')[0]!) || name === 'frame.protocols') this.#needsApp.add(name);
     }

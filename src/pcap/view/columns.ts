@@ -5,13 +5,14 @@
  * application-layer layer when one completed on the packet, else the
  * transport (with tshark's relative sequence numbers), ICMP or ARP.
  */
-import { u16be } from '../bytes.js';
+import { u16be, u32be } from '../bytes.js';
 import { formatIp, formatIpv4 } from '../layers/address.js';
 import { ARP, arpOffset } from '../layers/arp.js';
+import { infoColumn, protocolColumn } from '../layers/app-layers.js';
 import { protocolKeyName } from '../layers/dissect.js';
 import { L4, TCP_FLAGS } from '../layers/dissection.js';
 import { formatEther } from './format.js';
-import { tcpSegmentLength } from './header-fields.js';
+import { forEachTcpOption, tcpSegmentLength } from './header-fields.js';
 import type { ViewPacket } from './packet.js';
 
 /** The columns of one packet line. */
@@ -27,6 +28,9 @@ export interface PacketColumns {
   info: string;
 }
 
+/** What tshark appends to a segment whose bytes belong to a message later segments complete. */
+const SEGMENT = '[TCP segment of a reassembled PDU]';
+
 const FLAG_NAMES: [number, string][] = [
   [TCP_FLAGS.FIN, 'FIN'],
   [TCP_FLAGS.SYN, 'SYN'],
@@ -36,6 +40,8 @@ const FLAG_NAMES: [number, string][] = [
   [TCP_FLAGS.URG, 'URG'],
   [TCP_FLAGS.ECE, 'ECE'],
   [TCP_FLAGS.CWR, 'CWR'],
+  [TCP_FLAGS.AE, 'AE'],
+  [0xe00, 'Reserved'],
 ];
 
 export const ICMP_TYPES: Record<number, string> = {
@@ -75,17 +81,15 @@ export function packetColumns(p: ViewPacket): PacketColumns {
     c.src = formatEther(d.buf.subarray(d.start + 6, d.start + 12));
     c.dst = formatEther(d.buf.subarray(d.start, d.start + 6));
   }
-  const top = p.layers.length > 0 ? p.layers[p.layers.length - 1] : undefined;
-  if (top !== undefined) {
-    c.protocol = top.protocol;
-    c.info = p.layers.map((l) => l.info).join(', ');
-    if (p.layers.some((l) => l.malformed !== undefined)) c.info += ' [Malformed Packet]';
+  if (p.layers.length > 0) {
+    c.protocol = protocolColumn(p.layers);
+    c.info = infoColumn(p.layers, p.partialInfo);
   } else {
     c.protocol = displayName(protocolKeyName(d.protoKey));
-    c.info = transportInfo(p);
-    if (p.segmentOfPdu) c.info += ' [TCP segment of a reassembled PDU]';
+    c.info = p.segmentOfPdu ? `${p.partialInfo === '' ? `${transportInfo(p)} ` : p.partialInfo}${SEGMENT}` : transportInfo(p);
   }
-  if (d.failure !== '') c.info += ` [${d.truncated ? 'Packet size limited during capture' : 'Malformed'}: ${d.failure}]`;
+  // As tshark marks it; -V says what was cut or wrong.
+  if (d.failure !== '') c.info += d.truncated ? '[Packet size limited during capture]' : '[Malformed Packet]';
   return c;
 }
 
@@ -93,9 +97,12 @@ function transportInfo(p: ViewPacket): string {
   const d = p.d;
   switch (d.l4) {
     case L4.TCP: {
-      let info = `${d.srcPort} → ${d.dstPort} [${tcpFlagNames(d.tcpFlags)}] Seq=${p.tcpSeqRelative}`;
+      const flags = ((d.buf[d.l4Offset + 12]! & 0x0f) << 8) | d.buf[d.l4Offset + 13]!;
+      let info = `${d.srcPort} → ${d.dstPort} [${tcpFlagNames(flags)}] Seq=${p.tcpSeqRelative}`;
       if ((d.tcpFlags & TCP_FLAGS.ACK) !== 0) info += ` Ack=${p.tcpAckRelative}`;
-      return `${info} Win=${d.tcpWindow} Len=${tcpSegmentLength(p)}`;
+      info += ` Win=${p.tcpWindowSize}`;
+      if ((d.tcpFlags & TCP_FLAGS.URG) !== 0) info += ` Urg=${u16be(d.buf, d.l4Offset + 18)}`;
+      return `${info} Len=${tcpSegmentLength(p)}${tcpOptionsInfo(p)}`;
     }
     case L4.UDP:
       return `${d.srcPort} → ${d.dstPort} Len=${d.payloadLength}`;
@@ -105,7 +112,11 @@ function transportInfo(p: ViewPacket): string {
       const name = names[d.icmpType] ?? `Type ${d.icmpType}`;
       const echo = d.l4 === L4.ICMP ? d.icmpType === 0 || d.icmpType === 8 : d.icmpType === 128 || d.icmpType === 129;
       if (echo && d.payloadOffset + 4 <= d.end) {
-        return `${name}  id=0x${u16be(d.buf, d.payloadOffset).toString(16).padStart(4, '0')}, seq=${u16be(d.buf, d.payloadOffset + 2)}`;
+        const id = `id=0x${u16be(d.buf, d.payloadOffset).toString(16).padStart(4, '0')}`;
+        const seq = u16be(d.buf, d.payloadOffset + 2);
+        // tshark: ICMP shows the sequence number big- and little-endian and the TTL; ICMPv6 the hop limit.
+        if (d.l4 === L4.ICMPV6) return `${name} ${id}, seq=${seq}, hop limit=${d.ttl}`;
+        return `${name}  ${id}, seq=${seq}/${((seq & 0xff) << 8) | (seq >> 8)}, ttl=${d.ttl}`;
       }
       return name;
     }
@@ -117,6 +128,24 @@ function transportInfo(p: ViewPacket): string {
   if (d.etherType === 0x0806) return 'ARP';
   if (d.fragment && d.fragOffset > 0) return `Fragmented IP protocol (proto=${protocolKeyName(d.ipProto)} ${d.ipProto}, off=${d.fragOffset})`;
   return '';
+}
+
+/** The options tshark names in the Info column, in packet order: " MSS=1460 SACK_PERM TSval=1 TSecr=0 WS=128". */
+function tcpOptionsInfo(p: ViewPacket): string {
+  const b = p.d.buf;
+  let s = '';
+  forEachTcpOption(p, (kind, o, len) => {
+    if (kind === 2 && len === 4) s += ` MSS=${u16be(b, o + 2)}`;
+    else if (kind === 3 && len === 3) s += ` WS=${2 ** Math.min(b[o + 2]!, 14)}`;
+    else if (kind === 4 && len === 2) s += ' SACK_PERM';
+    else if (kind === 8 && len === 10) s += ` TSval=${u32be(b, o + 2)} TSecr=${u32be(b, o + 6)}`;
+    else if (kind === 5 && len >= 10) {
+      // SACK blocks, relative to the other side's base like the acknowledgement number.
+      const base = p.tcpAckBase;
+      for (let e = o + 2; e + 8 <= o + len; e += 8) s += ` SLE=${(u32be(b, e) - base) >>> 0} SRE=${(u32be(b, e + 4) - base) >>> 0}`;
+    }
+  });
+  return s;
 }
 
 function arpInfo(p: ViewPacket, o: number): string {

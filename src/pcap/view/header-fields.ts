@@ -104,26 +104,47 @@ export function tcpSegmentLength(p: ViewPacket): number {
   return Math.max(0, ipEnd - d.l4Offset - hl);
 }
 
-/** The MSS option's value (kind 2, RFC 9293 section 3.7.1), -1 when absent. */
-export function tcpMss(p: ViewPacket): number {
+/**
+ * Calls `visit(kind, offset, length)` for each TCP option (RFC 9293 section
+ * 3.1: kind 0 ends the list, kind 1 is one byte, others carry a length),
+ * stopping at a length that does not fit.
+ */
+export function forEachTcpOption(p: ViewPacket, visit: (kind: number, offset: number, length: number) => void): void {
   const d = p.d;
   const b = d.buf;
-  const end = Math.min(d.payloadOffset, d.end);
+  const end = Math.min(d.l4Offset + (b[d.l4Offset + 12]! >> 4) * 4, d.end);
   let o = d.l4Offset + 20;
   while (o < end) {
     const kind = b[o]!;
-    if (kind === 0) break;
+    if (kind === 0) return;
     if (kind === 1) {
       o++;
       continue;
     }
-    if (o + 1 >= end) break;
+    if (o + 1 >= end) return;
     const len = b[o + 1]!;
-    if (len < 2) break;
-    if (kind === 2 && len === 4 && o + 4 <= end) return u16be(b, o + 2);
+    if (len < 2 || o + len > end) return;
+    visit(kind, o, len);
     o += len;
   }
-  return -1;
+}
+
+/** The MSS option's value (kind 2, RFC 9293 section 3.7.1), -1 when absent. */
+export function tcpMss(p: ViewPacket): number {
+  let mss = -1;
+  forEachTcpOption(p, (kind, o, len) => {
+    if (kind === 2 && len === 4 && mss < 0) mss = u16be(p.d.buf, o + 2);
+  });
+  return mss;
+}
+
+/** The window scale option's shift count (kind 3, RFC 7323 section 2.2), -1 when absent. */
+export function tcpWindowShift(p: ViewPacket): number {
+  let shift = -1;
+  forEachTcpOption(p, (kind, o, len) => {
+    if (kind === 3 && len === 3 && shift < 0) shift = Math.min(p.d.buf[o + 2]!, 14);
+  });
+  return shift;
 }
 
 /** 802.1Q tag ids of an Ethernet frame (802.1ad outer tags are ieee8021ad, not vlan). */
@@ -201,6 +222,7 @@ export const HEADER_FIELDS: readonly FieldSpec<ViewPacket>[] = [
   bool('tcp.flags.ece', isTcp, (p) => (p.d.tcpFlags & TCP_FLAGS.ECE) !== 0),
   bool('tcp.flags.cwr', isTcp, (p) => (p.d.tcpFlags & TCP_FLAGS.CWR) !== 0),
   uint('tcp.window_size_value', isTcp, (p) => p.d.tcpWindow),
+  uint('tcp.window_size', isTcp, (p) => p.tcpWindowSize),
   uint('tcp.options.mss_val', (p) => isTcp(p) && tcpMss(p) >= 0, tcpMss),
   spec('tcp.payload', 'bytes', (p, out) => {
     // The data of a RST is its reset cause (RFC 9293 section 3.5.3), not payload, for tshark.

@@ -302,5 +302,9 @@ export function detailLayers(p: ViewPacket): ProtoLayer[] {
   layers.push(...p.layers);
   const payload = dataBytes(p);
   if (payload !== undefined) layers.push(data(payload));
+  if (d.failure !== '') {
+    const what = d.truncated ? 'Packet size limited during capture' : 'Malformed Packet';
+    layers.push({ name: d.truncated ? '_ws.short' : '_ws.malformed', title: `[${what}: ${d.failure}]`, protocol: '', info: '', fields: [] });
+  }
   return layers;
 }

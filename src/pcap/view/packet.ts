@@ -36,12 +36,18 @@ export class ViewPacket {
   /** Relative sequence and acknowledgement numbers (tshark's default display). */
   tcpSeqRelative = 0;
   tcpAckRelative = 0;
+  /** The raw number relative acknowledgement numbers count from (for SACK blocks). */
+  tcpAckBase = 0;
+  /** The window scaled by the side's window-scale shift when both SYNs were seen with the option (tcp.window_size), else the raw window. */
+  tcpWindowSize = 0;
   /** Application-layer layers completed on this packet (TLS records, an HTTP message, a DNS message), in order. */
   readonly layers: ProtoLayer[] = [];
   /** Decrypted TLS records completed on this packet (with --keylog). */
   readonly decrypted: DecryptedRecord[] = [];
   /** The TCP payload belongs to a PDU that later segments complete ("[TCP segment of a reassembled PDU]"). */
   segmentOfPdu = false;
+  /** Info tshark shows on a segment that began a message not complete yet (HTTP's request line), else ''. */
+  partialInfo = '';
   /** The application protocol that claims this packet's payload ('http'), '' when none: then the payload is Data. */
   appProtocol = '';
   /** Whether application layers were looked for (the view enables it only when something needs them). */

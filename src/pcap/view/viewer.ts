@@ -5,17 +5,22 @@
  * asked for, application-layer dissection (UDP datagrams directly, TCP over
  * reassembly). Used by `pcap packets` and by `capture` alike.
  */
+import { AppLayers } from '../layers/app-layers.js';
+import { appTable } from '../layers/app-table.js';
 import { dissect } from '../layers/dissect.js';
 import { L4, TCP_FLAGS } from '../layers/dissection.js';
-import { detectApp } from '../layers/app-table.js';
+import type { TlsLayer } from '../layers/tls.js';
 import type { PacketRecord } from '../read/packet.js';
 import { TcpStreams, type StreamConsumer } from '../reassembly/tcp-streams.js';
-import { AppStreams } from './app-streams.js';
+import type { KeyLog } from '../tls/keylog.js';
 import { ViewPacket } from './packet.js';
+import { WindowScaling } from './window-scaling.js';
 
 export interface PacketViewerOptions {
   /** Dissect application layers (TLS, HTTP, DNS); needs TCP reassembly. Default false. */
   app?: boolean;
+  /** With `app`: TLS is decrypted with these secrets and what it carries dissected. */
+  keyLog?: KeyLog;
   /**
    * TCP stream records kept (TcpStreamsOptions.retainStreams): a live capture
    * sets it so that days of capture do not grow the table without bound.
@@ -29,16 +34,18 @@ const NUMBERING_ONLY: StreamConsumer = { accept: () => false, reassembled: () =>
 export class PacketViewer {
   readonly packet = new ViewPacket();
   readonly #tcp: TcpStreams;
-  readonly #apps: AppStreams | undefined;
+  readonly #apps: AppLayers | undefined;
   #t0Sec = 0;
   #t0Nsec = 0;
   #haveT0 = false;
   #prevTime = NaN;
+  readonly #windowScaling = new WindowScaling();
 
   constructor(options: PacketViewerOptions = {}) {
-    this.#apps = options.app === true ? new AppStreams() : undefined;
-    this.#tcp = new TcpStreams(this.#apps ?? NUMBERING_ONLY, { retainStreams: options.retainStreams });
-    if (this.#apps !== undefined) this.#apps.tcp = this.#tcp;
+    const tcp = { retainStreams: options.retainStreams };
+    this.#apps = options.app === true ? new AppLayers({ table: appTable(options.keyLog), tcp }) : undefined;
+    // With application layers, their reassembly numbers the streams; without, one that keeps no buffers.
+    this.#tcp = this.#apps?.tcpStreams ?? new TcpStreams(NUMBERING_ONLY, tcp);
   }
 
   /** Whether application layers are dissected. */
@@ -56,23 +63,40 @@ export class PacketViewer {
     p.decrypted.length = 0;
     p.appProtocol = '';
     p.segmentOfPdu = false;
+    p.partialInfo = '';
     p.appDissected = this.#apps !== undefined;
     this.#times(p, r);
     p.tcpStream = -1;
-    if (this.#apps !== undefined) this.#apps.packet = p;
-    if (d.l4 === L4.TCP) {
-      this.#tcp.add(d, r.index, p.timeEpoch);
-      this.#relativeNumbers(p);
-    } else if (d.l4 === L4.UDP && this.#apps !== undefined && d.payloadLength > 0) {
-      this.#datagram(p);
-    }
+    if (this.#apps !== undefined) this.#application(p, this.#apps);
+    else if (d.l4 === L4.TCP) this.#tcp.add(d, r.index, p.timeEpoch);
+    if (d.l4 === L4.TCP) this.#relativeNumbers(p);
     return p;
+  }
+
+  /**
+   * The application layers this packet completed (TCP reassembly runs
+   * inside). Layers of earlier segments that this one let through (a gap
+   * filled) are shown on it: a packet list cannot go back.
+   */
+  #application(p: ViewPacket, apps: AppLayers): void {
+    const d = p.d;
+    if (d.l4 !== L4.TCP && !(d.l4 === L4.UDP && d.payloadLength > 0)) return;
+    const events = apps.packet(d, p.number, p.timeEpoch);
+    for (const event of events) {
+      p.layers.push(event.layer);
+      const decrypted = (event.layer as Partial<TlsLayer>).decrypted;
+      if (decrypted !== undefined) for (const record of decrypted) p.decrypted.push({ contentType: record.contentType, data: record.data });
+    }
+    p.segmentOfPdu = apps.segmentOfPdu;
+    p.partialInfo = apps.partialInfo;
+    if (p.layers.length > 0 || p.segmentOfPdu) p.appProtocol = p.layers[0]?.name ?? 'tcp-segment';
+    else if (d.l4 === L4.TCP && this.#tcp.lastStream >= 0 && apps.claimed(this.#tcp.lastStream)) p.appProtocol = 'claimed';
   }
 
   /** End of the capture: releases what reassembly holds. */
   finish(): void {
-    if (this.#apps !== undefined) this.#apps.packet = undefined;
-    this.#tcp.finish();
+    if (this.#apps !== undefined) this.#apps.finish(this.packet.number);
+    else this.#tcp.finish();
   }
 
   #times(p: ViewPacket, r: PacketRecord): void {
@@ -107,21 +131,14 @@ export class PacketViewer {
     const side = this.#tcp.lastSide;
     const base = this.#tcp.sequenceBase(stream, side);
     p.tcpSeqRelative = (d.tcpSeq - base) >>> 0;
+    p.tcpWindowSize = this.#windowScaling.window(stream, side, p);
     if ((d.tcpFlags & TCP_FLAGS.ACK) === 0) {
       p.tcpAckRelative = d.tcpAck;
+      p.tcpAckBase = 0;
       return;
     }
     const other = this.#tcp.sequenceBase(stream, side === 0 ? 1 : 0);
-    p.tcpAckRelative = other === -1 ? 1 : (d.tcpAck - other) >>> 0;
-  }
-
-  #datagram(p: ViewPacket): void {
-    const d = p.d;
-    const payload = d.buf.subarray(d.payloadOffset, d.payloadOffset + d.payloadLength);
-    const context = { transport: 'udp' as const, srcPort: d.srcPort, dstPort: d.dstPort };
-    const row = detectApp(payload, context);
-    if (row?.datagram === undefined) return;
-    p.appProtocol = row.name;
-    p.layers.push(row.datagram(payload, context));
+    p.tcpAckBase = other === -1 ? (d.tcpAck - 1) >>> 0 : other;
+    p.tcpAckRelative = (d.tcpAck - p.tcpAckBase) >>> 0;
   }
 }

@@ -104,3 +104,26 @@ for (const name of sampleFiles()) {
     });
   });
 }
+
+/** Protocol column values of the protocols netlab dissects. */
+const KNOWN_COLUMN = /^(TCP|UDP|ICMP|ICMPv6|ARP|DNS|MDNS|HTTP(\/[A-Z]+)?|TLSv1(\.[0-3])?)$/;
+
+for (const name of sampleFiles()) {
+  test(`${name}: the Protocol and Info columns equal tshark's`, async () => {
+    const file = join(FIXTURES, name);
+    const rows = tool('tshark', tsharkArgs(file, ['_ws.col.Protocol', '_ws.col.Info', 'frame.interface_id', 'frame.protocols']), true)
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.split('\t'));
+    const packetRows = rows.filter((r) => !(name.endsWith('.pcapng') && r[2] === '' && r[3] === 'data'));
+    const ours = (await viewLines(file, { json: true })).map((l) => JSON.parse(l) as { protocol: string; info: string });
+    assert.equal(ours.length, packetRows.length);
+    packetRows.forEach(([protocol, info], i) => {
+      if (!KNOWN_COLUMN.test(protocol!)) return;
+      assert.equal(ours[i]!.protocol, protocol, `packet ${i + 1} Protocol`);
+      // tshark's TCP analysis ("[TCP Retransmission]", "[TCP Dup ACK 6#1]") is not done by netlab.
+      if (info!.startsWith('[TCP ')) return;
+      assert.equal(ours[i]!.info, info, `packet ${i + 1} Info`);
+    });
+  });
+}
