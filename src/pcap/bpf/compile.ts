@@ -1,0 +1,228 @@
+/**
+ * AST -> a test over one link type, with the meaning of the BPF code
+ * libpcap 1.10 generates (gencode.c), evaluated directly on the frame's
+ * bytes at the same fixed offsets:
+ *
+ * - `tcp`/`udp`/`proto N` read the IPv4 protocol field, or the IPv6 fixed
+ *   header's next header, or the next header of a fragment header right
+ *   after it (gen_proto with Q_IPV6); no other extension header is walked.
+ * - `port` reads the ports only in a first IPv4 fragment (gen_ipfrag:
+ *   offset bits zero), behind the IHL-sized header; on IPv6 only right
+ *   after the 40-byte header, when its next header is TCP, UDP or SCTP.
+ * - `host` with no protocol is `ip host or arp host or rarp host`, the ARP
+ *   sender/target protocol addresses at 14 and 24 (gen_host Q_DEFAULT).
+ * - A load past the captured bytes rejects the packet (bpf_filter returns 0).
+ *
+ * The order of evaluation is the text's, left to right with short circuits;
+ * tests the link type alone decides are folded, and a filter folded to
+ * "never" is refused as tcpdump refuses it ("expression rejects all packets").
+ */
+import type { CaptureFilterError, Direction, FilterNode } from './ast.js';
+import { FilterContext, linkModel, type LinkModel, type Test } from './link-model.js';
+
+const IPPROTO_FRAGMENT = 44;
+
+/** A filter compiled for one link type. */
+export type LinkProgram = { ok: true; test: Test } | { ok: false; error: CaptureFilterError };
+
+/**
+ * Compiles `ast` for frames of `linkType`.
+ * @returns the test, or the error tcpdump would give for this link type
+ */
+export function compileForLinkType(ast: FilterNode | null, linkType: number): LinkProgram {
+  if (ast === null) return { ok: true, test: true };
+  const m = linkModel(linkType);
+  const out = new Compiler(m).node(ast);
+  if (typeof out === 'object') return { ok: false, error: out };
+  if (out === false) return { ok: false, error: { message: 'expression rejects all packets', position: 0, expected: [] } };
+  return { ok: true, test: out };
+}
+
+class Compiler {
+  #m: LinkModel;
+
+  constructor(m: LinkModel) {
+    this.#m = m;
+  }
+
+  node(n: FilterNode): Test | CaptureFilterError {
+    switch (n.kind) {
+      case 'and':
+      case 'or': {
+        const l = this.node(n.left);
+        if (typeof l === 'object') return l;
+        const r = this.node(n.right);
+        if (typeof r === 'object') return r;
+        return n.kind === 'and' ? and(l, r) : or(l, r);
+      }
+      case 'not': {
+        const e = this.node(n.expr);
+        return typeof e === 'object' ? e : not(e);
+      }
+      case 'length': {
+        const k = n.n;
+        return n.op === 'greater' ? (c) => (c.wireLen >= k ? 1 : 0) : (c) => (c.wireLen <= k ? 1 : 0);
+      }
+      case 'vlan':
+      case 'ether':
+        if (!this.#m.ethernet) return { message: n.kind === 'vlan' ? `no VLAN support for ${this.#m.name}` : 'ethernet addresses supported only on ethernet', position: n.pos, expected: [] };
+        return n.kind === 'vlan' ? vlan(n.id, n.vlanShift) : ether(n.dir, n.mac);
+      default:
+        break;
+    }
+    if (this.#m.network !== null) return { message: this.#m.network, position: n.pos, expected: [] };
+    const m = this.#m;
+    const s = n.vlanShift;
+    const nl = m.nl(s);
+    switch (n.kind) {
+      case 'link':
+        return m.proto(n.proto, s);
+      case 'ipproto': {
+        const v4 = and(m.proto('ip', s), byteIs(nl + 9, n.proto));
+        const v6 = and(m.proto('ip6', s), or(byteIs(nl + 6, n.proto), and(byteIs(nl + 6, IPPROTO_FRAGMENT), byteIs(nl + 40, n.proto))));
+        return n.family === 'ip' ? v4 : n.family === 'ip6' ? v6 : or(v4, v6);
+      }
+      case 'host4': {
+        const ip = (): Test => and(m.proto('ip', s), addr4(nl + 12, nl + 16, n.dir, n.addr, n.mask));
+        const arp = (p: 'arp' | 'rarp'): Test => and(m.proto(p, s), addr4(nl + 14, nl + 24, n.dir, n.addr, n.mask));
+        if (n.family === 'ip') return ip();
+        if (n.family !== 'any') return arp(n.family);
+        return or(or(ip(), arp('arp')), arp('rarp'));
+      }
+      case 'host6':
+        return and(m.proto('ip6', s), addr6(nl + 8, nl + 24, n.dir, n.addr, n.mask));
+      case 'port': {
+        const v4 = and(and(m.proto('ip', s), protoIn(nl + 9, n.proto)), ports4(nl, n.dir, n.lo, n.hi));
+        const v6 = and(and(m.proto('ip6', s), protoIn(nl + 6, n.proto)), ports(nl + 40, n.dir, n.lo, n.hi));
+        return or(v4, v6);
+      }
+    }
+  }
+}
+
+function and(l: Test, r: Test): Test {
+  if (l === false || r === false) return false;
+  if (l === true) return r;
+  if (r === true) return l;
+  return (c) => {
+    const a = l(c);
+    return a !== 1 ? a : r(c);
+  };
+}
+
+function or(l: Test, r: Test): Test {
+  if (l === true || r === true) return true;
+  if (l === false) return r;
+  if (r === false) return l;
+  return (c) => {
+    const a = l(c);
+    return a !== 0 ? a : r(c);
+  };
+}
+
+function not(e: Test): Test {
+  if (typeof e === 'boolean') return !e;
+  return (c) => {
+    const a = e(c);
+    return a < 0 ? a : 1 - a;
+  };
+}
+
+function byteIs(off: number, v: number): Test {
+  return (c) => {
+    const x = c.u8(off);
+    return x < 0 ? -1 : x === v ? 1 : 0;
+  };
+}
+
+/** The IP protocol is `proto`, or TCP/UDP/SCTP when 0 (gen_port PROTO_UNDEF). */
+function protoIn(off: number, proto: number): Test {
+  if (proto !== 0) return byteIs(off, proto);
+  return (c) => {
+    const x = c.u8(off);
+    return x < 0 ? -1 : x === 6 || x === 17 || x === 132 ? 1 : 0;
+  };
+}
+
+function dirTest(src: Test, dst: Test, dir: Direction): Test {
+  if (dir === 'src') return src;
+  if (dir === 'dst') return dst;
+  return dir === 'and' ? and(src, dst) : or(src, dst);
+}
+
+function addr4(srcOff: number, dstOff: number, dir: Direction, addr: number, mask: number): Test {
+  const one = (off: number): Test => (c) => {
+    const x = c.u32(off);
+    return x < 0 ? -1 : (x & mask) >>> 0 === addr ? 1 : 0;
+  };
+  return dirTest(one(srcOff), one(dstOff), dir);
+}
+
+function addr6(srcOff: number, dstOff: number, dir: Direction, addr: number[], mask: number[]): Test {
+  const [a0, a1, a2, a3] = addr as [number, number, number, number];
+  const [m0, m1, m2, m3] = mask as [number, number, number, number];
+  const word = (c: FilterContext, off: number, a: number, m: number): number => {
+    const x = c.u32(off);
+    return x < 0 ? -1 : (x & m) >>> 0 === a ? 1 : 0;
+  };
+  const one = (off: number): Test => (c) => {
+    let r = word(c, off, a0, m0);
+    if (r !== 1) return r;
+    r = word(c, off + 4, a1, m1);
+    if (r !== 1) return r;
+    r = word(c, off + 8, a2, m2);
+    if (r !== 1) return r;
+    return word(c, off + 12, a3, m3);
+  };
+  return dirTest(one(srcOff), one(dstOff), dir);
+}
+
+function inRange(v: number, lo: number, hi: number): number {
+  return v < 0 ? -1 : v >= lo && v <= hi ? 1 : 0;
+}
+
+/** Ports at a fixed offset (IPv6: right after the fixed header). */
+function ports(off: number, dir: Direction, lo: number, hi: number): Test {
+  return dirTest((c) => inRange(c.u16(off), lo, hi), (c) => inRange(c.u16(off + 2), lo, hi), dir);
+}
+
+/**
+ * IPv4 ports: only when the fragment offset is 0 (gen_ipfrag), behind a
+ * header of IHL * 4 bytes (BPF's `ldxb 4*([nl]&0xf)`).
+ */
+function ports4(nl: number, dir: Direction, lo: number, hi: number): Test {
+  const port = (add: number): Test => (c) => {
+    const ihl = c.u8(nl);
+    if (ihl < 0) return -1;
+    return inRange(c.u16(nl + (ihl & 0x0f) * 4 + add), lo, hi);
+  };
+  const first: Test = (c) => {
+    const f = c.u16(nl + 6);
+    return f < 0 ? -1 : (f & 0x1fff) === 0 ? 1 : 0;
+  };
+  return and(first, dirTest(port(0), port(2), dir));
+}
+
+/** `vlan [ID]`: a TPID of 802.1Q, 802.1ad or the old QinQ 0x9100 where the type would be (gen_vlan_tpid_test). */
+function vlan(id: number, shift: number): Test {
+  const off = 12 + 4 * shift;
+  const tpid: Test = (c) => {
+    const t = c.u16(off);
+    return t < 0 ? -1 : t === 0x8100 || t === 0x88a8 || t === 0x9100 ? 1 : 0;
+  };
+  if (id < 0) return tpid;
+  return and(tpid, (c) => {
+    const t = c.u16(off + 2);
+    return t < 0 ? -1 : (t & 0x0fff) === id ? 1 : 0;
+  });
+}
+
+/** `ether host/src/dst MAC`: the destination at 0, the source at 6 (gen_ehostop). */
+function ether(dir: Direction, mac: number[]): Test {
+  const one = (off: number): Test => (c) => {
+    if (off + 6 > c.capLen) return -1;
+    for (let i = 0; i < 6; i++) if (c.buf[c.start + off + i] !== mac[i]) return 0;
+    return 1;
+  };
+  return dirTest(one(6), one(0), dir);
+}
