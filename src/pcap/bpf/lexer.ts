@@ -154,8 +154,8 @@ function wordToken(word: string, pos: number): Token | LexError {
     return tok('num', word, pos, v);
   }
   if (HID_RE.test(word)) return tok('hid', word, pos);
-  const lower = word;
-  if (KEYWORDS.has(lower)) return tok('kw', SYNONYMS[lower] ?? lower, pos);
+  if (word === 'and' || word === 'or' || word === 'not') return tok(word, word, pos);
+  if (KEYWORDS.has(word)) return tok('kw', SYNONYMS[word] ?? word, pos);
   return tok('id', word, pos);
 }
 
