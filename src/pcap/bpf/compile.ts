@@ -19,6 +19,7 @@
  */
 import type { CaptureFilterError, Direction, FilterNode } from './ast.js';
 import { FilterContext, linkModel, type LinkModel, type Test } from './link-model.js';
+import { anyOf, atom, formulaOf, satisfiable, tagged } from './logic.js';
 
 const IPPROTO_FRAGMENT = 44;
 
@@ -34,7 +35,7 @@ export function compileForLinkType(ast: FilterNode | null, linkType: number): Li
   const m = linkModel(linkType);
   const out = new Compiler(m).node(ast);
   if (typeof out === 'object') return { ok: false, error: out };
-  if (out === false) return { ok: false, error: { message: 'expression rejects all packets', position: 0, expected: [] } };
+  if (out === false || !satisfiable(formulaOf(out))) return { ok: false, error: { message: 'expression rejects all packets', position: 0, expected: [] } };
   return { ok: true, test: out };
 }
 
@@ -104,44 +105,49 @@ function and(l: Test, r: Test): Test {
   if (l === false || r === false) return false;
   if (l === true) return r;
   if (r === true) return l;
-  return (c) => {
+  const fn = (c: FilterContext): number => {
     const a = l(c);
     return a !== 1 ? a : r(c);
   };
+  return tagged(fn, { t: 'and', a: formulaOf(l), b: formulaOf(r) });
 }
 
 function or(l: Test, r: Test): Test {
   if (l === true || r === true) return true;
   if (l === false) return r;
   if (r === false) return l;
-  return (c) => {
+  const fn = (c: FilterContext): number => {
     const a = l(c);
     return a !== 0 ? a : r(c);
   };
+  return tagged(fn, { t: 'or', a: formulaOf(l), b: formulaOf(r) });
 }
 
 function not(e: Test): Test {
   if (typeof e === 'boolean') return !e;
-  return (c) => {
+  const fn = (c: FilterContext): number => {
     const a = e(c);
     return a < 0 ? a : 1 - a;
   };
+  return tagged(fn, { t: 'not', a: formulaOf(e) });
 }
 
 function byteIs(off: number, v: number): Test {
-  return (c) => {
+  const fn = (c: FilterContext): number => {
     const x = c.u8(off);
     return x < 0 ? -1 : x === v ? 1 : 0;
   };
+  return tagged(fn, atom(`b${off}`, v));
 }
 
 /** The IP protocol is `proto`, or TCP/UDP/SCTP when 0 (gen_port PROTO_UNDEF). */
 function protoIn(off: number, proto: number): Test {
   if (proto !== 0) return byteIs(off, proto);
-  return (c) => {
+  const fn = (c: FilterContext): number => {
     const x = c.u8(off);
     return x < 0 ? -1 : x === 6 || x === 17 || x === 132 ? 1 : 0;
   };
+  return tagged(fn, anyOf(`b${off}`, [6, 17, 132]));
 }
 
 function dirTest(src: Test, dst: Test, dir: Direction): Test {
@@ -151,10 +157,11 @@ function dirTest(src: Test, dst: Test, dir: Direction): Test {
 }
 
 function addr4(srcOff: number, dstOff: number, dir: Direction, addr: number, mask: number): Test {
-  const one = (off: number): Test => (c) => {
-    const x = c.u32(off);
-    return x < 0 ? -1 : (x & mask) >>> 0 === addr ? 1 : 0;
-  };
+  const one = (off: number): Test =>
+    tagged((c: FilterContext): number => {
+      const x = c.u32(off);
+      return x < 0 ? -1 : (x & mask) >>> 0 === addr ? 1 : 0;
+    }, atom(`w${off}&${mask}`, addr));
   return dirTest(one(srcOff), one(dstOff), dir);
 }
 
@@ -165,15 +172,17 @@ function addr6(srcOff: number, dstOff: number, dir: Direction, addr: number[], m
     const x = c.u32(off);
     return x < 0 ? -1 : (x & m) >>> 0 === a ? 1 : 0;
   };
-  const one = (off: number): Test => (c) => {
-    let r = word(c, off, a0, m0);
-    if (r !== 1) return r;
-    r = word(c, off + 4, a1, m1);
-    if (r !== 1) return r;
-    r = word(c, off + 8, a2, m2);
-    if (r !== 1) return r;
-    return word(c, off + 12, a3, m3);
-  };
+  const w = (off: number, a: number, m: number) => atom(`w${off}&${m}`, a);
+  const one = (off: number): Test =>
+    tagged((c: FilterContext): number => {
+      let r = word(c, off, a0, m0);
+      if (r !== 1) return r;
+      r = word(c, off + 4, a1, m1);
+      if (r !== 1) return r;
+      r = word(c, off + 8, a2, m2);
+      if (r !== 1) return r;
+      return word(c, off + 12, a3, m3);
+    }, { t: 'and', a: { t: 'and', a: w(off, a0, m0), b: w(off + 4, a1, m1) }, b: { t: 'and', a: w(off + 8, a2, m2), b: w(off + 12, a3, m3) } });
   return dirTest(one(srcOff), one(dstOff), dir);
 }
 
@@ -183,7 +192,12 @@ function inRange(v: number, lo: number, hi: number): number {
 
 /** Ports at a fixed offset (IPv6: right after the fixed header). */
 function ports(off: number, dir: Direction, lo: number, hi: number): Test {
-  return dirTest((c) => inRange(c.u16(off), lo, hi), (c) => inRange(c.u16(off + 2), lo, hi), dir);
+  const f = (o: number) => (lo === hi ? atom(`h${o}`, lo) : ({ t: 'opaque' } as const));
+  return dirTest(
+    tagged((c: FilterContext) => inRange(c.u16(off), lo, hi), f(off)),
+    tagged((c: FilterContext) => inRange(c.u16(off + 2), lo, hi), f(off + 2)),
+    dir,
+  );
 }
 
 /**
@@ -191,38 +205,45 @@ function ports(off: number, dir: Direction, lo: number, hi: number): Test {
  * header of IHL * 4 bytes (BPF's `ldxb 4*([nl]&0xf)`).
  */
 function ports4(nl: number, dir: Direction, lo: number, hi: number): Test {
-  const port = (add: number): Test => (c) => {
-    const ihl = c.u8(nl);
-    if (ihl < 0) return -1;
-    return inRange(c.u16(nl + (ihl & 0x0f) * 4 + add), lo, hi);
-  };
-  const first: Test = (c) => {
+  // The same header length is loaded for every port test: one key per (nl, add).
+  const port = (add: number): Test =>
+    tagged((c: FilterContext): number => {
+      const ihl = c.u8(nl);
+      if (ihl < 0) return -1;
+      return inRange(c.u16(nl + (ihl & 0x0f) * 4 + add), lo, hi);
+    }, lo === hi ? atom(`x${nl}+${add}`, lo) : { t: 'opaque' });
+  const first: Test = tagged((c: FilterContext): number => {
     const f = c.u16(nl + 6);
     return f < 0 ? -1 : (f & 0x1fff) === 0 ? 1 : 0;
-  };
+  }, atom(`h${nl + 6}&8191`, 0));
   return and(first, dirTest(port(0), port(2), dir));
 }
 
 /** `vlan [ID]`: a TPID of 802.1Q, 802.1ad or the old QinQ 0x9100 where the type would be (gen_vlan_tpid_test). */
 function vlan(id: number, shift: number): Test {
   const off = 12 + 4 * shift;
-  const tpid: Test = (c) => {
+  const tpid: Test = tagged((c: FilterContext): number => {
     const t = c.u16(off);
     return t < 0 ? -1 : t === 0x8100 || t === 0x88a8 || t === 0x9100 ? 1 : 0;
-  };
+  }, anyOf(`h${off}`, [0x8100, 0x88a8, 0x9100]));
   if (id < 0) return tpid;
-  return and(tpid, (c) => {
-    const t = c.u16(off + 2);
-    return t < 0 ? -1 : (t & 0x0fff) === id ? 1 : 0;
-  });
+  return and(
+    tpid,
+    tagged((c: FilterContext): number => {
+      const t = c.u16(off + 2);
+      return t < 0 ? -1 : (t & 0x0fff) === id ? 1 : 0;
+    }, atom(`h${off + 2}&4095`, id)),
+  );
 }
 
 /** `ether host/src/dst MAC`: the destination at 0, the source at 6 (gen_ehostop). */
 function ether(dir: Direction, mac: number[]): Test {
-  const one = (off: number): Test => (c) => {
-    if (off + 6 > c.capLen) return -1;
-    for (let i = 0; i < 6; i++) if (c.buf[c.start + off + i] !== mac[i]) return 0;
-    return 1;
-  };
+  const value = mac.reduce((v, b) => v * 256 + b, 0);
+  const one = (off: number): Test =>
+    tagged((c: FilterContext): number => {
+      if (off + 6 > c.capLen) return -1;
+      for (let i = 0; i < 6; i++) if (c.buf[c.start + off + i] !== mac[i]) return 0;
+      return 1;
+    }, atom(`e${off}`, value));
   return dirTest(one(6), one(0), dir);
 }

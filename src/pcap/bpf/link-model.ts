@@ -8,6 +8,7 @@
  */
 import type { LinkProto } from './ast.js';
 import { LINKTYPE, linkTypeName } from '../layers/linktypes.js';
+import { anyOf, atom, tagged } from './logic.js';
 
 /** The packet a compiled filter is looking at; one per compiled filter, refilled per packet. */
 export class FilterContext {
@@ -62,10 +63,11 @@ export interface LinkModel {
 const ETHERTYPES: Record<LinkProto, number> = { ip: 0x0800, ip6: 0x86dd, arp: 0x0806, rarp: 0x8035 };
 
 function u16Is(off: number, v: number): Test {
-  return (c) => {
+  const fn = (c: FilterContext): number => {
     const x = c.u16(off);
     return x < 0 ? -1 : x === v ? 1 : 0;
   };
+  return tagged(fn, atom(`h${off}`, v));
 }
 
 const ethernet: LinkModel = {
@@ -94,7 +96,7 @@ function loopback(name: string, bigEndian: boolean): LinkModel {
     proto: (p) => {
       if (p === 'arp' || p === 'rarp') return false;
       const want = p === 'ip' ? 2 : -1;
-      return (c) => {
+      const fn = (c: FilterContext): number => {
         const v = c.u32(0);
         if (v < 0) return -1;
         // The file's byte order is not in the Dissection: a family below 2^16
@@ -104,6 +106,7 @@ function loopback(name: string, bigEndian: boolean): LinkModel {
         if (want > 0) return f === want ? 1 : 0;
         return f === 24 || f === 28 || f === 30 ? 1 : 0;
       };
+      return tagged(fn, want > 0 ? atom('family', want) : anyOf('family', [24, 28, 30]));
     },
     ethernet: false,
   };
@@ -126,10 +129,11 @@ const raw: LinkModel = {
   proto: (p) => {
     if (p === 'arp' || p === 'rarp') return false;
     const want = p === 'ip' ? 0x40 : 0x60;
-    return (c) => {
+    const fn = (c: FilterContext): number => {
       const v = c.u8(0);
       return v < 0 ? -1 : (v & 0xf0) === want ? 1 : 0;
     };
+    return tagged(fn, atom('b0&240', want));
   },
   ethernet: false,
 };

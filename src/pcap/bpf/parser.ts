@@ -414,7 +414,6 @@ class Parser {
   /** gen_proto: `ip proto N`, `ip6 proto N`, `proto N`. */
   #proto(t: Token, v: number, q: Qual): FilterNode {
     if (q.dir !== 'default') fail(t, "direction applied to 'proto'", []);
-    if (v > 255) fail(t, `IP protocol ${v} greater than maximum 255`, ['a protocol number 0-255']);
     if (q.proto === 'default' || q.proto === 'ip' || q.proto === 'ip6') {
       return { kind: 'ipproto', family: q.proto === 'default' ? 'any' : q.proto, proto: v, ...this.#base(t) };
     }
