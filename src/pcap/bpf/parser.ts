@@ -71,6 +71,9 @@ const PORT_PROTOS: Record<string, 0 | 6 | 17 | 132> = { default: 0, tcp: 6, udp:
 const START = ['host', 'net', 'port', 'portrange', 'src', 'dst', 'tcp', 'udp', 'icmp', 'ip', 'ip6', 'arp', 'vlan', 'not', '('];
 const ADDRESS = ['an address', 'a number', '('];
 
+/** Longest expression accepted, in tokens: bounds the depth of the compiled tree. */
+const MAX_TOKENS = 4096;
+
 /** Thrown inside the parser only, caught by parseCaptureFilter: never escapes. */
 class ParseFailure {
   constructor(readonly error: CaptureFilterError) {}
@@ -85,6 +88,7 @@ export function parseCaptureFilter(expr: string): { ok: true; ast: FilterNode | 
   if (typeof expr !== 'string') return { ok: false, error: { message: 'the filter must be a string', position: 0, expected: START } };
   const toks = tokenize(expr);
   if (!Array.isArray(toks)) return { ok: false, error: toks };
+  if (toks.length > MAX_TOKENS) return { ok: false, error: { message: `expression longer than ${MAX_TOKENS} tokens`, position: toks[MAX_TOKENS]!.pos, expected: [] } };
   try {
     return { ok: true, ast: new Parser(toks).program() };
   } catch (e) {
