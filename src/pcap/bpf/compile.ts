@@ -31,8 +31,10 @@ export type LinkProgram = { ok: true; test: Test } | { ok: false; error: Capture
  * @returns the test, or the error tcpdump would give for this link type
  */
 export function compileForLinkType(ast: FilterNode | null, linkType: number): LinkProgram {
+  // No expression: tcpdump compiles nothing, whatever the link type.
   if (ast === null) return { ok: true, test: true };
   const m = linkModel(linkType);
+  if (m.unknown !== undefined) return { ok: false, error: { message: m.unknown, position: 0, expected: [] } };
   const out = new Compiler(m).node(ast);
   if (typeof out === 'object') return { ok: false, error: out };
   if (out === false || !satisfiable(formulaOf(out))) return { ok: false, error: { message: 'expression rejects all packets', position: 0, expected: [] } };

@@ -58,6 +58,8 @@ export interface LinkModel {
   proto(p: LinkProto, vlanShift: number): Test;
   /** Ethernet only: `vlan` and `ether host`. */
   ethernet: boolean;
+  /** When libpcap does not know the link type at all: the error it gives for any filter. */
+  unknown?: string;
 }
 
 const ETHERTYPES: Record<LinkProto, number> = { ip: 0x0800, ip6: 0x86dd, arp: 0x0806, rarp: 0x8035 };
@@ -143,6 +145,8 @@ function rawOnly(name: string, only: LinkProto): LinkModel {
 }
 
 function unsupported(linkType: number): LinkModel {
+  // libpcap maps link types below 104 to DLT values one to one; 14 is no DLT on Linux.
+  if (linkType === 14) return { name: 'DLT 14', network: null, nl: () => 0, proto: () => false, ethernet: false, unknown: `unknown data link type ${linkType}` };
   const name = linkType === 239 ? 'NFLOG' : `DLT ${linkType}`;
   return { name, network: `${name} link-layer type filtering not implemented`, nl: () => 0, proto: () => false, ethernet: false };
 }
@@ -165,7 +169,7 @@ export function linkModel(linkType: number): LinkModel {
       return { ...ppp, name: linkTypeName(linkType) };
     case LINKTYPE.RAW:
     case LINKTYPE.RAW_OPENBSD:
-    case LINKTYPE.RAW_BSD:
+      // LINKTYPE 14 (DLT_RAW of some BSDs) is unknown to libpcap on Linux, and so here.
       return raw;
     case LINKTYPE.IPV4:
       return rawOnly('Raw IPv4', 'ip');
