@@ -40,7 +40,22 @@ export type FilterNode =
   /** `vlan`, `vlan ID` (id -1 for any). */
   | (Base & { kind: 'vlan'; id: number })
   /** `greater N` (wire length >= N), `less N` (wire length <= N). */
-  | (Base & { kind: 'length'; op: 'greater' | 'less'; n: number });
+  | (Base & { kind: 'length'; op: 'greater' | 'less'; n: number })
+  /** A packet-data relation: `tcp[13] & 2 != 0`, `len > 100`, `ip[0] & 0xf > 5`. */
+  | (Base & { kind: 'rel'; op: RelOp; a: Arith; b: Arith });
+
+export type RelOp = '>' | '>=' | '=' | '<' | '<=' | '!=';
+export type ArithOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>';
+
+/** An unsigned 32-bit expression of a relation (gencode.c's struct arth). */
+export type Arith =
+  | { kind: 'num'; v: number }
+  /** The frame's length on the wire. */
+  | { kind: 'len' }
+  /** `proto[index : size]`: `proto` is ether, ip, ip6, arp, rarp, tcp, udp, sctp, icmp, icmp6, igmp, igrp, pim, vrrp, carp. */
+  | (Base & { kind: 'load'; proto: string; index: Arith; size: 1 | 2 | 4 })
+  | { kind: 'bin'; op: ArithOp; a: Arith; b: Arith }
+  | { kind: 'neg'; a: Arith };
 
 /** A parse error: the message, where (0-based), and what would have been accepted there. */
 export interface CaptureFilterError {

@@ -17,7 +17,7 @@
  * tests the link type alone decides are folded, and a filter folded to
  * "never" is refused as tcpdump refuses it ("expression rejects all packets").
  */
-import type { CaptureFilterError, Direction, FilterNode } from './ast.js';
+import type { Arith, CaptureFilterError, Direction, FilterNode, RelOp } from './ast.js';
 import { FilterContext, linkModel, type LinkModel, type Test } from './link-model.js';
 import { anyOf, atom, formulaOf, satisfiable, tagged } from './logic.js';
 
@@ -66,6 +66,8 @@ class Compiler {
         const k = n.n;
         return n.op === 'greater' ? (c) => (c.wireLen >= k ? 1 : 0) : (c) => (c.wireLen <= k ? 1 : 0);
       }
+      case 'rel':
+        return this.#relation(n.op, n.a, n.b);
       case 'vlan':
       case 'ether':
         if (!this.#m.ethernet) return { message: n.kind === 'vlan' ? `no VLAN support for ${this.#m.name}` : 'ethernet addresses supported only on ethernet', position: n.pos, expected: [] };
@@ -100,6 +102,174 @@ class Compiler {
         return or(v4, v6);
       }
     }
+  }
+
+  /** gen_relation: the operands' protocol tests, then the comparison (reversed for <, <=, !=). */
+  #relation(op: RelOp, a: Arith, b: Arith): Test | CaptureFilterError {
+    const x = this.#operand(a);
+    if ('message' in x) return x;
+    const y = this.#operand(b);
+    if ('message' in y) return y;
+    if (x.constant !== null && y.constant !== null) return compare(op, x.constant, y.constant) === 1;
+    const xv = x.value;
+    const yv = y.value;
+    const cmp = (c: FilterContext): number => {
+      const u = xv(c);
+      if (u < 0) return -1;
+      const v = yv(c);
+      return v < 0 ? -1 : compare(op, u, v);
+    };
+    return and(and(x.checks, y.checks), cmp);
+  }
+
+  #operand(a: Arith): Operand | CaptureFilterError {
+    switch (a.kind) {
+      case 'num': {
+        const v = a.v >>> 0;
+        return { value: () => v, checks: true, constant: v };
+      }
+      case 'len':
+        return { value: (c) => c.wireLen >>> 0, checks: true, constant: null };
+      case 'neg': {
+        const x = this.#operand(a.a);
+        if ('message' in x) return x;
+        const xv = x.value;
+        return { value: (c) => { const u = xv(c); return u < 0 ? -1 : (0 - u) >>> 0; }, checks: x.checks, constant: x.constant === null ? null : (0 - x.constant) >>> 0 };
+      }
+      case 'bin': {
+        const x = this.#operand(a.a);
+        if ('message' in x) return x;
+        const y = this.#operand(a.b);
+        if ('message' in y) return y;
+        // gen_arth refuses a constant zero divisor and over-long constant shifts.
+        if (y.constant !== null) {
+          if (a.op === '/' && y.constant === 0) return { message: 'division by zero', position: 0, expected: [] };
+          if (a.op === '%' && y.constant === 0) return { message: 'modulus by zero', position: 0, expected: [] };
+          if ((a.op === '<<' || a.op === '>>') && y.constant > 31) return { message: 'shift by more than 31 bits', position: 0, expected: [] };
+        }
+        const op = a.op;
+        const xv = x.value;
+        const yv = y.value;
+        return {
+          value: (c) => {
+            const u = xv(c);
+            if (u < 0) return -1;
+            const v = yv(c);
+            return v < 0 ? -1 : arith(op, u, v);
+          },
+          checks: and(x.checks, y.checks),
+          constant: x.constant !== null && y.constant !== null ? arith(op, x.constant, y.constant) : null,
+        };
+      }
+      case 'load':
+        return this.#load(a);
+    }
+  }
+
+  /** gen_load: `proto[index:size]` and the tests that the protocol is there. */
+  #load(a: Extract<Arith, { kind: 'load' }>): Operand | CaptureFilterError {
+    const idx = this.#operand(a.index);
+    if ('message' in idx) return idx;
+    const m = this.#m;
+    if (a.proto !== 'ether' && m.network !== null) return { message: m.network, position: a.pos, expected: [] };
+    if (a.proto === 'ether' && !m.ethernet && m.network !== null) return { message: m.network, position: a.pos, expected: [] };
+    const s = a.vlanShift;
+    const nl = m.nl(s);
+    const iv = idx.value;
+    const size = a.size;
+    const read = (c: FilterContext, off: number): number => (size === 1 ? c.u8(off) : size === 2 ? c.u16(off) : c.u32(off));
+    switch (a.proto) {
+      case 'ether':
+        // The link header: no protocol test, no vlan shift (off_linkhdr).
+        return { value: (c) => { const i = iv(c); return i < 0 ? -1 : read(c, i); }, checks: idx.checks, constant: null };
+      case 'ip':
+      case 'ip6':
+      case 'arp':
+      case 'rarp':
+        return { value: (c) => { const i = iv(c); return i < 0 ? -1 : read(c, nl + i); }, checks: and(idx.checks, m.proto(a.proto, s)), constant: null };
+      case 'icmp6':
+        return {
+          value: (c) => { const i = iv(c); return i < 0 ? -1 : read(c, nl + 40 + i); },
+          checks: and(and(idx.checks, m.proto('ip6', s)), byteIs(nl + 6, 58)),
+          constant: null,
+        };
+      default: {
+        // Transport protocols: behind the IPv4 header (BPF's `ldxb 4*([nl]&0xf)`), in a first fragment only.
+        const proto = this.node({ kind: 'ipproto', family: TRANSPORT_FAMILY[a.proto] ?? 'any', proto: TRANSPORT_NUMBER[a.proto] ?? 0, pos: a.pos, vlanShift: s });
+        if (typeof proto === 'object') return proto;
+        const first: Test = tagged((c: FilterContext): number => {
+          const f = c.u16(nl + 6);
+          return f < 0 ? -1 : (f & 0x1fff) === 0 ? 1 : 0;
+        }, atom(`h${nl + 6}&8191`, 0));
+        return {
+          value: (c) => {
+            const i = iv(c);
+            if (i < 0) return -1;
+            const ihl = c.u8(nl);
+            return ihl < 0 ? -1 : read(c, nl + (ihl & 0x0f) * 4 + i);
+          },
+          checks: and(m.proto('ip', s), and(idx.checks, and(proto, first))),
+          constant: null,
+        };
+      }
+    }
+  }
+}
+
+const TRANSPORT_NUMBER: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, igmp: 2, igrp: 9, pim: 103, vrrp: 112, carp: 112 };
+const TRANSPORT_FAMILY: Record<string, 'ip' | 'any'> = { tcp: 'any', udp: 'any', sctp: 'any', pim: 'any', icmp: 'ip', igmp: 'ip', igrp: 'ip', vrrp: 'ip', carp: 'ip' };
+
+/**
+ * A compiled arithmetic operand: its value (-1 when a load fell off the
+ * captured bytes or a division by zero ended the BPF program), the protocol
+ * tests its loads need (gen_load's `inst->b`), and its value when constant.
+ */
+interface Operand {
+  value: (c: FilterContext) => number;
+  checks: Test;
+  constant: number | null;
+}
+
+/** BPF's 32-bit unsigned arithmetic (bpf_filter.c); -1 for "the program returns 0". */
+function arith(op: string, x: number, y: number): number {
+  switch (op) {
+    case '+':
+      return (x + y) >>> 0;
+    case '-':
+      return (x - y) >>> 0;
+    case '*':
+      return Math.imul(x, y) >>> 0;
+    case '/':
+      return y === 0 ? -1 : Math.floor(x / y);
+    case '%':
+      return y === 0 ? -1 : x % y;
+    case '&':
+      return (x & y) >>> 0;
+    case '|':
+      return (x | y) >>> 0;
+    case '^':
+      return (x ^ y) >>> 0;
+    case '<<':
+      return y < 32 ? (x << y) >>> 0 : 0;
+    default:
+      return y < 32 ? x >>> y : 0;
+  }
+}
+
+function compare(op: RelOp, x: number, y: number): number {
+  switch (op) {
+    case '>':
+      return x > y ? 1 : 0;
+    case '>=':
+      return x >= y ? 1 : 0;
+    case '=':
+      return x === y ? 1 : 0;
+    case '<=':
+      return x > y ? 0 : 1;
+    case '<':
+      return x >= y ? 0 : 1;
+    default:
+      return x === y ? 0 : 1;
   }
 }
 

@@ -8,7 +8,7 @@ import { compileForLinkType } from './compile.js';
 import { FilterContext, type Test } from './link-model.js';
 import { parseCaptureFilter } from './parser.js';
 
-export type { CaptureFilterError, Direction, FilterNode, LinkProto } from './ast.js';
+export type { Arith, ArithOp, CaptureFilterError, Direction, FilterNode, LinkProto, RelOp } from './ast.js';
 export { parseCaptureFilter } from './parser.js';
 
 /**

@@ -49,11 +49,31 @@ const KEYWORDS = new Set([
 /** Keyword synonyms folded to one name. */
 const SYNONYMS: Record<string, string> = { 'es-is': 'esis', 'is-is': 'isis', direction: 'dir', length: 'len', link: 'ether', ppp: 'ether', slip: 'ether', fddi: 'ether', tr: 'ether', wlan: 'ether' };
 
+/** Names the scanner turns into numbers (scanner.l), for packet-data expressions like `tcp[tcpflags] & tcp-syn != 0`. */
+const NAMED: Record<string, number> = {
+  icmptype: 0, icmpcode: 1, 'icmp-echoreply': 0, 'icmp-unreach': 3, 'icmp-sourcequench': 4, 'icmp-redirect': 5,
+  'icmp-echo': 8, 'icmp-routeradvert': 9, 'icmp-routersolicit': 10, 'icmp-timxceed': 11, 'icmp-paramprob': 12,
+  'icmp-tstamp': 13, 'icmp-tstampreply': 14, 'icmp-ireq': 15, 'icmp-ireqreply': 16, 'icmp-maskreq': 17,
+  'icmp-maskreply': 18, icmp6type: 0, icmp6code: 1, 'icmp6-destinationunreach': 1, 'icmp6-packettoobig': 2,
+  'icmp6-timeexceeded': 3, 'icmp6-parameterproblem': 4, 'icmp6-echo': 128, 'icmp6-echoreply': 129,
+  'icmp6-multicastlistenerquery': 130, 'icmp6-multicastlistenerreportv1': 131, 'icmp6-multicastlistenerdone': 132,
+  'icmp6-routersolicit': 133, 'icmp6-routeradvert': 134, 'icmp6-neighborsolicit': 135, 'icmp6-neighboradvert': 136,
+  'icmp6-redirect': 137, 'icmp6-routerrenum': 138, 'icmp6-nodeinformationquery': 139,
+  'icmp6-nodeinformationresponse': 140, 'icmp6-ineighbordiscoverysolicit': 141, 'icmp6-ineighbordiscoveryadvert': 142,
+  'icmp6-multicastlistenerreportv2': 143, 'icmp6-homeagentdiscoveryrequest': 144, 'icmp6-homeagentdiscoveryreply': 145,
+  'icmp6-mobileprefixsolicit': 146, 'icmp6-mobileprefixadvert': 147, 'icmp6-certpathsolicit': 148,
+  'icmp6-certpathadvert': 149, 'icmp6-multicastrouteradvert': 151, 'icmp6-multicastroutersolicit': 152,
+  'icmp6-multicastrouterterm': 153, tcpflags: 13, 'tcp-fin': 0x01, 'tcp-syn': 0x02, 'tcp-rst': 0x04, 'tcp-push': 0x08,
+  'tcp-ack': 0x10, 'tcp-urg': 0x20, 'tcp-ece': 0x40, 'tcp-cwr': 0x80,
+};
+
 const ID_RE = /[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?/y;
 const NUM_RE = /^(?:[0-9]+|0[xX][0-9A-Fa-f]+)$/;
 const HID_RE = /^(?:[0-9]+|0[xX][0-9A-Fa-f]+)(?:\.(?:[0-9]+|0[xX][0-9A-Fa-f]+)){1,3}$/;
 const HEXCOLON_RE = /[0-9A-Fa-f:.]+/y;
 const MAC_RE = /^[0-9A-Fa-f]{1,2}(?:([:.-])[0-9A-Fa-f]{1,2}){5}$/;
+/** scanner.l's "bogus ethernet address" pattern, `{B}:+({B}:+)+`; `2:2` is no address but `ip[2:2]`. */
+const BOGUS_RE = /^[0-9A-Fa-f]{1,2}:+(?:[0-9A-Fa-f]{1,2}:+)+/;
 const TWO_CHAR = new Set(['>=', '<=', '!=', '==', '<<', '>>']);
 
 /**
@@ -90,7 +110,7 @@ export function tokenize(expr: string): Token[] | LexError {
       // A colon can start an IPv6 address (`::1`).
       if (c === ':') {
         const v6 = hexColon(expr, i);
-        if (v6.length > 1) {
+        if (v6.startsWith('::')) {
           const t = addressToken(v6, i);
           if ('message' in t) return t;
           out.push(t);
@@ -115,7 +135,7 @@ export function tokenize(expr: string): Token[] | LexError {
     if (m === null) return { message: `unexpected character '${c}'`, position: i, expected: ['a primitive such as host, net, port, tcp'] };
     const word = m[0];
     const run = hexColon(expr, i);
-    if (run.includes(':') && run.length >= word.length) {
+    if (run.includes(':') && run.length >= word.length && (MAC_RE.test(run) || isIPv6(run) || BOGUS_RE.test(run) || run.includes('::'))) {
       const t = addressToken(run, i);
       if ('message' in t) return t;
       out.push(t);
@@ -155,6 +175,7 @@ function wordToken(word: string, pos: number): Token | LexError {
   }
   if (HID_RE.test(word)) return tok('hid', word, pos);
   if (word === 'and' || word === 'or' || word === 'not') return tok(word, word, pos);
+  if (Object.hasOwn(NAMED, word)) return tok('num', word, pos, NAMED[word]);
   if (KEYWORDS.has(word)) return tok('kw', SYNONYMS[word] ?? word, pos);
   return tok('id', word, pos);
 }

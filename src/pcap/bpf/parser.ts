@@ -18,7 +18,7 @@
  *   pid   : nid | qid and id | qid or id        qid : pnum | pid
  *   pnum  : NUM | '(' pnum ')'
  */
-import type { CaptureFilterError, Direction, FilterNode } from './ast.js';
+import type { Arith, ArithOp, CaptureFilterError, Direction, FilterNode, RelOp } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
 import { ipv4Value, ipv6Words, PROTOCOL_NUMBERS } from './values.js';
 
@@ -67,6 +67,18 @@ const ABBREV: Record<string, { kind: 'link'; proto: 'ip' | 'ip6' | 'arp' | 'rarp
 };
 
 const PORT_PROTOS: Record<string, 0 | 6 | 17 | 132> = { default: 0, tcp: 6, udp: 17, sctp: 132 };
+
+/** Protocols that can be indexed (`tcp[13]`), gencode.c gen_load. */
+const LOADABLE = new Set(['ether', 'ip', 'ip6', 'arp', 'rarp', 'tcp', 'udp', 'sctp', 'icmp', 'icmp6', 'igmp', 'igrp', 'pim', 'vrrp', 'carp']);
+
+/**
+ * Binary operators and their yacc precedence (grammar.y `%left`). `%` and `^`
+ * have none there, so bison's default (shift) makes them take everything to
+ * their right: `1 % 2 + 3` is `1 % (2 + 3)`.
+ */
+const ARITH_PREC: Record<string, number> = { '|': 1, '&': 2, '<<': 3, '>>': 3, '+': 4, '-': 4, '*': 5, '/': 5 };
+const UMINUS = 6;
+const RELOPS: Record<string, RelOp> = { '>': '>', '>=': '>=', '=': '=', '==': '=', '<': '<', '<=': '<=', '!=': '!=' };
 
 const START = ['host', 'net', 'port', 'portrange', 'src', 'dst', 'tcp', 'udp', 'icmp', 'ip', 'ip6', 'arp', 'vlan', 'not', '('];
 const ADDRESS = ['an address', 'a number', '('];
@@ -147,12 +159,21 @@ class Parser {
     }
   }
 
-  /** Whether an `id` starts here: past any `not` and `(`, an address or number. */
+  /**
+   * Whether an `id` starts here: past any `not` and `(`, an address or
+   * number; a number followed by an operator starts a relation instead
+   * (yacc decides on that lookahead too).
+   */
   #startsId(): boolean {
     let k = 0;
     while (this.#peek(k).kind === 'not' || this.#peek(k).kind === '(') k++;
     const kind = this.#peek(k).kind;
+    if (kind === 'num' && this.#isArithOp(this.#peek(k + 1))) return false;
     return kind === 'num' || kind === 'hid' || kind === 'hid6' || kind === 'eid' || kind === 'id';
+  }
+
+  #isArithOp(t: Token): boolean {
+    return (t.kind === 'op' && (t.text in ARITH_PREC || t.text === '%' || t.text === '^' || t.text in RELOPS)) || t.kind === '/';
   }
 
   #term(q0: Qual): Parsed {
@@ -173,18 +194,30 @@ class Parser {
   #rterm(q0: Qual): Parsed {
     const t = this.#peek();
     if (t.kind === '(') {
+      // '(' opens an expression or an arithmetic operand (`(tcp[13] & 2) != 0`):
+      // try the relation, and fall back to the expression.
+      const save = { i: this.#i, shift: this.#vlanShift, depth: this.#depth };
+      try {
+        return { node: this.#relation(), q: QERR };
+      } catch (e) {
+        if (!(e instanceof ParseFailure)) throw e;
+        this.#i = save.i;
+        this.#vlanShift = save.shift;
+        this.#depth = save.depth;
+      }
       this.#next();
       const e = this.#expr(q0);
       this.#expect(')', "')'");
       return { node: e.node, q: q0 };
     }
+    if (t.kind === 'num' || (t.kind === 'op' && t.text === '-') || this.#isKw(t, 'len')) return { node: this.#relation(), q: QERR };
     if (t.kind === 'kw') {
       if (PNAMES.has(t.text)) {
+        const n = this.#peek(1);
+        if (n.kind === 'op' && n.text === '[') return { node: this.#relation(), q: QERR };
         this.#next();
-        const n = this.#peek();
         if (this.#isKw(n, 'src', 'dst', 'host', 'net', 'port', 'portrange', 'proto', 'protochain', 'gateway')) return this.#head(t.text);
         if (this.#isKw(n, 'broadcast', 'multicast')) unsupported(n);
-        if (n.kind === 'op' && n.text === '[') fail(n, 'packet-data expressions (proto[offset]) are not supported', ['and', 'or']);
         return { node: this.#abbrev(t), q: QERR };
       }
       if (this.#isKw(t, 'src', 'dst', 'host', 'net', 'port', 'portrange', 'proto', 'protochain', 'gateway')) return this.#head('default');
@@ -198,11 +231,96 @@ class Parser {
       }
       unsupported(t);
     }
-    if (t.kind === 'num' || t.kind === 'hid' || t.kind === 'hid6' || t.kind === 'eid' || t.kind === 'id') {
+    if (t.kind === 'hid' || t.kind === 'hid6' || t.kind === 'eid' || t.kind === 'id') {
       fail(t, `${describe(t)} needs a qualifier before it (tcpdump takes a bare value only after 'and'/'or')`, ['host', 'net', 'port', 'src', 'dst']);
     }
     if (t.kind === 'end') fail(t, 'the expression ends where a primitive was expected', START);
     fail(t, `unexpected ${describe(t)}`, START);
+  }
+
+  /** arth relop arth (gen_relation). */
+  #relation(): FilterNode {
+    const start = this.#peek();
+    this.#enter(start);
+    try {
+      const a = this.#arith(0);
+      const op = this.#peek();
+      const rel = op.kind === 'op' ? RELOPS[op.text] : undefined;
+      if (rel === undefined || !Object.hasOwn(RELOPS, op.text)) {
+        fail(op, a.kind === 'num' ? `${describe(start)} needs a qualifier before it (tcpdump takes a bare value only after 'and'/'or')` : `expected a comparison, found ${describe(op)}`, ['>', '>=', '=', '!=', '<', '<=']);
+      }
+      this.#next();
+      const b = this.#arith(0);
+      return { kind: 'rel', op: rel, a, b, ...this.#base(start) };
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  /** Precedence climbing over grammar.y's `arth`. */
+  #arith(minPrec: number): Arith {
+    const t0 = this.#peek();
+    this.#enter(t0);
+    try {
+      let lhs = this.#unary();
+      for (;;) {
+        const t = this.#peek();
+        const text = t.kind === '/' ? '/' : t.kind === 'op' ? t.text : '';
+        if (text === '%' || text === '^') {
+          this.#next();
+          lhs = { kind: 'bin', op: text, a: lhs, b: this.#arith(0) };
+          continue;
+        }
+        const p = Object.hasOwn(ARITH_PREC, text) ? ARITH_PREC[text]! : -1;
+        if (p < 0 || p < minPrec) return lhs;
+        this.#next();
+        lhs = { kind: 'bin', op: text as ArithOp, a: lhs, b: this.#arith(p + 1) };
+      }
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  #unary(): Arith {
+    const t = this.#peek();
+    if (t.kind === 'op' && t.text === '-') {
+      this.#next();
+      return { kind: 'neg', a: this.#arith(UMINUS) };
+    }
+    if (t.kind === 'num') {
+      this.#next();
+      return { kind: 'num', v: t.value };
+    }
+    if (this.#isKw(t, 'len')) {
+      this.#next();
+      return { kind: 'len' };
+    }
+    if (t.kind === '(') {
+      this.#next();
+      const a = this.#arith(0);
+      this.#expect(')', "')'");
+      return a;
+    }
+    if (t.kind === 'kw' && PNAMES.has(t.text) && this.#peek(1).kind === 'op' && this.#peek(1).text === '[') {
+      this.#next();
+      this.#next();
+      if (!LOADABLE.has(t.text)) fail(t, `'${t.text}[...]' is not supported (unsupported index operation)`, [...LOADABLE].map((p) => `${p}[...]`));
+      const index = this.#arith(0);
+      let size: 1 | 2 | 4 = 1;
+      const c = this.#peek();
+      if (c.kind === 'op' && c.text === ':') {
+        this.#next();
+        const n = this.#peek();
+        if (n.kind !== 'num' || (n.value !== 1 && n.value !== 2 && n.value !== 4)) fail(n, 'data size must be 1, 2, or 4', ['1', '2', '4']);
+        this.#next();
+        size = n.value as 1 | 2 | 4;
+      }
+      const close = this.#peek();
+      if (close.kind !== 'op' || close.text !== ']') fail(close, `expected ']', found ${describe(close)}`, ["']'", "':'"]);
+      this.#next();
+      return { kind: 'load', proto: t.text, index, size, ...this.#base(t) };
+    }
+    fail(t, `expected a number, 'len' or proto[offset], found ${describe(t)}`, ['a number', 'len', 'tcp[13]']);
   }
 
   /** head id, the head's protocol qualifier (or 'default') already read. */

@@ -1,7 +1,7 @@
 /** The capture-filter parser: what tcpdump's grammar makes of an expression, qualifier inheritance included. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCaptureFilter, type FilterNode } from '../../../../src/pcap/bpf/index.js';
+import { parseCaptureFilter, type Arith, type FilterNode } from '../../../../src/pcap/bpf/index.js';
 
 function ast(expr: string): FilterNode | null {
   const r = parseCaptureFilter(expr);
@@ -37,6 +37,23 @@ function show(n: FilterNode | null): string {
       return `vlan${n.id >= 0 ? `=${n.id}` : ''}@${n.vlanShift}`;
     case 'length':
       return `${n.op}=${n.n}`;
+    case 'rel':
+      return `[${arith(n.a)} ${n.op} ${arith(n.b)}]`;
+  }
+}
+
+function arith(a: Arith): string {
+  switch (a.kind) {
+    case 'num':
+      return String(a.v);
+    case 'len':
+      return 'len';
+    case 'neg':
+      return `-${arith(a.a)}`;
+    case 'bin':
+      return `(${arith(a.a)} ${a.op} ${arith(a.b)})`;
+    case 'load':
+      return `${a.proto}[${arith(a.index)}:${a.size}]`;
   }
 }
 
@@ -91,6 +108,15 @@ const CASES: [string, string][] = [
   ['ip or vlan 5 and ip', '((ip or vlan=5@0) and ip@1)'],
   ['vlan 100 and vlan 200 and host 1.2.3.4', '((vlan=100@0 and vlan=200@1) and any.or.host4=1.2.3.4/32@2)'],
   ['vlan (7)', 'vlan=7@0'],
+  // Packet-data relations, with grammar.y's operator precedence.
+  ['tcp[tcpflags] & tcp-syn != 0', '[(tcp[13:1] & 2) != 0]'],
+  ['ip[2:2] - 20 > 100 * 2', '[(ip[2:2] - 20) > (100 * 2)]'],
+  ['1 + 2 * 3 | 4 & 5 = 0', '[((1 + (2 * 3)) | (4 & 5)) = 0]'],
+  ['1 % 2 + 3 = 0', '[(1 % (2 + 3)) = 0]'],
+  ['(tcp[12] >> 4) * 4 >= 20', '[((tcp[12:1] >> 4) * 4) >= 20]'],
+  ['len <= 64 or icmp[icmptype] == icmp-echo', '([len <= 64] or [icmp[0:1] = 8])'],
+  ['port 80 and 5 > 3', '(0.or.port=80 and [5 > 3])'],
+  ['ether[ip[0] & 1] = -1', '[ether[(ip[0:1] & 1):1] = -1]'],
 ];
 
 test('expressions parse to the primitives tcpdump builds, qualifiers inherited', () => {
