@@ -171,8 +171,8 @@ class Compiler {
     const idx = this.#operand(a.index);
     if ('message' in idx) return idx;
     const m = this.#m;
+    // `ether[...]` (link[...]) reads the link header of any link type; the others need a network layer.
     if (a.proto !== 'ether' && m.network !== null) return { message: m.network, position: a.pos, expected: [] };
-    if (a.proto === 'ether' && !m.ethernet && m.network !== null) return { message: m.network, position: a.pos, expected: [] };
     const s = a.vlanShift;
     const nl = m.nl(s);
     const iv = idx.value;

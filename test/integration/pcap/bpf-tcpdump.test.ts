@@ -131,6 +131,10 @@ function expressions(v: Values): string[] {
     'vlan', 'vlan and ip', `vlan and host ${v.a4}`, `vlan ${v.vid}`, `vlan and vlan and tcp`, `ip or vlan and ip`, `vlan and udp port ${v.p1}`,
     `ether host ${v.mac}`, `ether src ${v.mac} and not ip6`,
     'not ip', 'ip and not udp', `tcp and port ${v.p1}`,
+    'tcp[tcpflags] & tcp-syn != 0', 'tcp[13] & 0x12 = 0x12 or tcp[13] & tcp-rst != 0', 'ip[0] & 0xf > 5', 'ip[8] < 64',
+    'len > 100', `udp[0:2] = ${v.p1} or udp[2:2] = ${v.p1}`, 'ether[12:2] = 0x800', 'icmp[icmptype] = icmp-echo',
+    'ip6[6] = 17', '(tcp[12] >> 4) * 4 > 20', 'ip[2:2] - 20 > 100', 'icmp6[0] = icmp6-echo', 'ip[6:2] & 0x1fff != 0',
+    `vlan and ip[9] = 17`, 'arp[6:2] = 1', 'tcp[100:4] = 0 or not tcp', '5 > 3', 'ether[0] & 1 = 1',
   ];
 }
 
@@ -320,6 +324,8 @@ const LINK_SENSITIVE = [
   'ip6 and icmp', 'udp and ip6 proto 6', 'port 80 and arp', 'ip6 host ::1 and ip', 'host 1.2.3.4 and ip6',
   'tcp and (udp or icmp)', 'src host 1.2.3.4 and src host 1.2.3.5', 'tcp src port 80 and tcp src port 81',
   'ether src 1:2:3:4:5:6 and ether src 1:2:3:4:5:7', 'not tcp and tcp',
+  'tcp[13] & 2 != 0', 'ether[0] = 1', 'ip[0] = 0x45', 'len > 60', 'icmp6[0] = 128', '1 = 2', '1 = 1', 'ip[0] / 0 = 1',
+  'ip[0] / (1 - 1) = 1', 'tcp[0] << 32 = 0', 'tcp[0:3] = 1', 'esp[0] = 1', 'arp[7] = 2', 'len - 1 > 2 % 3 + 1',
 ];
 
 /**
