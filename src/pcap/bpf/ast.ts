@@ -41,6 +41,10 @@ export type FilterNode =
   | (Base & { kind: 'vlan'; id: number })
   /** `greater N` (wire length >= N), `less N` (wire length <= N). */
   | (Base & { kind: 'length'; op: 'greater' | 'less'; n: number })
+  /** `broadcast`/`multicast`, qualified by `ether` (the default), `ip` or `ip6` (gen_broadcast, gen_multicast). */
+  | (Base & { kind: 'cast'; which: 'broadcast' | 'multicast'; proto: 'ether' | 'ip' | 'ip6' })
+  /** `ether proto N`: the link layer's type field (gen_linktype). */
+  | (Base & { kind: 'ethertype'; v: number })
   /** A packet-data relation: `tcp[13] & 2 != 0`, `len > 100`, `ip[0] & 0xf > 5`. */
   | (Base & { kind: 'rel'; op: RelOp; a: Arith; b: Arith });
 

@@ -75,11 +75,29 @@ class Compiler {
       default:
         break;
     }
+    if (n.kind === 'cast' && n.proto === 'ether') {
+      if (!this.#m.ethernet) {
+        const message = n.which === 'broadcast' ? 'not a broadcast link' : 'link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel';
+        return { message, position: n.pos, expected: [] };
+      }
+      return n.which === 'broadcast' ? ether('dst', [255, 255, 255, 255, 255, 255]) : etherGroup();
+    }
     if (this.#m.network !== null) return { message: this.#m.network, position: n.pos, expected: [] };
     const m = this.#m;
     const s = n.vlanShift;
     const nl = m.nl(s);
     switch (n.kind) {
+      case 'cast':
+        // A file has no netmask: tcpdump passes 0, so `ip broadcast` is 0.0.0.0 or 255.255.255.255.
+        if (n.proto === 'ip' && n.which === 'broadcast') return and(m.proto('ip', s), or(addr4(nl + 16, nl + 16, 'dst', 0, 0xffffffff), addr4(nl + 16, nl + 16, 'dst', 0xffffffff, 0xffffffff)));
+        if (n.proto === 'ip') return and(m.proto('ip', s), byteAtLeast(nl + 16, 224));
+        return and(m.proto('ip6', s), byteIs(nl + 24, 255));
+      case 'ethertype': {
+        const known = n.v === 0x0800 ? 'ip' : n.v === 0x86dd ? 'ip6' : n.v === 0x0806 ? 'arp' : n.v === 0x8035 ? 'rarp' : null;
+        if (known !== null) return m.proto(known, s);
+        if (m.typeOffset !== null) return typeIs(m.typeOffset(s), n.v);
+        return { message: `'ether proto 0x${n.v.toString(16)}' is not supported on ${m.name}`, position: n.pos, expected: [] };
+      }
       case 'link':
         return m.proto(n.proto, s);
       case 'ipproto': {
@@ -302,6 +320,29 @@ function not(e: Test): Test {
     return a < 0 ? a : 1 - a;
   };
   return tagged(fn, { t: 'not', a: formulaOf(e) });
+}
+
+function byteAtLeast(off: number, v: number): Test {
+  return (c) => {
+    const x = c.u8(off);
+    return x < 0 ? -1 : x >= v ? 1 : 0;
+  };
+}
+
+/** The link type field is `v` (types up to 1500 are 802.3 lengths, which netlab does not match: refused at parse). */
+function typeIs(off: number, v: number): Test {
+  return tagged((c: FilterContext): number => {
+    const x = c.u16(off);
+    return x < 0 ? -1 : x === v ? 1 : 0;
+  }, atom(`h${off}`, v));
+}
+
+/** `ether multicast`: the group bit of the destination (gen_multicast, `ether[0] & 1 != 0`). */
+function etherGroup(): Test {
+  return (c) => {
+    const x = c.u8(0);
+    return x < 0 ? -1 : x & 1;
+  };
 }
 
 function byteIs(off: number, v: number): Test {

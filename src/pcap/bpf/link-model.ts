@@ -58,6 +58,8 @@ export interface LinkModel {
   proto(p: LinkProto, vlanShift: number): Test;
   /** Ethernet only: `vlan` and `ether host`. */
   ethernet: boolean;
+  /** Where an Ethernet-style type field is (`ether proto N`), or null when the link has none. */
+  typeOffset: ((vlanShift: number) => number) | null;
   /** When libpcap does not know the link type at all: the error it gives for any filter. */
   unknown?: string;
 }
@@ -78,10 +80,11 @@ const ethernet: LinkModel = {
   nl: (s) => 14 + 4 * s,
   proto: (p, s) => u16Is(12 + 4 * s, ETHERTYPES[p]),
   ethernet: true,
+  typeOffset: (s) => 12 + 4 * s,
 };
 
 function cooked(name: string, typeOffset: number, nl: number): LinkModel {
-  return { name, network: null, nl: () => nl, proto: (p) => u16Is(typeOffset, ETHERTYPES[p]), ethernet: false };
+  return { name, network: null, nl: () => nl, proto: (p) => u16Is(typeOffset, ETHERTYPES[p]), ethernet: false, typeOffset: () => typeOffset };
 }
 
 /**
@@ -111,6 +114,7 @@ function loopback(name: string, bigEndian: boolean): LinkModel {
       return tagged(fn, want > 0 ? atom('family', want) : anyOf('family', [24, 28, 30]));
     },
     ethernet: false,
+    typeOffset: null,
   };
 }
 
@@ -121,6 +125,8 @@ const ppp: LinkModel = {
   nl: () => 4,
   proto: (p) => u16Is(2, p === 'ip' ? 0x21 : p === 'ip6' ? 0x57 : ETHERTYPES[p]),
   ethernet: false,
+  // Other EtherTypes are compared as they are (ethertype_to_ppptype passes them through).
+  typeOffset: () => 2,
 };
 
 /** Raw IP: the version nibble says which. */
@@ -138,17 +144,18 @@ const raw: LinkModel = {
     return tagged(fn, atom('b0&240', want));
   },
   ethernet: false,
+  typeOffset: null,
 };
 
 function rawOnly(name: string, only: LinkProto): LinkModel {
-  return { name, network: null, nl: () => 0, proto: (p) => p === only, ethernet: false };
+  return { name, network: null, nl: () => 0, proto: (p) => p === only, ethernet: false, typeOffset: null };
 }
 
 function unsupported(linkType: number): LinkModel {
   // libpcap maps link types below 104 to DLT values one to one; 14 is no DLT on Linux.
-  if (linkType === 14) return { name: 'DLT 14', network: null, nl: () => 0, proto: () => false, ethernet: false, unknown: `unknown data link type ${linkType}` };
+  if (linkType === 14) return { name: 'DLT 14', network: null, nl: () => 0, proto: () => false, ethernet: false, typeOffset: null, unknown: `unknown data link type ${linkType}` };
   const name = linkType === 239 ? 'NFLOG' : `DLT ${linkType}`;
-  return { name, network: `${name} link-layer type filtering not implemented`, nl: () => 0, proto: () => false, ethernet: false };
+  return { name, network: `${name} link-layer type filtering not implemented`, nl: () => 0, proto: () => false, ethernet: false, typeOffset: null };
 }
 
 /** The model of a link type (unknown ones reject network primitives, as tcpdump does for NFLOG). */

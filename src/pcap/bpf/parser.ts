@@ -80,6 +80,9 @@ const ARITH_PREC: Record<string, number> = { '|': 1, '&': 2, '<<': 3, '>>': 3, '
 const UMINUS = 6;
 const RELOPS: Record<string, RelOp> = { '>': '>', '>=': '>=', '=': '=', '==': '=', '<': '<', '<=': '<=', '!=': '!=' };
 
+/** `ether proto \name` (libpcap's eproto table, the part netlab filters on). */
+const ETHER_NAMES: Record<string, number> = { ip: 0x0800, ip6: 0x86dd, arp: 0x0806, rarp: 0x8035 };
+
 const START = ['host', 'net', 'port', 'portrange', 'src', 'dst', 'tcp', 'udp', 'icmp', 'ip', 'ip6', 'arp', 'vlan', 'not', '('];
 const ADDRESS = ['an address', 'a number', '('];
 
@@ -217,11 +220,18 @@ class Parser {
         if (n.kind === 'op' && n.text === '[') return { node: this.#relation(), q: QERR };
         this.#next();
         if (this.#isKw(n, 'src', 'dst', 'host', 'net', 'port', 'portrange', 'proto', 'protochain', 'gateway')) return this.#head(t.text);
-        if (this.#isKw(n, 'broadcast', 'multicast')) unsupported(n);
+        if (this.#isKw(n, 'broadcast', 'multicast')) {
+          this.#next();
+          return { node: this.#cast(t.text, n), q: QERR };
+        }
         return { node: this.#abbrev(t), q: QERR };
       }
       if (this.#isKw(t, 'src', 'dst', 'host', 'net', 'port', 'portrange', 'proto', 'protochain', 'gateway')) return this.#head('default');
       if (t.text === 'vlan') return { node: this.#vlan(), q: QERR };
+      if (t.text === 'broadcast' || t.text === 'multicast') {
+        this.#next();
+        return { node: this.#cast('ether', t), q: QERR };
+      }
       if (t.text === 'less' || t.text === 'greater') {
         this.#next();
         const n = this.#peek();
@@ -465,6 +475,14 @@ class Parser {
     return a.kind === 'link' ? { kind: 'link', proto: a.proto, ...this.#base(t) } : { kind: 'ipproto', family: a.family, proto: a.proto, ...this.#base(t) };
   }
 
+  /** gen_broadcast / gen_multicast under protocol qualifier `proto`. */
+  #cast(proto: string, t: Token): FilterNode {
+    const which = t.text as 'broadcast' | 'multicast';
+    if (which === 'broadcast' && proto !== 'ether' && proto !== 'ip') fail(t, 'only link-layer/IP broadcast filters supported', ['ether broadcast', 'ip broadcast']);
+    if (which === 'multicast' && proto !== 'ether' && proto !== 'ip' && proto !== 'ip6') fail(t, 'only link-layer/IP/IPv6 multicast filters supported', ['ether multicast', 'ip multicast', 'ip6 multicast']);
+    return { kind: 'cast', which, proto: proto as 'ether' | 'ip' | 'ip6', ...this.#base(t) };
+  }
+
   #vlan(): FilterNode {
     const t = this.#next();
     let id = -1;
@@ -539,7 +557,11 @@ class Parser {
     if (q.proto === 'default' || q.proto === 'ip' || q.proto === 'ip6') {
       return { kind: 'ipproto', family: q.proto === 'default' ? 'any' : q.proto, proto: v, ...this.#base(t) };
     }
-    if (q.proto === 'ether') fail(t, "'ether proto' is not supported", ['ip proto', 'ip6 proto']);
+    if (q.proto === 'ether') {
+      // Up to 1500 the field is an 802.3 length and libpcap tests LLC SAPs; AppleTalk is SNAP-encapsulated.
+      if (v <= 1500 || v === 0x809b || v === 0x80f3) fail(t, `'ether proto ${v}' (an LLC or SNAP protocol) is not supported`, ['an EtherType above 1500, such as 0x88cc']);
+      return { kind: 'ethertype', v, ...this.#base(t) };
+    }
     fail(t, `'${q.proto} proto' is bogus`, ['ip', 'ip6']);
   }
 
@@ -631,7 +653,9 @@ class Parser {
         return { kind: 'port', proto: p, dir: direction(q.dir), lo, hi, ...this.#base(t) };
       }
       case 'proto': {
-        const v = Object.hasOwn(PROTOCOL_NUMBERS, name) ? PROTOCOL_NUMBERS[name] : undefined;
+        const table = q.proto === 'ether' ? ETHER_NAMES : PROTOCOL_NUMBERS;
+        const v = Object.hasOwn(table, name) ? table[name] : undefined;
+        if (v === undefined && q.proto === 'ether') fail(t, `unknown ether proto '${name}'`, ['\\ip', '\\ip6', '\\arp', '\\rarp', 'a number']);
         if (v === undefined) fail(t, `unknown ip proto '${name}'`, ['a protocol number', '\\tcp', '\\udp', '\\icmp']);
         return this.#proto(t, v, q);
       }

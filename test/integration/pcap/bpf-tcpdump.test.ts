@@ -135,6 +135,8 @@ function expressions(v: Values): string[] {
     'len > 100', `udp[0:2] = ${v.p1} or udp[2:2] = ${v.p1}`, 'ether[12:2] = 0x800', 'icmp[icmptype] = icmp-echo',
     'ip6[6] = 17', '(tcp[12] >> 4) * 4 > 20', 'ip[2:2] - 20 > 100', 'icmp6[0] = icmp6-echo', 'ip[6:2] & 0x1fff != 0',
     `vlan and ip[9] = 17`, 'arp[6:2] = 1', 'tcp[100:4] = 0 or not tcp', '5 > 3', 'ether[0] & 1 = 1',
+    'broadcast', 'multicast', 'ip multicast', 'ip6 multicast', 'ip broadcast', 'ether proto 0x88cc', 'ether proto \\arp',
+    'ether proto 0x800 and udp', 'vlan and ether proto 0x800', 'ether broadcast or ip6 multicast',
   ];
 }
 
@@ -326,6 +328,8 @@ const LINK_SENSITIVE = [
   'ether src 1:2:3:4:5:6 and ether src 1:2:3:4:5:7', 'not tcp and tcp',
   'tcp[13] & 2 != 0', 'ether[0] = 1', 'ip[0] = 0x45', 'len > 60', 'icmp6[0] = 128', '1 = 2', '1 = 1', 'ip[0] / 0 = 1',
   'ip[0] / (1 - 1) = 1', 'tcp[0] << 32 = 0', 'tcp[0:3] = 1', 'esp[0] = 1', 'arp[7] = 2', 'len - 1 > 2 % 3 + 1',
+  'broadcast', 'multicast', 'ip multicast', 'ip6 multicast', 'ip broadcast', 'ether proto 0x88cc', 'ether proto \\ip6',
+  'ether proto 0x800', 'tcp multicast', 'ip6 broadcast', 'ether multicast and ip broadcast',
 ];
 
 /**

@@ -37,6 +37,10 @@ function show(n: FilterNode | null): string {
       return `vlan${n.id >= 0 ? `=${n.id}` : ''}@${n.vlanShift}`;
     case 'length':
       return `${n.op}=${n.n}`;
+    case 'cast':
+      return `${n.proto}.${n.which}`;
+    case 'ethertype':
+      return `ethertype=0x${n.v.toString(16)}`;
     case 'rel':
       return `[${arith(n.a)} ${n.op} ${arith(n.b)}]`;
   }
@@ -117,6 +121,8 @@ const CASES: [string, string][] = [
   ['len <= 64 or icmp[icmptype] == icmp-echo', '([len <= 64] or [icmp[0:1] = 8])'],
   ['port 80 and 5 > 3', '(0.or.port=80 and [5 > 3])'],
   ['ether[ip[0] & 1] = -1', '[ether[(ip[0:1] & 1):1] = -1]'],
+  ['broadcast or ip multicast or ip6 multicast', '((ether.broadcast or ip.multicast) or ip6.multicast)'],
+  ['ether proto 0x88cc or ether proto \\arp', '(ethertype=0x88cc or ethertype=0x806)'],
 ];
 
 test('expressions parse to the primitives tcpdump builds, qualifiers inherited', () => {
