@@ -20,6 +20,7 @@ const WORDS = [
   'host', 'net', 'port', 'portrange', 'src', 'dst', 'and', 'or', 'not', '!', '&&', '||', '(', ')', 'tcp', 'udp', 'icmp',
   'ip', 'ip6', 'arp', 'vlan', 'proto', 'mask', '/', 'less', 'greater', 'ether', '80', '0x50', '010', '10.1', '1.2.3.4',
   '::1', 'fe80::/10', '0:1:2:3:4:5', '80-90', '\\tcp', 'foo', '[', ']', '=', '-', ':', '255.0.0.0', '4096', '99999999999',
+  '&', '>', '!=', '<<', '%', '^', 'len', 'tcp-syn', 'tcpflags', 'broadcast', 'multicast', 'tcp[13]', 'ip[2:2]',
 ];
 
 function checkShape(expr: string): void {
@@ -78,5 +79,27 @@ test('compiled filters run on random frames of every link type without throwing'
       }
     }),
     { numRuns: 3000 },
+  );
+});
+
+test('a frame is filtered the same wherever it sits in the reader\'s window (offsets are from d.start, loads stop at d.end)', () => {
+  const d = new Dissection();
+  const exprs = ['tcp port 80', 'host 10.1.2.3 or arp', 'ip6 net fe80::/10', 'vlan and udp', 'tcp[13] & 2 != 0', 'ether[0] & 1 = 1', 'broadcast', 'less 60'];
+  const filters = exprs.map((e) => compileCaptureFilter(e));
+  const frame = fc.tuple(fc.constantFrom(...LINK_TYPES), fc.uint8Array({ maxLength: 90 }), fc.nat(64), fc.uint8Array({ minLength: 0, maxLength: 64 }));
+  fc.assert(
+    fc.property(frame, ([lt, bytes, before, after]) => {
+      const window = new Uint8Array(before + bytes.length + after.length);
+      window.fill(0xff, 0, before);
+      window.set(bytes, before);
+      window.set(after, before + bytes.length);
+      for (const f of filters) {
+        assert.ok(f.ok);
+        const alone = f.filter(dissectFrame(d, bytes, 0, bytes.length, lt), bytes.length);
+        const inWindow = f.filter(dissectFrame(d, window, before, before + bytes.length, lt), bytes.length);
+        assert.equal(inWindow, alone);
+      }
+    }),
+    { numRuns: 2000 },
   );
 });
