@@ -167,7 +167,21 @@ function addressToken(run: string, pos: number): Token | LexError {
   return { message: `bogus IPv6 or Ethernet address '${run}'`, position: pos, expected: ['an IPv6 address such as fe80::1', 'a MAC address such as 00:11:22:33:44:55'] };
 }
 
+/** scanner.l's MAC forms besides colons: `a-b-c-d-e-f`, `a.b.c.d.e.f`, `aabb.ccdd.eeff`, `aabbccddeeff` (which wins over a number). */
+const MAC_WORD_RE = /^(?:[0-9A-Fa-f]{1,2}(?:-[0-9A-Fa-f]{1,2}){5}|[0-9A-Fa-f]{1,2}(?:\.[0-9A-Fa-f]{1,2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12})$/;
+
+/** The six bytes of a MAC token in any of scanner.l's forms. */
+export function macBytes(text: string): number[] {
+  const groups = text.split(/[:.-]/);
+  if (groups.length === 6) return groups.map((g) => Number.parseInt(g, 16));
+  const hex = groups.join('');
+  const out: number[] = [];
+  for (let i = 0; i < 12; i += 2) out.push(Number.parseInt(hex.slice(i, i + 2), 16));
+  return out;
+}
+
 function wordToken(word: string, pos: number): Token | LexError {
+  if (MAC_WORD_RE.test(word)) return tok('eid', word, pos);
   if (NUM_RE.test(word)) {
     const v = parseNumber(word);
     if (typeof v === 'string') return { message: v, position: pos, expected: ['a number'] };

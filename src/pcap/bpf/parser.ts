@@ -19,7 +19,7 @@
  *   pnum  : NUM | '(' pnum ')'
  */
 import type { Arith, ArithOp, CaptureFilterError, Direction, FilterNode, RelOp } from './ast.js';
-import { tokenize, type Token } from './lexer.js';
+import { macBytes, tokenize, type Token } from './lexer.js';
 import { ipv4Value, ipv6Words, PROTOCOL_NUMBERS } from './values.js';
 
 type ProtoQ = 'default' | 'undef' | string;
@@ -618,7 +618,7 @@ class Parser {
   /** gen_ecode: `ether host MAC`. */
   #ecode(t: Token, q: Qual): FilterNode {
     if ((q.addr === 'host' || q.addr === 'default') && q.proto === 'ether') {
-      const mac = t.text.split(/[:.-]/).map((x) => Number.parseInt(x, 16));
+      const mac = macBytes(t.text);
       return { kind: 'ether', dir: direction(q.dir), mac, ...this.#base(t) };
     }
     fail(t, 'ethernet address used in non-ether expression', ['ether host']);

@@ -330,6 +330,7 @@ const LINK_SENSITIVE = [
   'ip[0] / (1 - 1) = 1', 'tcp[0] << 32 = 0', 'tcp[0:3] = 1', 'esp[0] = 1', 'arp[7] = 2', 'len - 1 > 2 % 3 + 1',
   'broadcast', 'multicast', 'ip multicast', 'ip6 multicast', 'ip broadcast', 'ether proto 0x88cc', 'ether proto \\ip6',
   'ether proto 0x800', 'tcp multicast', 'ip6 broadcast', 'ether multicast and ip broadcast',
+  'ether host 01-02-03-04-05-06', 'ether src 0102.0304.0506', 'ether dst 010203040506', 'host 010203040506', 'port 123456789012',
 ];
 
 /**

@@ -106,6 +106,9 @@ const CASES: [string, string][] = [
   ['ip proto \\tcp', 'ip.proto=6'],
   ['ether host 00:11:22:33:44:55', 'or.ether=0:17:34:51:68:85'],
   ['ether src 0:1:2:3:4:5', 'src.ether=0:1:2:3:4:5'],
+  ['ether dst 0a-0b-0c-0d-0e-0f', 'dst.ether=10:11:12:13:14:15'],
+  ['ether host 0011.2233.4455', 'or.ether=0:17:34:51:68:85'],
+  ['ether host 001122334455', 'or.ether=0:17:34:51:68:85'],
   ['greater 100 and less 1500', '(greater=100 and less=1500)'],
   // vlan moves the offsets of everything after it in the text, even across `or`.
   ['vlan and ip', '(vlan@0 and ip@1)'],
