@@ -14,8 +14,9 @@
  * - A load past the captured bytes rejects the packet (bpf_filter returns 0).
  *
  * The order of evaluation is the text's, left to right with short circuits;
- * tests the link type alone decides are folded, and a filter folded to
- * "never" is refused as tcpdump refuses it ("expression rejects all packets").
+ * tests the link type alone decides are folded, and a filter that can match
+ * nothing (folded to "never", or contradictory: logic.ts) is refused as
+ * tcpdump refuses it ("expression rejects all packets").
  */
 import type { Arith, CaptureFilterError, Direction, FilterNode, RelOp } from './ast.js';
 import { FilterContext, linkModel, type LinkModel, type Test } from './link-model.js';

@@ -508,7 +508,6 @@ class Parser {
     switch (q.addr) {
       case 'undef':
         fail(t, `${describe(t)} needs a qualifier before it (tcpdump's qualifiers do not carry over from here)`, ['host', 'net', 'port']);
-      // eslint-disable-next-line no-fallthrough
       case 'default':
       case 'host':
       case 'net': {
@@ -545,7 +544,6 @@ class Parser {
         return this.#proto(t, v, q);
       case 'gateway':
         fail(t, "'gateway' requires a name", []);
-      // eslint-disable-next-line no-fallthrough
       default:
         unsupported(t, q.addr);
     }
@@ -630,17 +628,13 @@ class Parser {
     switch (q.addr) {
       case 'undef':
         fail(t, `'${name}' needs a qualifier before it`, ['host', 'net', 'port']);
-      // eslint-disable-next-line no-fallthrough
       case 'net':
         fail(t, `unknown network '${name}': netlab does not look up network names, write the network as digits (net 10.1.0.0/16)`, ['a network such as 10.1.0.0/16']);
-      // eslint-disable-next-line no-fallthrough
       case 'default':
       case 'host':
         fail(t, `unknown host '${name}': netlab does not resolve host names, write the address (host 192.0.2.1)`, ['an IPv4 or IPv6 address']);
-      // eslint-disable-next-line no-fallthrough
       case 'port':
         fail(t, `unknown port '${name}': netlab takes port numbers only (port 80, not port http)`, ['a port number']);
-      // eslint-disable-next-line no-fallthrough
       case 'portrange': {
         const m = /^(\d+)-(\d+)$/.exec(name);
         const p = PORT_PROTOS[q.proto];

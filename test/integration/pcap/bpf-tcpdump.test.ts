@@ -2,7 +2,7 @@
  * Capture filters against tcpdump: for every capture tcpdump reads (the
  * fixtures, and frames built here to reach the corners: VLAN tags, ARP,
  * IPv4 fragments and options, IPv6 fragment and hop-by-hop headers,
- * cooked, loopback, raw and PPP links, cut frames), and some 50 expressions
+ * cooked, loopback, raw and PPP links, cut frames), and about 100 expressions
  * whose hosts, nets and ports come from the capture itself, the frames
  * netlab's filter keeps are the frames `tcpdump -r FILE -w - EXPR` keeps,
  * in order; and when tcpdump refuses an expression on a file, netlab
