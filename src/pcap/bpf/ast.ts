@@ -43,6 +43,8 @@ export type FilterNode =
   | (Base & { kind: 'length'; op: 'greater' | 'less'; n: number })
   /** `broadcast`/`multicast`, qualified by `ether` (the default), `ip` or `ip6` (gen_broadcast, gen_multicast). */
   | (Base & { kind: 'cast'; which: 'broadcast' | 'multicast'; proto: 'ether' | 'ip' | 'ip6' })
+  /** `inbound`, `outbound`: the Linux cooked header's packet type (gen_inbound). */
+  | (Base & { kind: 'way'; outbound: boolean })
   /** `ether proto N`: the link layer's type field (gen_linktype). */
   | (Base & { kind: 'ethertype'; v: number })
   /** A packet-data relation: `tcp[13] & 2 != 0`, `len > 100`, `ip[0] & 0xf > 5`. */

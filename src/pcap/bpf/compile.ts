@@ -76,6 +76,13 @@ class Compiler {
       default:
         break;
     }
+    if (n.kind === 'way') {
+      const pt = this.#m.packetType;
+      if (pt === null) return { message: `inbound/outbound not supported on ${this.#m.name} when reading savefiles`, position: n.pos, expected: [] };
+      // PACKET_OUTGOING (4): the frame was sent by the capturing host.
+      const out: Test = pt.size === 2 ? typeIs(pt.off, 4) : byteIs(pt.off, 4);
+      return n.outbound ? out : not(out);
+    }
     if (n.kind === 'cast' && n.proto === 'ether') {
       if (!this.#m.ethernet) {
         const message = n.which === 'broadcast' ? 'not a broadcast link' : 'link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel';

@@ -58,6 +58,8 @@ export interface LinkModel {
   proto(p: LinkProto, vlanShift: number): Test;
   /** Ethernet only: `vlan` and `ether host`. */
   ethernet: boolean;
+  /** Where the Linux cooked packet type is (`inbound`/`outbound`), or null. */
+  packetType: { off: number; size: 1 | 2 } | null;
   /** Where an Ethernet-style type field is (`ether proto N`), or null when the link has none. */
   typeOffset: ((vlanShift: number) => number) | null;
   /** When libpcap does not know the link type at all: the error it gives for any filter. */
@@ -81,10 +83,11 @@ const ethernet: LinkModel = {
   proto: (p, s) => u16Is(12 + 4 * s, ETHERTYPES[p]),
   ethernet: true,
   typeOffset: (s) => 12 + 4 * s,
+  packetType: null,
 };
 
-function cooked(name: string, typeOffset: number, nl: number): LinkModel {
-  return { name, network: null, nl: () => nl, proto: (p) => u16Is(typeOffset, ETHERTYPES[p]), ethernet: false, typeOffset: () => typeOffset };
+function cooked(name: string, typeOffset: number, nl: number, packetType: { off: number; size: 1 | 2 }): LinkModel {
+  return { name, network: null, nl: () => nl, proto: (p) => u16Is(typeOffset, ETHERTYPES[p]), ethernet: false, typeOffset: () => typeOffset, packetType };
 }
 
 /**
@@ -115,6 +118,7 @@ function loopback(name: string, bigEndian: boolean): LinkModel {
     },
     ethernet: false,
     typeOffset: null,
+  packetType: null,
   };
 }
 
@@ -127,6 +131,7 @@ const ppp: LinkModel = {
   ethernet: false,
   // Other EtherTypes are compared as they are (ethertype_to_ppptype passes them through).
   typeOffset: () => 2,
+  packetType: null,
 };
 
 /** Raw IP: the version nibble says which. */
@@ -145,17 +150,18 @@ const raw: LinkModel = {
   },
   ethernet: false,
   typeOffset: null,
+  packetType: null,
 };
 
 function rawOnly(name: string, only: LinkProto): LinkModel {
-  return { name, network: null, nl: () => 0, proto: (p) => p === only, ethernet: false, typeOffset: null };
+  return { name, network: null, nl: () => 0, proto: (p) => p === only, ethernet: false, typeOffset: null, packetType: null };
 }
 
 function unsupported(linkType: number): LinkModel {
   // libpcap maps link types below 104 to DLT values one to one; 14 is no DLT on Linux.
-  if (linkType === 14) return { name: 'DLT 14', network: null, nl: () => 0, proto: () => false, ethernet: false, typeOffset: null, unknown: `unknown data link type ${linkType}` };
+  if (linkType === 14) return { name: 'DLT 14', network: null, nl: () => 0, proto: () => false, ethernet: false, typeOffset: null, packetType: null, unknown: `unknown data link type ${linkType}` };
   const name = linkType === 239 ? 'NFLOG' : `DLT ${linkType}`;
-  return { name, network: `${name} link-layer type filtering not implemented`, nl: () => 0, proto: () => false, ethernet: false, typeOffset: null };
+  return { name, network: `${name} link-layer type filtering not implemented`, nl: () => 0, proto: () => false, ethernet: false, typeOffset: null, packetType: null };
 }
 
 /** The model of a link type (unknown ones reject network primitives, as tcpdump does for NFLOG). */
@@ -164,9 +170,9 @@ export function linkModel(linkType: number): LinkModel {
     case LINKTYPE.ETHERNET:
       return ethernet;
     case LINKTYPE.LINUX_SLL:
-      return cooked('Linux cooked v1', 14, 16);
+      return cooked('Linux cooked v1', 14, 16, { off: 0, size: 2 });
     case LINKTYPE.LINUX_SLL2:
-      return cooked('Linux cooked v2', 0, 20);
+      return cooked('Linux cooked v2', 0, 20, { off: 10, size: 1 });
     case LINKTYPE.NULL:
       return loopback('BSD loopback', false);
     case LINKTYPE.LOOP:

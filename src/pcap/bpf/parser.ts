@@ -228,6 +228,10 @@ class Parser {
       }
       if (this.#isKw(t, 'src', 'dst', 'host', 'net', 'port', 'portrange', 'proto', 'protochain', 'gateway')) return this.#head('default');
       if (t.text === 'vlan') return { node: this.#vlan(), q: QERR };
+      if (t.text === 'inbound' || t.text === 'outbound') {
+        this.#next();
+        return { node: { kind: 'way', outbound: t.text === 'outbound', ...this.#base(t) }, q: QERR };
+      }
       if (t.text === 'broadcast' || t.text === 'multicast') {
         this.#next();
         return { node: this.#cast('ether', t), q: QERR };

@@ -137,6 +137,7 @@ function expressions(v: Values): string[] {
     `vlan and ip[9] = 17`, 'arp[6:2] = 1', 'tcp[100:4] = 0 or not tcp', '5 > 3', 'ether[0] & 1 = 1',
     'broadcast', 'multicast', 'ip multicast', 'ip6 multicast', 'ip broadcast', 'ether proto 0x88cc', 'ether proto \\arp',
     'ether proto 0x800 and udp', 'vlan and ether proto 0x800', 'ether broadcast or ip6 multicast',
+    'inbound', 'outbound', `outbound and port ${v.p1}`,
   ];
 }
 
@@ -220,8 +221,9 @@ function synthetic(): Synthetic[] {
   ether.push(eth(0x9100, [0, 5, ...u16(0x0800), ...ipv4(17, '10.1.2.3', '10.9.9.9', udp(1, 2))]), eth(0x0806, []).slice(0, 10), eth(0x86dd, [0x60, 0, 0]));
   return [
     { name: 'ethernet', linkType: 1, frames: ether },
-    { name: 'sll', linkType: 113, frames: net.map((p) => [0, 0, 0, 1, 0, 6, ...mac('02:00:00:00:00:02'), 0, 0, ...u16(ethType[p.type]), ...p.bytes]) },
-    { name: 'sll2', linkType: 276, frames: net.map((p) => [...u16(ethType[p.type]), 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, ...mac('02:00:00:00:00:02'), 0, 0, ...p.bytes]) },
+    // Every other frame sent by the capturing host (packet type 4, PACKET_OUTGOING): `inbound`/`outbound`.
+    { name: 'sll', linkType: 113, frames: net.map((p, i) => [0, i % 2 === 0 ? 0 : 4, 0, 1, 0, 6, ...mac('02:00:00:00:00:02'), 0, 0, ...u16(ethType[p.type]), ...p.bytes]) },
+    { name: 'sll2', linkType: 276, frames: net.map((p, i) => [...u16(ethType[p.type]), 0, 0, 0, 0, 0, 2, 0, 1, i % 2 === 0 ? 0 : 4, 6, ...mac('02:00:00:00:00:02'), 0, 0, ...p.bytes]) },
     { name: 'null-le', linkType: 0, frames: net.map((p) => [...le32(family[p.type]), ...p.bytes]) },
     { name: 'null-linux-v6', linkType: 0, frames: ipOnly.map((p) => [...le32(p.type === 'ip' ? 2 : 10), ...p.bytes]) },
     { name: 'loop', linkType: 108, frames: net.map((p) => [...be32(p.type === 'ip6' ? 24 : family[p.type]), ...p.bytes]) },
@@ -330,7 +332,7 @@ const LINK_SENSITIVE = [
   'ip[0] / (1 - 1) = 1', 'tcp[0] << 32 = 0', 'tcp[0:3] = 1', 'esp[0] = 1', 'arp[7] = 2', 'len - 1 > 2 % 3 + 1',
   'broadcast', 'multicast', 'ip multicast', 'ip6 multicast', 'ip broadcast', 'ether proto 0x88cc', 'ether proto \\ip6',
   'ether proto 0x800', 'tcp multicast', 'ip6 broadcast', 'ether multicast and ip broadcast',
-  'ether host 01-02-03-04-05-06', 'ether src 0102.0304.0506', 'ether dst 010203040506', 'host 010203040506', 'port 123456789012',
+  'inbound', 'outbound', 'inbound and outbound', 'ether host 01-02-03-04-05-06', 'ether src 0102.0304.0506', 'ether dst 010203040506', 'host 010203040506', 'port 123456789012',
 ];
 
 /**

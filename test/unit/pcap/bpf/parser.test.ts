@@ -37,6 +37,8 @@ function show(n: FilterNode | null): string {
       return `vlan${n.id >= 0 ? `=${n.id}` : ''}@${n.vlanShift}`;
     case 'length':
       return `${n.op}=${n.n}`;
+    case 'way':
+      return n.outbound ? 'outbound' : 'inbound';
     case 'cast':
       return `${n.proto}.${n.which}`;
     case 'ethertype':
@@ -126,6 +128,7 @@ const CASES: [string, string][] = [
   ['ether[ip[0] & 1] = -1', '[ether[(ip[0:1] & 1):1] = -1]'],
   ['broadcast or ip multicast or ip6 multicast', '((ether.broadcast or ip.multicast) or ip6.multicast)'],
   ['ether proto 0x88cc or ether proto \\arp', '(ethertype=0x88cc or ethertype=0x806)'],
+  ['inbound and not outbound', '(inbound and !outbound)'],
 ];
 
 test('expressions parse to the primitives tcpdump builds, qualifiers inherited', () => {
