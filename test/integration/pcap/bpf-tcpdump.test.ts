@@ -204,6 +204,8 @@ interface Synthetic {
   name: string;
   linkType: number;
   frames: number[][];
+  /** Write the file big-endian (the loopback family is then compared big-endian by libpcap). */
+  bigEndian?: boolean;
 }
 
 function synthetic(): Synthetic[] {
@@ -225,6 +227,7 @@ function synthetic(): Synthetic[] {
     { name: 'sll', linkType: 113, frames: net.map((p, i) => [0, i % 2 === 0 ? 0 : 4, 0, 1, 0, 6, ...mac('02:00:00:00:00:02'), 0, 0, ...u16(ethType[p.type]), ...p.bytes]) },
     { name: 'sll2', linkType: 276, frames: net.map((p, i) => [...u16(ethType[p.type]), 0, 0, 0, 0, 0, 2, 0, 1, i % 2 === 0 ? 0 : 4, 6, ...mac('02:00:00:00:00:02'), 0, 0, ...p.bytes]) },
     { name: 'null-le', linkType: 0, frames: net.map((p) => [...le32(family[p.type]), ...p.bytes]) },
+    { name: 'null-be', linkType: 0, bigEndian: true, frames: net.map((p) => [...be32(p.type === 'ip6' ? 28 : family[p.type]), ...p.bytes]) },
     { name: 'null-linux-v6', linkType: 0, frames: ipOnly.map((p) => [...le32(p.type === 'ip' ? 2 : 10), ...p.bytes]) },
     { name: 'loop', linkType: 108, frames: net.map((p) => [...be32(p.type === 'ip6' ? 24 : family[p.type]), ...p.bytes]) },
     { name: 'raw', linkType: 101, frames: ipOnly.map((p) => p.bytes) },
@@ -259,7 +262,7 @@ test('the frames netlab -f keeps are the frames tcpdump keeps, on every capture 
   const files: string[] = sampleFiles().map((f) => join(FIXTURES, f));
   for (const s of synthetic()) {
     const path = join(dir, `${s.name}.pcap`);
-    writeFileSync(path, buildPcap(s.frames.map((f, i) => ({ sec: 1_700_000_000 + i, frac: i * 1000, data: Uint8Array.from(f) })), { linkType: s.linkType }));
+    writeFileSync(path, buildPcap(s.frames.map((f, i) => ({ sec: 1_700_000_000 + i, frac: i * 1000, data: Uint8Array.from(f) })), { linkType: s.linkType, le: s.bigEndian !== true }));
     files.push(path);
   }
   const readable = (await bounded(files.map((f) => async () => ((await tcpdump(['-r', f, '-w', '/dev/null'])).code === 0 ? f : null)), 4)).filter((f): f is string => f !== null);
