@@ -18,6 +18,7 @@
  *   pid   : nid | qid and id | qid or id        qid : pnum | pid
  *   pnum  : NUM | '(' pnum ')'
  */
+import { DEFAULTS } from '../../constants.js';
 import type { Arith, ArithOp, CaptureFilterError, Direction, FilterNode, RelOp } from './ast.js';
 import { macBytes, tokenize, type Token } from './lexer.js';
 import { ipv4Value, ipv6Words, PROTOCOL_NUMBERS } from './values.js';
@@ -87,7 +88,7 @@ const START = ['host', 'net', 'port', 'portrange', 'src', 'dst', 'tcp', 'udp', '
 const ADDRESS = ['an address', 'a number', '('];
 
 /** Longest expression accepted, in tokens: bounds the depth of the compiled tree. */
-const MAX_TOKENS = 4096;
+const MAX_TOKENS = DEFAULTS.captureFilterMaxTokens;
 
 /** Thrown inside the parser only, caught by parseCaptureFilter: never escapes. */
 class ParseFailure {
