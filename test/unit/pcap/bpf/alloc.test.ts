@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import { compileCaptureFilter } from '../../../../src/pcap/bpf/index.js';
 import { Dissection, dissectFrame } from '../../../../src/pcap/layers/dissect.js';
 
@@ -21,7 +21,7 @@ test('filtering allocates nothing per packet', async () => {
   for (let i = 0; i < 200_000; i++) if (c.filter(d, 60)) kept++;
   let scavenges = 0;
   const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+    for (const e of list.getEntries()) if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
   });
   obs.observe({ entryTypes: ['gc'] });
   for (let i = 0; i < 2_000_000; i++) if (c.filter(d, 60)) kept++;
