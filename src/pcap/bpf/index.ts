@@ -51,7 +51,13 @@ export function compileCaptureFilter(expr: string): { ok: true; filter: CaptureF
   const forLink = (linkType: number): Test => {
     let t = tests.get(linkType);
     if (t === undefined) {
-      const p = compileForLinkType(ast, linkType);
+      let p: ReturnType<typeof compileForLinkType>;
+      try {
+        p = compileForLinkType(ast, linkType);
+      } catch (e) {
+        // Not reachable by any input the tests found; kept so a bug cannot throw out of a packet loop.
+        p = { ok: false, error: { message: `internal error: ${String(e)}`, position: 0, expected: [] } };
+      }
       t = p.ok ? p.test : false;
       tests.set(linkType, t);
       errors.set(linkType, p.ok ? null : p.error);
