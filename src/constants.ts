@@ -89,6 +89,8 @@ export const DEFAULTS = Object.freeze({
   reassemblyMaxBufferedBytesPerStream: 8 * 1024 * 1024,
   /** Out-of-order bytes buffered over all streams before gaps are skipped. */
   reassemblyMaxBufferedBytesTotal: 64 * 1024 * 1024,
+  /** Longest capture filter (`-f`) accepted, in tokens: bounds the depth of the compiled filter. */
+  captureFilterMaxTokens: 4096,
   /** Inputs at least this large get a progress bar on a TTY, in bytes. */
   pcapProgressMinBytes: 32 * 1024 * 1024,
   /** Networks whose addresses count as local for `pcap stats` (--local). */
