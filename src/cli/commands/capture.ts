@@ -53,7 +53,7 @@ export function registerCapture(program: Command): void {
 
 async function capture(flags: CaptureFlags): Promise<void> {
   const out = new Output(flags);
-  const view = await createPacketView(flags, { retainStreams: LIVE_RETAINED_STREAMS, payload: flags.payload });
+  const view = await createPacketView(flags, { retainStreams: LIVE_RETAINED_STREAMS, payload: flags.payload, liveKeyLog: true });
   // Without -Y every packet is shown, so the engine can count; with it, the view counts what it shows.
   const engineCount = flags.displayFilter === undefined ? flags.count : undefined;
   const { engine, source } = await startLiveCapture({ iface: flags.interface, filter: flags.filter, count: engineCount, writePath: flags.write });

@@ -4,9 +4,14 @@
  * live captures.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { compileDisplayFilter, DisplayFilterError } from '../../pcap/filter/index.js';
+import { compileCaptureFilter, type CaptureFilterError } from '../../pcap/bpf/index.js';
+import { UsageError } from '../../errors.js';
+import { compileDisplayFilter, DisplayFilterError, formatFilterError } from '../../pcap/filter/index.js';
+import type { ViewPacket } from '../../pcap/view/packet.js';
 import { VIEW_FIELDS } from '../../pcap/view/catalog.js';
 import { PacketView, type PacketPredicate } from '../../pcap/view/packet-view.js';
+import { parseKeyLog } from '../../pcap/tls/keylog.js';
+import { readUserFile } from '../files.js';
 import { collect, oneOf, positiveInteger } from '../parse.js';
 
 export interface PacketViewFlags {
@@ -58,14 +63,40 @@ export function displayFilter(expr: string): PacketPredicate {
   return result.filter;
 }
 
+function captureFilterError(expr: string, error: CaptureFilterError): UsageError {
+  return new UsageError(formatFilterError(expr, { message: error.message, position: error.position, expected: error.expected.join(', ') }, 'capture filter'));
+}
+
+/**
+ * `-f BPF` on a file: tcpdump's meaning, evaluated by netlab. A filter that
+ * cannot apply to a link type (e.g. `vlan` on Linux cooked) is refused when
+ * the first packet of that link type comes, as tcpdump refuses it.
+ * @throws UsageError (exit 2) showing the expression with a caret
+ */
+export function captureFilter(expr: string): (p: ViewPacket) => boolean {
+  const compiled = compileCaptureFilter(expr);
+  if (!compiled.ok) throw captureFilterError(expr, compiled.error);
+  const checked = new Set<number>();
+  return (p) => {
+    const linkType = p.d.linkType;
+    if (!checked.has(linkType)) {
+      const error = compiled.checkLinkType(linkType);
+      if (error !== null) throw captureFilterError(expr, error);
+      checked.add(linkType);
+    }
+    return compiled.filter(p.d, p.frameLen);
+  };
+}
+
 /**
  * The PacketView the flags ask for.
  * @throws UsageError for an unknown field, or a filter that does not parse (exit 2)
  */
-export async function createPacketView(flags: PacketViewFlags, extra: { retainStreams?: number; payload?: boolean } = {}): Promise<PacketView> {
+export async function createPacketView(flags: PacketViewFlags, extra: { retainStreams?: number; payload?: boolean; liveKeyLog?: boolean } = {}): Promise<PacketView> {
   const fields = flags.field ?? [];
   if (flags.outputFormat === 'fields' && fields.length === 0) throw new InvalidArgumentError('-T fields needs at least one -e FIELD');
   return new PacketView({
+    captureFilter: flags.captureFilter === undefined ? undefined : captureFilter(flags.captureFilter),
     displayFilter: flags.displayFilter === undefined ? undefined : displayFilter(flags.displayFilter),
     fields,
     header: wantsHeader(flags.option),
@@ -75,5 +106,7 @@ export async function createPacketView(flags: PacketViewFlags, extra: { retainSt
     json: flags.json === true || flags.outputFormat === 'json',
     retainStreams: extra.retainStreams,
     payload: extra.payload,
+    // A live capture's key log is still being written: capture decrypts with its own follower of the file.
+    keyLog: flags.keylog === undefined || extra.liveKeyLog === true ? undefined : parseKeyLog(readUserFile(flags.keylog, '--keylog')),
   });
 }

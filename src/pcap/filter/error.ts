@@ -31,11 +31,12 @@ export function filterError(message: string, position: number, expected: string)
  *
  * @param expr the expression the error is about
  * @param error what compileDisplayFilter returned
+ * @param label what the expression is ('capture filter' for `-f`)
  */
-export function formatFilterError(expr: string, error: FilterError): string {
+export function formatFilterError(expr: string, error: FilterError, label = 'display filter'): string {
   const line = expr.replace(/[\t\r\n\v\f]/g, ' ');
   const at = Math.max(0, Math.min(error.position, line.length));
-  return `display filter: ${error.message}\n  ${line}\n  ${' '.repeat(at)}^`;
+  return `${label}: ${error.message}\n  ${line}\n  ${' '.repeat(at)}^`;
 }
 
 /**

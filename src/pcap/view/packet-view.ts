@@ -8,6 +8,7 @@
  */
 import { UsageError } from '../../errors.js';
 import type { PacketRecord } from '../read/packet.js';
+import type { KeyLog } from '../tls/keylog.js';
 import { VIEW_FIELDS } from './catalog.js';
 import { columnsLine, packetColumns } from './columns.js';
 import type { FieldSpec } from './field.js';
@@ -43,6 +44,8 @@ export interface PacketViewOptions {
   json?: boolean;
   /** `capture --payload`: each packet's TCP/UDP payload under its line, as text or a hex dump (hex in JSON). */
   payload?: boolean;
+  /** `--keylog`: TLS decrypted, what it carries dissected (and shown by `-x`). */
+  keyLog?: KeyLog;
   /** Passed to the viewer (a live capture bounds its stream table). */
   retainStreams?: number;
 }
@@ -69,7 +72,7 @@ export class PacketView {
     this.#printer = specs === undefined ? undefined : new FieldPrinter(specs);
     const needsApp =
       specs === undefined || options.details === true || options.json === true || [...(options.displayFilter?.fields ?? [])].some((n) => VIEW_FIELDS.needsApp(n)) || specs.some((s) => VIEW_FIELDS.needsApp(s.name));
-    this.#viewer = new PacketViewer({ app: needsApp, retainStreams: options.retainStreams });
+    this.#viewer = new PacketViewer({ app: needsApp || options.keyLog !== undefined, keyLog: options.keyLog, retainStreams: options.retainStreams });
   }
 
   /** Whether `-c` packets have been shown. */
