@@ -49,6 +49,11 @@ export function protocolChain(p: ViewPacket): string[] {
     chain.push(etherTypeName(d.etherType));
     return chain;
   }
+  if (d.ipVersion === 0 && d.etherType < 0) {
+    // A link layer whose payload netlab does not dissect: the rest is Data, as Wireshark shows it.
+    if (chain.length > 0 && d.failure === '') chain.push('data');
+    return chain;
+  }
   if (d.ipVersion === 4) chain.push('ip');
   else if (d.ipVersion === 6) {
     chain.push('ipv6');

@@ -64,8 +64,12 @@ const FIELDS = [
   'data.len',
 ];
 
-/** Protocols netlab dissects: frame.protocols and Data can only agree on frames made of these. */
-const KNOWN = new Set(['eth', 'ethertype', 'vlan', 'ieee8021ad', 'sll', 'null', 'raw', 'nflog', 'ppp', 'arp', 'ip', 'ipv6', 'ipv6.routing', 'ipv6.hopopts', 'ipv6.fraghdr', 'ipv6.dstopts', 'tcp', 'udp', 'icmp', 'icmpv6', 'tls', 'http', 'dns', 'data']);
+/**
+ * Protocols netlab dissects: frame.protocols and Data can only agree on
+ * frames made of these. PPP is left out: the one PPP sample is PPP in HDLC
+ * framing, which tshark 4.0 shows as "ppp:data" and nothing more.
+ */
+const KNOWN = new Set(['eth', 'ethertype', 'vlan', 'ieee8021ad', 'sll', 'null', 'raw', 'nflog', 'arp', 'ip', 'ipv6', 'ipv6.routing', 'ipv6.hopopts', 'ipv6.fraghdr', 'ipv6.dstopts', 'tcp', 'udp', 'icmp', 'icmpv6', 'tls', 'http', 'dns', 'data']);
 const DEPENDS_ON_DISSECTORS = new Set(['frame.protocols', 'data.data', 'data.len']);
 
 /** Timestamps that are invalid on purpose (fractions of 1 s or more): tshark prints nonsense for them. */
@@ -91,14 +95,19 @@ for (const name of sampleFiles()) {
     const ours = (await viewLines(file, { fields: FIELDS })).map((l) => l.split('\t'));
     assert.equal(ours.length, packetRows.length, 'packets shown');
     const untimed = packetRows.some((r) => r[2] === '');
+    // A TCP stream one of whose frames holds a protocol netlab does not
+    // dissect (SSH, PPTP) has segments tshark holds for that protocol's
+    // reassembly: its Data cannot be compared anywhere in the stream.
+    const streamColumn = FIELDS.indexOf('tcp.stream');
+    const unknownStreams = new Set(packetRows.filter((r) => !r[5]!.split(':').every((p) => KNOWN.has(p))).map((r) => r[streamColumn]));
     packetRows.forEach((want, i) => {
       const got = ours[i]!;
-      const tsharkKnowsAll = want[5]!.split(':').every((p) => KNOWN.has(p));
+      const tsharkKnowsAll = want[5]!.split(':').every((p) => KNOWN.has(p)) && !(want[streamColumn] !== '' && unknownStreams.has(want[streamColumn]));
       FIELDS.forEach((field, j) => {
         if (DEPENDS_ON_DISSECTORS.has(field) && !tsharkKnowsAll) return;
         if (field === 'frame.number' && customBlocks) return;
         if (field.startsWith('frame.time') && (INVALID_TIMES.has(name) || untimed)) return;
-        if (field.startsWith('tcp.') && TSHARK_MALFORMED_TCP.has(name)) return;
+        if ((field.startsWith('tcp.') || DEPENDS_ON_DISSECTORS.has(field)) && TSHARK_MALFORMED_TCP.has(name)) return;
         assert.equal(got[j], want[j], `packet ${i + 1} ${field}`);
       });
     });
