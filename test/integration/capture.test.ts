@@ -40,6 +40,29 @@ test('captures a netlab echo exchange on lo: one line per packet, payload shown,
   assert.equal(await tsharkFrameCount(file), lines.length);
 });
 
+test('-Y and -e on a live capture: only the echo data segments, as fields, through the same packet view as pcap packets', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'live-view.pcap');
+  const { proc: server, port } = await startServeCli(['tcp', '-m', 'upper']);
+  t.after(() => server.stop());
+  const capture = await startCapture(['-i', 'lo', '-f', `tcp port ${port}`, '-Y', 'tcp.len > 0', '-e', 'frame.number', '-e', 'tcp.srcport', '-e', 'tcp.payload', '-E', 'header=y', '-w', file]);
+  t.after(() => capture.stop('SIGKILL'));
+  const client = await runCli(['connect', 'tcp', '127.0.0.1', String(port), '-m', 'view me live']);
+  assert.equal(client.stdout, 'VIEW ME LIVE\n');
+  const upperHex = Buffer.from('VIEW ME LIVE\n').toString('hex');
+  await capture.waitFor(new RegExp(`\\t${port}\\t${upperHex}`), 15_000, 'stdout');
+  const exit = await capture.stop('SIGINT');
+  assert.equal(exit.code, 0, capture.stderr);
+  const lines = capture.stdout.trim().split('\n');
+  assert.equal(lines[0], 'frame.number\ttcp.srcport\ttcp.payload');
+  const rows = lines.slice(1).map((l) => l.split('\t'));
+  assert.deepEqual(rows.map((r) => r[2]), [Buffer.from('view me live\n').toString('hex'), upperHex]);
+  assert.equal(rows[1]![1], String(port));
+  // The same file read back gives the same rows.
+  const again = await runCli(['pcap', 'packets', file, '-Y', 'tcp.len > 0', '-e', 'frame.number', '-e', 'tcp.srcport', '-e', 'tcp.payload']);
+  assert.deepEqual(again.stdout.trim().split('\n'), lines.slice(1));
+});
+
 test('-c stops by itself after that many packets', async (t) => {
   const { proc: server, port } = await startServeCli(['tcp']);
   t.after(() => server.stop());
