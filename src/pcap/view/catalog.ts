@@ -22,6 +22,8 @@ const APP_PROTOCOLS = new Set(['tls', 'http', 'dns', 'mdns', 'data']);
 const APP_FIELD_SPECS: readonly { name: string; kind: FieldKind; hexDigits?: number; layers: readonly string[] }[] = [
   ...APP_FIELDS.map((f) => ({ ...f, layers: f.layer === 'dns' ? ['dns', 'mdns'] : [f.layer] })),
   ...TLS_FIELDS.map((f) => ({ ...f, layers: ['tls'] })),
+  // Subtrees of the TLS layer a filter may name for presence (Wireshark's FT_NONE fields).
+  ...['tls.record', 'tls.handshake', 'tls.alert_message', 'tls.change_cipher_spec'].map((name) => ({ name, kind: 'protocol' as const, layers: ['tls'] })),
 ];
 
 /** What a field without a value (a subtree such as tls.handshake) gives when present. */
