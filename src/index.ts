@@ -97,10 +97,29 @@ export type { ListedTcpStream, TcpStreamList } from './pcap/follow.js';
 export { TcpStreams } from './pcap/reassembly/tcp-streams.js';
 export type { Side, StreamConsumer, TcpStreamInfo, TcpStreamsOptions } from './pcap/reassembly/tcp-streams.js';
 export { HalfStream, ReassemblyBudget } from './pcap/reassembly/half-stream.js';
-// pcap: application layers of the packet view (DNS, HTTP/1.x; the table TLS joins)
+// pcap: the packet view (pcap packets / capture): fields, display and capture filters, details and bytes
+export { PacketView } from './pcap/view/packet-view.js';
+export type { PacketViewOptions, PacketPredicate } from './pcap/view/packet-view.js';
+export { PacketViewer } from './pcap/view/viewer.js';
+export type { PacketViewerOptions } from './pcap/view/viewer.js';
+export { ViewPacket } from './pcap/view/packet.js';
+export { VIEW_FIELDS } from './pcap/view/catalog.js';
+export type { FieldCatalog, FieldKind, FieldSpec } from './pcap/view/field.js';
+export { packetColumns, columnsLine } from './pcap/view/columns.js';
+export type { PacketColumns } from './pcap/view/columns.js';
+export { detailLayers } from './pcap/view/header-tree.js';
+export { detailsText, hexDump, packetJson, FieldPrinter } from './pcap/view/render.js';
+export { compileDisplayFilter, parseDisplayFilter, formatFilterError, DisplayFilterError } from './pcap/filter/index.js';
+export type { CompiledFilter, FilterError } from './pcap/filter/index.js';
+export { compileCaptureFilter, parseCaptureFilter } from './pcap/bpf/index.js';
+export type { CaptureFilter, CaptureFilterError } from './pcap/bpf/index.js';
+// pcap: application layers of the packet view (TLS, HTTP/1.x, DNS)
 export type { ProtoField, ProtoLayer, FieldValue as ProtoFieldValue } from './pcap/layers/tree.js';
 export type { AppContext, AppProtocol, StreamDissector, StreamSide } from './pcap/layers/app-protocol.js';
-export { APP_PROTOCOLS, detectApp } from './pcap/layers/app-table.js';
+export { APP_PROTOCOLS, appTable, detectApp } from './pcap/layers/app-table.js';
+export { TLS_FIELDS, TLS_PROTOCOL, createTlsStreamDissector, detectTls, tlsAppProtocol } from './pcap/layers/tls.js';
+export type { TlsLayer, TlsDecryptedRecord, TlsStreamDissector } from './pcap/layers/tls.js';
+export { tlsRow } from './pcap/layers/tls-application.js';
 export { AppLayers, infoColumn, protocolColumn } from './pcap/layers/app-layers.js';
 export type { AppLayerEvent, AppLayersOptions } from './pcap/layers/app-layers.js';
 export { APP_FIELDS } from './pcap/layers/app-fields.js';
