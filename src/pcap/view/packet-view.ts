@@ -91,7 +91,7 @@ export class PacketView {
   }
 
   /**
-   * The output for one record ('' when a filter rejects it), without a
+   * The output for one record (undefined when a filter rejects it or -c was reached), without a
    * final newline. Call for every record in order, filtered or not: later
    * packets depend on earlier ones (stream numbers, reassembly).
    */
