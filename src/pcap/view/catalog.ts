@@ -109,6 +109,9 @@ const DATA_FIELDS: FieldSpec<ViewPacket>[] = [
   },
 ];
 
+/** Header fields that depend on the packets before: they need each TCP packet tracked in its stream. */
+const STREAM_FIELDS = new Set(['tcp.stream', 'tcp.seq', 'tcp.ack', 'tcp.window_size']);
+
 class ViewCatalog implements FieldCatalog<ViewPacket> {
   readonly #fields = new Map<string, FieldSpec<ViewPacket>>();
   readonly #needsApp = new Set<string>();
@@ -133,6 +136,11 @@ class ViewCatalog implements FieldCatalog<ViewPacket> {
 
   names(): Iterable<string> {
     return this.#fields.keys();
+  }
+
+  /** Whether reading the field needs TCP stream tracking (stream numbers, relative numbers, window scaling). */
+  needsStreams(name: string): boolean {
+    return STREAM_FIELDS.has(name) || this.needsApp(name);
   }
 
   /** Whether reading the field needs application-layer dissection (TCP reassembly included). */

@@ -70,9 +70,12 @@ export class PacketView {
       });
     }
     this.#printer = specs === undefined ? undefined : new FieldPrinter(specs);
-    const needsApp =
-      specs === undefined || options.details === true || options.json === true || [...(options.displayFilter?.fields ?? [])].some((n) => VIEW_FIELDS.needsApp(n)) || specs.some((s) => VIEW_FIELDS.needsApp(s.name));
-    this.#viewer = new PacketViewer({ app: needsApp || options.keyLog !== undefined, keyLog: options.keyLog, retainStreams: options.retainStreams });
+    // The columns, -V and --json show everything; -e and -Y only what they name.
+    const named = [...(options.displayFilter?.fields ?? []), ...(specs ?? []).map((s) => s.name)];
+    const everything = specs === undefined || options.details === true || options.json === true;
+    const app = everything || options.keyLog !== undefined || named.some((n) => VIEW_FIELDS.needsApp(n));
+    const streams = app || named.some((n) => VIEW_FIELDS.needsStreams(n));
+    this.#viewer = new PacketViewer({ app, streams, keyLog: options.keyLog, retainStreams: options.retainStreams });
   }
 
   /** Whether `-c` packets have been shown. */

@@ -19,6 +19,12 @@ import { WindowScaling } from './window-scaling.js';
 export interface PacketViewerOptions {
   /** Dissect application layers (TLS, HTTP, DNS); needs TCP reassembly. Default false. */
   app?: boolean;
+  /**
+   * Track TCP streams (tcp.stream, relative numbers, scaled windows); implied
+   * by `app`. Default true; false leaves those fields at their raw values
+   * (stream -1) and saves a stream-table lookup per TCP packet.
+   */
+  streams?: boolean;
   /** With `app`: TLS is decrypted with these secrets and what it carries dissected. */
   keyLog?: KeyLog;
   /**
@@ -33,7 +39,7 @@ const NUMBERING_ONLY: StreamConsumer = { accept: () => false, reassembled: () =>
 
 export class PacketViewer {
   readonly packet = new ViewPacket();
-  readonly #tcp: TcpStreams;
+  readonly #tcp: TcpStreams | undefined;
   readonly #apps: AppLayers | undefined;
   #t0Sec = 0;
   #t0Nsec = 0;
@@ -45,7 +51,7 @@ export class PacketViewer {
     const tcp = { retainStreams: options.retainStreams };
     this.#apps = options.app === true ? new AppLayers({ table: appTable(options.keyLog), tcp }) : undefined;
     // With application layers, their reassembly numbers the streams; without, one that keeps no buffers.
-    this.#tcp = this.#apps?.tcpStreams ?? new TcpStreams(NUMBERING_ONLY, tcp);
+    this.#tcp = this.#apps?.tcpStreams ?? (options.streams === false ? undefined : new TcpStreams(NUMBERING_ONLY, tcp));
   }
 
   /** Whether application layers are dissected. */
@@ -68,8 +74,11 @@ export class PacketViewer {
     this.#times(p, r);
     p.tcpStream = -1;
     if (this.#apps !== undefined) this.#application(p, this.#apps);
-    else if (d.l4 === L4.TCP) this.#tcp.add(d, r.index, p.timeEpoch);
-    if (d.l4 === L4.TCP) this.#relativeNumbers(p);
+    else if (d.l4 === L4.TCP) this.#tcp?.add(d, r.index, p.timeEpoch);
+    if (d.l4 === L4.TCP) {
+      if (this.#tcp === undefined) this.#rawNumbers(p);
+      else this.#relativeNumbers(p, this.#tcp);
+    }
     return p;
   }
 
@@ -90,13 +99,13 @@ export class PacketViewer {
     p.segmentOfPdu = apps.segmentOfPdu;
     p.partialInfo = apps.partialInfo;
     if (p.layers.length > 0 || p.segmentOfPdu) p.appProtocol = p.layers[0]?.name ?? 'tcp-segment';
-    else if (d.l4 === L4.TCP && this.#tcp.lastStream >= 0 && apps.claimed(this.#tcp.lastStream)) p.appProtocol = 'claimed';
+    else if (d.l4 === L4.TCP && apps.tcpStreams.lastStream >= 0 && apps.claimed(apps.tcpStreams.lastStream)) p.appProtocol = 'claimed';
   }
 
   /** End of the capture: releases what reassembly holds. */
   finish(): void {
     if (this.#apps !== undefined) this.#apps.finish(this.packet.number);
-    else this.#tcp.finish();
+    else this.#tcp?.finish();
   }
 
   #times(p: ViewPacket, r: PacketRecord): void {
@@ -123,13 +132,13 @@ export class PacketViewer {
    * from the other side's base, and from one before itself while that side
    * has not been seen.
    */
-  #relativeNumbers(p: ViewPacket): void {
+  #relativeNumbers(p: ViewPacket, tcp: TcpStreams): void {
     const d = p.d;
-    const stream = this.#tcp.lastStream;
+    const stream = tcp.lastStream;
     p.tcpStream = stream;
     if (stream < 0) return;
-    const side = this.#tcp.lastSide;
-    const base = this.#tcp.sequenceBase(stream, side);
+    const side = tcp.lastSide;
+    const base = tcp.sequenceBase(stream, side);
     p.tcpSeqRelative = (d.tcpSeq - base) >>> 0;
     p.tcpWindowSize = this.#windowScaling.window(stream, side, p);
     if ((d.tcpFlags & TCP_FLAGS.ACK) === 0) {
@@ -137,8 +146,16 @@ export class PacketViewer {
       p.tcpAckBase = 0;
       return;
     }
-    const other = this.#tcp.sequenceBase(stream, side === 0 ? 1 : 0);
+    const other = tcp.sequenceBase(stream, side === 0 ? 1 : 0);
     p.tcpAckBase = other === -1 ? (d.tcpAck - 1) >>> 0 : other;
     p.tcpAckRelative = (d.tcpAck - p.tcpAckBase) >>> 0;
+  }
+
+  /** Without stream tracking: the numbers as they are on the wire. */
+  #rawNumbers(p: ViewPacket): void {
+    p.tcpSeqRelative = p.d.tcpSeq;
+    p.tcpAckRelative = p.d.tcpAck;
+    p.tcpAckBase = 0;
+    p.tcpWindowSize = p.d.tcpWindow;
   }
 }
