@@ -71,7 +71,8 @@ test('detectApp asks the rows in order and only those that handle the transport'
   assert.equal(detectApp(Uint8Array.of(1), { transport: 'udp', srcPort: 1, dstPort: 2 }, table)?.name, 'second');
   assert.deepEqual(asked, ['first', 'second']);
   assert.equal(detectApp(new Uint8Array(0), { transport: 'udp', srcPort: 1, dstPort: 2 }, table), undefined);
-  assert.deepEqual(APP_PROTOCOLS.map((r) => r.name), ['http', 'dns']);
+  // TLS first: a record header is the most specific test; DNS last: its content test is the loosest.
+  assert.deepEqual(APP_PROTOCOLS.map((r) => r.name), ['tls', 'http', 'dns']);
 });
 
 test('a body longer than the kept cap: the whole length is shown, the first 64 KiB kept', () => {
