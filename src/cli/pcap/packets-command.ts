@@ -32,9 +32,12 @@ export function registerPackets(pcap: Command): void {
       const view = await createPacketView(flags);
       const source = await openCapture(file === '-' ? process.stdin : file, { name: 'stdin' });
       let text = '';
-      const flush = () => {
-        if (text !== '') process.stdout.write(text);
+      // Written once per window of records; when stdout is full (a slow pipe), reading waits for it to drain.
+      const flush = (): Promise<void> | undefined => {
+        if (text === '') return undefined;
+        const full = !process.stdout.write(text);
         text = '';
+        return full ? new Promise((resolve) => process.stdout.once('drain', resolve)) : undefined;
       };
       const header = view.headerLine();
       if (header !== undefined) text += `${header}\n`;
@@ -51,7 +54,7 @@ export function registerPackets(pcap: Command): void {
         )
         .finally(() => interrupt.dispose());
       view.finish();
-      flush();
+      await flush();
       for (const w of info.warnings) if (!(view.done && w.code === 'NETLAB_ERR_PCAP_INTERRUPTED')) out.warn(`${file}: ${w.message}`);
     });
 }

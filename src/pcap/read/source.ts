@@ -54,7 +54,11 @@ export interface ForEachOptions {
   /** Stops reading (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
   /** Called after each window of input with the bytes consumed so far. */
-  onProgress?: (bytesRead: number) => void;
+  /**
+   * Called after each window of records; a returned promise pauses reading
+   * until it settles (a consumer whose output is full waits for 'drain').
+   */
+  onProgress?: (bytesRead: number) => void | Promise<void>;
   /**
    * When `signal` aborts, resolve with what was read so far (plus a
    * NETLAB_ERR_PCAP_INTERRUPTED warning) instead of rejecting. Default false.
@@ -170,7 +174,8 @@ export class PacketSource {
     for (;;) {
       options.signal?.throwIfAborted();
       start = decoder.decode(this.#buf, start, end);
-      options.onProgress?.(decoder.consumed);
+      const paused = options.onProgress?.(decoder.consumed);
+      if (paused !== undefined) await paused;
       yield;
       if (decoder.stopped || eof) break;
       if (start > 0) {

@@ -215,3 +215,18 @@ test('SIGINT while reading a pipe that stays open prints the summary so far and 
   assert.equal(doc.files[0]!.warnings[0]!.code, 'NETLAB_ERR_PCAP_INTERRUPTED');
   assert.match(doc.files[0]!.warnings[0]!.message, /stopped at byte offset \d+/);
 });
+
+test('packets | head: the output ends quietly when the reader goes away, and a full pipe is waited for, not buffered', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'netlab-pipe-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'big.pcap');
+  const made = writeSyntheticCapture(file, 8 * 1024 * 1024, 9);
+  const cli = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(MAIN)} pcap packets ${JSON.stringify(file)}`;
+  const head = spawnSync('bash', ['-c', `set -o pipefail; ${cli} | head -3`], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(head.status, 0, head.stderr);
+  assert.equal(head.stdout.split('\n').filter((l) => l !== '').length, 3);
+  assert.doesNotMatch(head.stderr, /EPIPE|Error/);
+  // A reader slower than netlab (dd in small blocks) still gets every line.
+  const slow = spawnSync('bash', ['-c', `${cli} | dd bs=512 status=none | wc -l`], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(Number(slow.stdout.trim()), made.packets);
+});
