@@ -50,8 +50,6 @@ export class ViewPacket {
   partialInfo = '';
   /** The application protocol that claims this packet's payload ('http'), '' when none: then the payload is Data. */
   appProtocol = '';
-  /** Whether application layers were looked for (the view enables it only when something needs them). */
-  appDissected = false;
 
   /** Length of the captured frame. */
   get capLen(): number {

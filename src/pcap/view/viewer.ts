@@ -70,7 +70,6 @@ export class PacketViewer {
     p.appProtocol = '';
     p.segmentOfPdu = false;
     p.partialInfo = '';
-    p.appDissected = this.#apps !== undefined;
     this.#times(p, r);
     p.tcpStream = -1;
     if (this.#apps !== undefined) this.#application(p, this.#apps);
