@@ -50,6 +50,14 @@ export interface PacketViewOptions {
   retainStreams?: number;
 }
 
+/** Fields of the same protocol as an unknown `name`, to suggest ("; tcp has: tcp.srcport, ..."). */
+function nearFields(name: string): string {
+  const protocol = name.split('.')[0]!;
+  const same = [...VIEW_FIELDS.names()].filter((n) => n.startsWith(`${protocol}.`));
+  if (same.length === 0) return ' (fields are named as in Wireshark, e.g. ip.src, tcp.port, dns.qry.name)';
+  return `; ${protocol} has ${same.slice(0, 12).join(', ')}${same.length > 12 ? ', ...' : ''}`;
+}
+
 export class PacketView {
   readonly #viewer: PacketViewer;
   readonly #options: PacketViewOptions;
@@ -65,7 +73,7 @@ export class PacketView {
     if (options.fields !== undefined && options.fields.length > 0) {
       specs = options.fields.map((name) => {
         const spec = VIEW_FIELDS.field(name);
-        if (spec === undefined) throw new UsageError(`-e ${name}: unknown field (see "netlab pcap packets --help" for the fields)`);
+        if (spec === undefined) throw new UsageError(`-e ${name}: unknown field${nearFields(name)}`);
         return spec;
       });
     }

@@ -230,3 +230,17 @@ test('packets | head: the output ends quietly when the reader goes away, and a f
   const slow = spawnSync('bash', ['-c', `${cli} | dd bs=512 status=none | wc -l`], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(Number(slow.stdout.trim()), made.packets);
 });
+
+test('packets: a bad -Y, -f or -e is a usage error that shows what is wrong, before reading', () => {
+  const badY = netlab(['pcap', 'packets', DNS_TCP, '-Y', 'tcp.port == && udp']);
+  assert.equal(badY.code, 2);
+  assert.match(badY.stderr, /display filter: .*expected/);
+  assert.match(badY.stderr, /\n {2}tcp\.port == && udp\n {14}\^/);
+  const badF = netlab(['pcap', 'packets', DNS_TCP, '-f', 'tcp prot 53']);
+  assert.equal(badF.code, 2);
+  assert.match(badF.stderr, /capture filter: /);
+  const badE = netlab(['pcap', 'packets', DNS_TCP, '-e', 'tcp.bogus']);
+  assert.equal(badE.code, 2);
+  assert.match(badE.stderr, /-e tcp\.bogus: unknown field; tcp has tcp\.srcport/);
+  for (const r of [badY, badF, badE]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});
