@@ -6,7 +6,7 @@
 import type { ProtocolFactory } from '../protocols/protocol.js';
 import { createServer, type Server, type ServerTotals } from '../server/server.js';
 import type { TransportName } from '../transports/session.js';
-import type { TlsOptions, UdpProof } from '../transports/types.js';
+import type { HttpHooks, TlsOptions, UdpProof } from '../transports/types.js';
 import type { Output } from './output.js';
 import { untilStopped } from './signals.js';
 import { describeTotals, describeTraffic, listeningEvent } from './traffic-format.js';
@@ -24,6 +24,8 @@ export interface ServeSpec {
   udpProof?: UdpProof;
   tls?: TlsOptions;
   maxMessageBytes?: number;
+  /** WebSocket: the page served beside it (chat serve --web). */
+  http?: HttpHooks;
 }
 
 export interface ServeManyOptions {

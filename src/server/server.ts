@@ -12,7 +12,7 @@ import { logTraffic, type TrafficRecord } from '../policies/traffic-log.js';
 import { attachProtocol, type ProtocolFactory } from '../protocols/protocol.js';
 import { transportFor } from '../transports/registry.js';
 import type { TransportName } from '../transports/session.js';
-import type { Listener, TlsOptions, UdpProof, WireTap } from '../transports/types.js';
+import type { HttpHooks, Listener, TlsOptions, UdpProof, WireTap } from '../transports/types.js';
 import { createSelfSignedCertificate, fingerprint256 } from '../tls/certificate.js';
 import type { Endpoint } from '../util/endpoint.js';
 import { invalidOption, nonEmptyString, nonNegativeSeconds, oneOf, optional, port, positiveInteger, requiredFunction, requiredObject, validateOptions, withDefault, type Checker } from '../util/validate.js';
@@ -46,6 +46,8 @@ export interface ServerOptions {
    * protocol calls Session.prove() (chat: a valid nickname).
    */
   udpProof?: UdpProof;
+  /** WebSocket: a page served on the same port, and the upgrade check (chat serve --web). */
+  http?: HttpHooks;
 }
 
 export interface ServerEvents {
@@ -154,6 +156,7 @@ const SERVER_OPTIONS = {
   tls: optional(requiredObject),
   maxMessageBytes: optional(positiveInteger),
   tap: optional(requiredObject),
+  http: optional(requiredObject),
 } satisfies Record<keyof ServerOptions, Checker<unknown>>;
 
 /**
@@ -191,6 +194,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     seats,
     handshakeTimeoutMs: handshakeTimeoutSeconds * 1000,
     udpProof: checked.udpProof,
+    http: options.http,
   });
   return new Server(listener, options.protocol, { seats, idleTimeoutSeconds }, certificate);
 }

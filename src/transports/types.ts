@@ -3,6 +3,7 @@
  * driver with the same two entry points, looked up by scheme in registry.ts.
  */
 import type { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NetlabError } from '../errors.js';
 import type { Endpoint } from '../util/endpoint.js';
 import type { Framing, Session, TransportName } from './session.js';
@@ -83,6 +84,21 @@ export interface ListenOptions {
   udpProof?: UdpProof;
   /** UDP: unproven peers remembered at once (least recently heard forgotten first). Default DEFAULTS.udpMaxUnprovenPeers. */
   maxUnprovenPeers?: number;
+  /** WebSocket: serve plain HTTP requests and check upgrades (a web page on the same port). */
+  http?: HttpHooks;
+}
+
+/**
+ * WebSocket listener hooks for a page served beside the WebSocket endpoint
+ * on the same port (chat serve --web).
+ */
+export interface HttpHooks {
+  /** Answers every plain (non-upgrade) HTTP request; default: 426 with a hint. */
+  onRequest?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The only path an upgrade is accepted on (others get 400); default any path. */
+  upgradePath?: string;
+  /** Checked before the upgrade: an HTTP status to refuse it with (e.g. 403 for a foreign Origin), or undefined to accept. */
+  checkUpgrade?: (req: IncomingMessage) => number | undefined;
 }
 
 /** When a UDP peer counts as proven (see ListenOptions.udpProof). */

@@ -13,7 +13,7 @@ import { toEndpoint, type Endpoint } from '../util/endpoint.js';
 import { waitUntilReady } from './connect-timeout.js';
 import { allClosed, deleteEmitterFrom, Session } from './session.js';
 import { RecordingSocket } from './recording-socket.js';
-import type { Listener, ListenerEvents, TransportDriver, WireTap } from './types.js';
+import type { HttpHooks, Listener, ListenerEvents, TransportDriver, WireTap } from './types.js';
 
 /** RFC 6455 §7.4.1: 1000 normal, 1001 going away, 1005 no status received. */
 const NORMAL_CLOSE_CODES = new Set([1000, 1001, 1005]);
@@ -129,14 +129,32 @@ class WebSocketListener extends EventEmitter<ListenerEvents> implements Listener
   /** What is bound: the HTTP server itself, or, when tapping, a TCP server feeding it recorded sockets. */
   readonly #bound: net.Server;
 
-  constructor(Server: typeof WebSocketServer, maxPayload: number, tap: WireTap | undefined) {
+  constructor(Server: typeof WebSocketServer, maxPayload: number, tap: WireTap | undefined, hooks: HttpHooks = {}) {
     super();
-    this.http = http.createServer((_req, res) => {
-      // A plain HTTP request (a browser tab, curl) gets a hint, not a hang.
-      res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
-      res.end('This is a netlab WebSocket server; connect with a WebSocket client, e.g. netlab connect ws HOST PORT\n');
+    this.http = http.createServer(
+      hooks.onRequest ??
+        ((_req, res) => {
+          // A plain HTTP request (a browser tab, curl) gets a hint, not a hang.
+          res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
+          res.end('This is a netlab WebSocket server; connect with a WebSocket client, e.g. netlab connect ws HOST PORT\n');
+        }),
+    );
+    const check = hooks.checkUpgrade;
+    this.wss = new Server({
+      server: this.http,
+      maxPayload,
+      perMessageDeflate: false,
+      ...(hooks.upgradePath === undefined ? {} : { path: hooks.upgradePath }),
+      // Refused before the handshake completes: the peer gets a plain HTTP status, no socket.
+      ...(check === undefined
+        ? {}
+        : {
+            verifyClient: (info: { req: http.IncomingMessage }, done: (ok: boolean, status?: number) => void) => {
+              const status = check(info.req);
+              done(status === undefined, status);
+            },
+          }),
     });
-    this.wss = new Server({ server: this.http, maxPayload, perMessageDeflate: false });
     this.wss.on('connection', (ws, req) => {
       const socket = req.socket;
       const session = new WebSocketSession(
@@ -195,7 +213,7 @@ export const wsTransport: TransportDriver = {
 
   async listen(options) {
     const { WebSocketServer: Server } = await wsLibrary();
-    return new WebSocketListener(Server, options.maxMessageBytes ?? DEFAULTS.maxWebSocketMessageBytes, options.tap).bind(options.host, options.port);
+    return new WebSocketListener(Server, options.maxMessageBytes ?? DEFAULTS.maxWebSocketMessageBytes, options.tap, options.http).bind(options.host, options.port);
   },
 
   async connect(options) {

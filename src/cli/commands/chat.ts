@@ -9,6 +9,8 @@ import { UsageError } from '../../errors.js';
 import { connect } from '../../client/connect.js';
 import { CHAT_EOLS, ChatReceiver, typedLineBytes, type ChatEol } from '../../protocols/chat/client.js';
 import { ChatServer } from '../../protocols/chat/server.js';
+import { CHAT_WS_PATH, chatPageHooks } from '../../protocols/chat/web/http.js';
+import type { Server } from '../../server/server.js';
 import { TRANSPORT_NAMES } from '../../transports/registry.js';
 import type { Session, TransportName } from '../../transports/session.js';
 import { formatEndpoint } from '../../util/endpoint.js';
@@ -25,6 +27,7 @@ interface ServeFlags extends TlsFlags {
   tls?: number;
   udp?: number;
   ws?: number;
+  web?: number;
   host: string;
   udpIdle: number;
   maxUsers: number;
@@ -63,6 +66,7 @@ export function registerChat(program: Command): void {
     .option('--tls <port>', 'listen for TLS users on this port', parsePort)
     .option('--udp <port>', 'listen for UDP users on this port (a user is an address)', parsePort)
     .option('--ws <port>', 'listen for WebSocket users on this port', parsePort)
+    .option('--web <port>', 'serve the chat page to browsers on this port (http://HOST:PORT/, its WebSocket on /ws)', parsePort)
     .option('--host <address>', 'address to listen on', DEFAULTS.host)
     .option('--udp-idle <seconds>', 'forget UDP users silent this long', parseSeconds, DEFAULTS.udpPeerIdleSeconds)
     .option('--max-users <n>', 'users in the room at once', positiveInteger('user count'), DEFAULTS.chatMaxUsers)
@@ -91,6 +95,7 @@ export function registerChat(program: Command): void {
       examples(
         'netlab chat serve',
         'netlab chat serve --tcp 1234 --tls 1235 --udp 1236 --ws 8080',
+        'netlab chat serve --tcp 1234 --web 8081   # then open http://127.0.0.1:8081/',
         'netlab chat serve --tls 1235 --cert cert.pem --key key.pem',
         'netlab chat serve --tcp 1234 --udp 1236 --max-udp-users 16',
         'telnet 127.0.0.1 1234',
@@ -136,7 +141,7 @@ export function registerChat(program: Command): void {
 async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void> {
   const out = new Output({ json: flags.json });
   const ports: Partial<Record<TransportName, number>> = { tcp: flags.tcp, tls: flags.tls, udp: flags.udp, ws: flags.ws };
-  if (Object.values(ports).every((p) => p === undefined)) ports.tcp = DEFAULTS.chatPort;
+  if (Object.values(ports).every((p) => p === undefined) && flags.web === undefined) ports.tcp = DEFAULTS.chatPort;
   if (flags.tls === undefined && (flags.cert !== undefined || flags.key !== undefined)) throw new UsageError('--cert and --key go with --tls PORT');
   if (flags.tls === undefined && flags.handshakeTimeout !== undefined) throw new UsageError('--handshake-timeout goes with --tls PORT');
   const chat = new ChatServer({
@@ -162,7 +167,7 @@ async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void>
     else out.info(`${new Date().toISOString()} dropped ${session.transport} ${session.peer}: ${error.message}`);
   });
   // Each stream listener may hold --max-conns descriptors; the UDP one holds one whatever its users.
-  const streamListeners = (['tcp', 'tls', 'ws'] as const).filter((name) => ports[name] !== undefined).length;
+  const streamListeners = (['tcp', 'tls', 'ws'] as const).filter((name) => ports[name] !== undefined).length + (flags.web === undefined ? 0 : 1);
   const cap = streamListeners === 0 ? { maxConnections: flags.maxConns } : fitConnectionCap(flags.maxConns, explicitCap, streamListeners, openFileLimit());
   if (cap.warning !== undefined) (explicitCap ? out.warn(cap.warning) : out.note(cap.warning));
   const { tls, keylog } = ports.tls === undefined ? { tls: undefined, keylog: undefined } : tlsOptionsFrom(flags);
@@ -182,9 +187,30 @@ async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void>
       // A WebSocket message is a line or a few: no need to accept 16 MiB ones.
       maxMessageBytes: transport === 'ws' ? DEFAULTS.chatMaxWebSocketMessageBytes : undefined,
     }));
+  if (flags.web !== undefined) {
+    // The page and its WebSocket share one port: a browser user is a ws user like any other.
+    specs.push({
+      transport: 'ws',
+      host: flags.host,
+      port: flags.web,
+      protocol: chat.protocol,
+      maxConnections: cap.maxConnections,
+      maxMessageBytes: DEFAULTS.chatMaxWebSocketMessageBytes,
+      http: chatPageHooks(),
+    });
+  }
+  // Banners come in the order of specs: the last one is the page's when --web is given.
+  let bannered = 0;
+  const banner = (server: Server): string => {
+    bannered += 1;
+    if (flags.web !== undefined && bannered === specs.length) {
+      return `chat page on http://${formatEndpoint(server.address)}/ (ws${CHAT_WS_PATH}); Ctrl-C to stop`;
+    }
+    return `chat room listening on ${formatEndpoint(server.address)} (${server.transport}); Ctrl-C to stop`;
+  };
   try {
     await serveUntilSignal(out, specs, {
-      banner: (server) => `chat room listening on ${formatEndpoint(server.address)} (${server.transport}); Ctrl-C to stop`,
+      banner,
       beforeClose: () => chat.shutdown(),
       summary: () => ({ users_joined: joined }),
     });
