@@ -204,7 +204,7 @@ async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void>
   const banner = (server: Server): string => {
     bannered += 1;
     if (flags.web !== undefined && bannered === specs.length) {
-      return `chat page on http://${formatEndpoint(server.address)}/ (ws${CHAT_WS_PATH}); Ctrl-C to stop`;
+      return `chat page on http://${formatEndpoint(server.address)}/ (WebSocket on ${CHAT_WS_PATH}); Ctrl-C to stop`;
     }
     return `chat room listening on ${formatEndpoint(server.address)} (${server.transport}); Ctrl-C to stop`;
   };
