@@ -145,8 +145,7 @@ test('a browser user and a raw TCP user talk both ways; /who; !Q is announced', 
   await waitForLog(tab.page, 'bob: hello from the browser ✓'); // own line shown too
 
   await say(tab, '/who');
-  await waitFor('the /who answer to reach the page', () => true);
-  await waitForUsers(tab.page, ['alice', 'bob']);
+  await waitForLog(tab.page, 'Users: alice, bob');
 
   alice.send('!Q');
   await waitForLog(tab.page, 'alice has left the chat');

@@ -62,6 +62,8 @@ const SCRIPT = `
   var everJoined = false;
   var retryMs = 500;
   var names = [];
+  /** /who answers the user typed for (shown in the log); the page's own /who only fills the list. */
+  var whoAsked = 0;
 
   function pad(n) { return n < 10 ? '0' + n : String(n); }
   function now() { var d = new Date(); return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds()); }
@@ -123,6 +125,7 @@ const SCRIPT = `
     if ((m = /^Users: (.*)$/.exec(text))) {
       names = m[1] === '' ? [] : m[1].split(', ');
       drawUsers();
+      if (whoAsked > 0) { whoAsked -= 1; add('system', null, text); }
       return;
     }
     var colon = text.indexOf(': ');
@@ -164,7 +167,8 @@ const SCRIPT = `
     var cmd = text.trim();
     if (cmd === '!Q' || cmd === '/quit') { state = 'left'; sayForm.hidden = true; send(text); return; }
     send(text);
-    if (cmd !== '/who') add('said mine', myName, text);
+    if (cmd === '/who') whoAsked += 1;
+    else add('said mine', myName, text);
   });
   connect();
 })();
