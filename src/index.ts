@@ -10,7 +10,7 @@ export { formatHostPort, type Endpoint } from './util/endpoint.js';
 
 // transports: one session shape over tcp, tls, udp and ws
 export { Session, type SessionEvents, type SessionStats, type SessionCloseInfo, type TransportName, type Framing } from './transports/session.js';
-export type { TransportDriver, Listener, ListenerEvents, ListenOptions, ConnectOptions as TransportConnectOptions, TlsOptions } from './transports/types.js';
+export type { TransportDriver, Listener, ListenerEvents, ListenOptions, ConnectOptions as TransportConnectOptions, TlsOptions, HttpHooks } from './transports/types.js';
 export type { UdpProof } from './transports/types.js';
 export { TRANSPORTS, TRANSPORT_NAMES, transportFor, parseTransportUrl, isTransportName, type TransportAddress } from './transports/registry.js';
 export { StreamSession } from './transports/stream-session.js';
@@ -64,6 +64,7 @@ export {
 } from './protocols/im/crypto.js';
 export { encodeChatMessage, decodeChatMessage, type ChatMessage } from './protocols/im/messages.js';
 export { ChatServer, type ChatServerOptions, type ChatServerEvents } from './protocols/chat/server.js';
+export { chatPageHooks, CHAT_WS_PATH } from './protocols/chat/web/http.js';
 export { LocalRoom, type Room, type RoomMember, type JoinResult, type LocalRoomOptions } from './protocols/chat/room.js';
 export { COMMANDS, commandFor, type CommandContext, type CommandHandler } from './protocols/chat/commands.js';
 export { nicknameProblem, nicknameKey, type NicknameProblem } from './protocols/chat/nickname.js';
