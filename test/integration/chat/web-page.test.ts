@@ -13,8 +13,9 @@ import { createServer, type Server } from '../../../src/server/server.js';
 import { ChatServer } from '../../../src/protocols/chat/server.js';
 import { chatPageHooks } from '../../../src/protocols/chat/web/http.js';
 import { tcpUser, udpUser } from '../../helpers/chat.js';
+import { spawnCli } from '../../helpers/spawn-cli.js';
 import { tempDir } from '../../helpers/temp.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor, waitForExit } from '../../helpers/wait.js';
 
 const CHROMIUM = '/usr/lib/chromium/chromium';
 /** Every browser wait is bounded by this. */
@@ -321,4 +322,32 @@ test('light and dark mode screenshots', async (t) => {
     await say(tab, '!Q');
     assertClean(tab, room.webPort);
   }
+});
+
+test('netlab chat serve --web: the browser user is a ws user in the log, the --json events and the totals', async (t) => {
+  const serve = spawnCli(t, ['chat', 'serve', '--tcp', '0', '--web', '0', '--json']);
+  await waitFor('two listeners', () => serve.stdout.lines.filter((l) => l.includes('"event":"listening"')).length === 2);
+  const ports: Record<string, number> = {};
+  for (const l of serve.stdout.lines.filter((x) => x.includes('"event":"listening"'))) {
+    const r = JSON.parse(l) as { transport: string; address: string };
+    ports[r.transport] = Number(r.address.split(':').pop());
+  }
+  const alice = await tcpUser(t, ports.tcp!);
+  alice.send('alice');
+  await alice.out.waitForLine(/^Welcome to the chat alice/);
+  const tab = await openTab(t, ports.ws!);
+  await join(tab, 'webby');
+  await alice.out.waitForLine('webby has entered the chat');
+  await say(tab, 'from the cli-served page');
+  await alice.out.waitForLine('webby: from the cli-served page');
+
+  serve.child.kill('SIGINT');
+  await tab.page.locator('#log li', { hasText: 'The server is shutting down. Goodbye!' }).waitFor();
+  assert.equal(await waitForExit(serve.child), 0);
+  const events = serve.stdout.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.ok(events.some((e) => e.event === 'joined' && e.nickname === 'webby' && e.transport === 'ws'), 'joined event with transport ws');
+  assert.ok(events.some((e) => e.event === 'connect' && e.transport === 'ws'), 'connect record with transport ws');
+  const summary = events.find((e) => e.event === 'summary');
+  assert.equal(summary?.users_joined, 2);
+  assertClean(tab, ports.ws!);
 });
