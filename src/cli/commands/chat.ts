@@ -95,7 +95,7 @@ export function registerChat(program: Command): void {
       examples(
         'netlab chat serve',
         'netlab chat serve --tcp 1234 --tls 1235 --udp 1236 --ws 8080',
-        'netlab chat serve --tcp 1234 --web 8081   # then open http://127.0.0.1:8081/',
+        'netlab chat serve --tcp 1234 --web 8081',
         'netlab chat serve --tls 1235 --cert cert.pem --key key.pem',
         'netlab chat serve --tcp 1234 --udp 1236 --max-udp-users 16',
         'telnet 127.0.0.1 1234',
