@@ -6,6 +6,8 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
@@ -242,12 +244,42 @@ test('the page comes with a strict CSP and only GET / serves it', async (t) => {
   }
   assert.match(csp, /script-src 'sha256-[A-Za-z0-9+/]+=*'/);
   assert.match(csp, /style-src 'sha256-[A-Za-z0-9+/]+=*'/);
+  // The hashes are those of the inline blocks the page carries (Chromium running the page proves it too).
+  const html = await res.text();
+  const hash = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+  const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+  const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+  assert.ok(csp.includes(`script-src ${hash(script)}`), 'script hash');
+  assert.ok(csp.includes(`style-src ${hash(style)}`), 'style hash');
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
   assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
   assert.equal((await fetch(`${base}/index.html`)).status, 200);
   assert.equal((await fetch(`${base}/other`)).status, 404);
   assert.equal((await fetch(`${base}/`, { method: 'POST', body: 'x' })).status, 405);
+  // A Host that could smuggle text into the CSP header is refused, not echoed.
+  const raw = await rawRequest(room.webPort, 'GET / HTTP/1.1\r\nHost: a; script-src *\r\nConnection: close\r\n\r\n');
+  assert.match(raw, /^HTTP\/1\.1 400 /);
 });
+
+/** Sends one raw HTTP request and resolves with the whole answer. */
+function rawRequest(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let answer = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('raw request timed out'));
+    }, WAIT_MS);
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (answer += d));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    socket.write(request);
+  });
+}
 
 /** Opens a WebSocket to the page's /ws; resolves with the first message, or the refusing HTTP status. */
 function tryUpgrade(port: number, origin: string | undefined): Promise<{ status?: number; first?: string }> {
