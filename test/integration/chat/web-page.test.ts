@@ -11,6 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
+import { DEFAULTS } from '../../../src/constants.js';
 import { createServer, type Server } from '../../../src/server/server.js';
 import { ChatServer } from '../../../src/protocols/chat/server.js';
 import { chatPageHooks } from '../../../src/protocols/chat/web/http.js';
@@ -45,7 +46,7 @@ interface Room {
 }
 
 async function webServer(chat: ChatServer, port: number): Promise<Server> {
-  return createServer({ transport: 'ws', host: '127.0.0.1', port, protocol: chat.protocol, maxMessageBytes: 64 * 1024, http: chatPageHooks() });
+  return createServer({ transport: 'ws', host: '127.0.0.1', port, protocol: chat.protocol, maxMessageBytes: DEFAULTS.chatMaxWebSocketMessageBytes, http: chatPageHooks() });
 }
 
 async function startRoom(t: TestContext): Promise<Room> {
@@ -382,4 +383,23 @@ test('netlab chat serve --web: the browser user is a ws user in the log, the --j
   const summary = events.find((e) => e.event === 'summary');
   assert.equal(summary?.users_joined, 2);
   assertClean(tab, ports.ws!);
+});
+
+test('a page user\'s WebSocket has the chat limits: a message over 64 KiB closes it with 1009, a long line gets the notice', async (t) => {
+  const room = await startRoom(t);
+  const ws = new WebSocket(`ws://127.0.0.1:${room.webPort}/ws`);
+  ws.on('error', () => undefined);
+  t.after(() => ws.terminate());
+  const got: string[] = [];
+  let closeCode: number | undefined;
+  ws.on('message', (d) => got.push(d.toString()));
+  ws.on('close', (code) => (closeCode = code));
+  await waitFor('the greeting', () => got.length === 1);
+  ws.send('sizer');
+  await waitFor('the welcome', () => got.includes('Welcome to the chat sizer. Please type !Q to quit.'));
+  ws.send('x'.repeat(5000));
+  await waitFor('the long-line notice', () => got.includes('Your line was longer than 4096 bytes and was not sent.'));
+  ws.send('y'.repeat(65 * 1024));
+  await waitFor('the close', () => closeCode !== undefined);
+  assert.equal(closeCode, 1009);
 });
