@@ -137,8 +137,14 @@ test('a browser user and a raw TCP user talk both ways; /who; !Q is announced', 
   await alice.out.waitForLine('Welcome to the chat alice. Please type !Q to quit.');
 
   const tab = await openTab(t, room.webPort);
-  await join(tab, 'bob');
+  // Keyboard alone: the name field has the focus on arrival, the message field once joined.
+  await tab.page.getByLabel('Your name').waitFor({ state: 'visible' });
+  assert.equal(await tab.page.evaluate('document.activeElement.id'), 'name');
+  await tab.page.keyboard.type('bob');
+  await tab.page.keyboard.press('Enter');
   await waitForLog(tab.page, 'Welcome to the chat bob. Please type !Q to quit.');
+  assert.equal(await tab.page.evaluate('document.activeElement.id'), 'line');
+  assert.equal(await tab.page.getByRole('list', { name: 'Conversation' }).getAttribute('aria-live'), 'polite', 'new messages are announced');
   await alice.out.waitForLine('bob has entered the chat');
   await waitForUsers(tab.page, ['alice', 'bob']);
 
