@@ -209,6 +209,8 @@ test('a taken nickname is refused with the server\'s reason on the page, then an
   assert.equal(await tab.page.getByLabel('Your name').isVisible(), true, 'asked again');
   await join(tab, 'alice2');
   await alice.out.waitForLine('alice2 has entered the chat');
+  // The page clears the reason when its own welcome arrives, which may be after the TCP user's notice.
+  await waitForLog(tab.page, 'Welcome to the chat alice2. Please type !Q to quit.');
   assert.equal(await tab.page.locator('#reason').textContent(), '');
   assertClean(tab, room.webPort);
 });
