@@ -85,6 +85,12 @@ export const DEFAULTS = Object.freeze({
   pcapMaxTcpStreams: 100_000,
   /** Capture time without a packet after which an open TCP stream is released from reassembly, in seconds. */
   pcapTcpIdleTimeoutSec: 120,
+  /**
+   * TCP stream records a live capture keeps (about 80 bytes each): a capture
+   * that runs for days forgets the oldest connections instead of growing
+   * (TcpStreamsOptions.retainStreams).
+   */
+  liveRetainedTcpStreams: 65_536,
   /** Out-of-order bytes buffered per TCP stream direction before the gap is skipped. */
   reassemblyMaxBufferedBytesPerStream: 8 * 1024 * 1024,
   /** Out-of-order bytes buffered over all streams before gaps are skipped. */

@@ -5,6 +5,7 @@
  * just before that connection's encrypted records reach the wire.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { DEFAULTS } from '../constants.js';
 import { FileError } from '../errors.js';
 import type { Dissection } from '../pcap/layers/dissection.js';
 import { TcpStreams, type TcpStreamInfo } from '../pcap/reassembly/tcp-streams.js';
@@ -14,12 +15,6 @@ import { KeyLog } from '../pcap/tls/keylog.js';
 
 /** TLS streams decrypted at once; beyond it the oldest is summarised and dropped. */
 const MAX_LIVE_TLS_STREAMS = 1000;
-/**
- * TCP stream records kept during a live capture (about 80 bytes each): a
- * capture that runs for days forgets the oldest connections instead of
- * growing (TcpStreamsOptions.retainStreams).
- */
-const LIVE_RETAINED_STREAMS = 65_536;
 /**
  * How long captured bytes wait before decryption. A TLS 1.3 server logs the
  * client's application secret only once it has processed the client's
@@ -131,7 +126,7 @@ export class LiveTlsDecryptor {
       complete: (stream) => {
         if (stream.tls) this.#delayed.push({ stream: { ...this.#tcp.stream(stream.index)! }, side: 0, data: null, atMs: Date.now() });
       },
-    }, { retainStreams: LIVE_RETAINED_STREAMS });
+    }, { retainStreams: DEFAULTS.liveRetainedTcpStreams });
     this.#timer = setInterval(() => {
       const due = Date.now() - KEYLOG_GRACE_MS;
       this.#pump((chunk) => chunk.atMs <= due);

@@ -1,9 +1,8 @@
 /** `netlab capture`: live capture through tcpdump/dumpcap, decoded by netlab's reader. */
 import type { Command } from 'commander';
+import { DEFAULTS } from '../../constants.js';
 import { startLiveCapture } from '../../capture/capture.js';
 import { LiveTlsDecryptor } from '../../capture/live-tls.js';
-import { dissect } from '../../pcap/layers/dissect.js';
-import { Dissection } from '../../pcap/layers/dissection.js';
 import { describePayload } from '../../util/payload-view.js';
 import { examples } from '../help.js';
 import { Output } from '../output.js';
@@ -18,13 +17,6 @@ interface CaptureFlags extends PacketViewFlags {
   duration?: number;
   payload?: boolean;
 }
-
-/**
- * TCP stream records kept during a live capture (about 80 bytes each): a
- * capture that runs for days forgets the oldest connections instead of
- * growing (TcpStreamsOptions.retainStreams).
- */
-const LIVE_RETAINED_STREAMS = 65_536;
 
 export function registerCapture(program: Command): void {
   const command = program
@@ -53,7 +45,7 @@ export function registerCapture(program: Command): void {
 
 async function capture(flags: CaptureFlags): Promise<void> {
   const out = new Output(flags);
-  const view = await createPacketView(flags, { retainStreams: LIVE_RETAINED_STREAMS, payload: flags.payload, liveKeyLog: true });
+  const view = await createPacketView(flags, { retainStreams: DEFAULTS.liveRetainedTcpStreams, payload: flags.payload, liveKeyLog: true });
   // Without -Y every packet is shown, so the engine can count; with it, the view counts what it shows.
   const engineCount = flags.displayFilter === undefined ? flags.count : undefined;
   const { engine, source } = await startLiveCapture({ iface: flags.interface, filter: flags.filter, count: engineCount, writePath: flags.write });
@@ -63,7 +55,6 @@ async function capture(flags: CaptureFlags): Promise<void> {
   void untilStopped(stopper.signal).then(() => engine.stop());
   const timer = flags.duration === undefined ? undefined : setTimeout(() => engine.stop(), flags.duration * 1000);
 
-  const dissection = new Dissection();
   const tls =
     flags.keylog === undefined
       ? undefined
@@ -81,8 +72,10 @@ async function capture(flags: CaptureFlags): Promise<void> {
   try {
     const info = await source.forEach((p) => {
       packets += 1;
-      if (tls !== undefined) tls.add(dissect(dissection, p), p.index);
+      if (view.done) return;
       const shown = view.render(p);
+      // The view has dissected the packet already; live decryption reads the same dissection.
+      if (tls !== undefined) tls.add(view.packet.d, p.index);
       if (shown !== undefined) process.stdout.write(`${shown}\n`);
       if (view.done) engine.stop();
     });

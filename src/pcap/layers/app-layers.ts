@@ -9,7 +9,6 @@
  */
 import type { AppContext, AppProtocol, StreamDissector, StreamSide } from './app-protocol.js';
 import { APP_PROTOCOLS, detectApp } from './app-table.js';
-import { formatEndpoint, formatIp } from './address.js';
 import { L4, TCP_FLAGS, type Dissection } from './dissection.js';
 import type { ProtoLayer } from './tree.js';
 import { TcpStreams, type Side, type StreamConsumer, type TcpStreamInfo, type TcpStreamsOptions } from '../reassembly/tcp-streams.js';
@@ -33,7 +32,6 @@ interface Conn {
   tried: number;
   /** Per side: first bytes too few to decide on (under DETECT_BYTES), kept until more come. */
   probe: [Uint8Array | null, Uint8Array | null];
-  key: string;
 }
 
 /**
@@ -56,7 +54,6 @@ export class AppLayers {
   readonly #table: readonly AppProtocol[];
   readonly #streams: TcpStreams;
   readonly #conns = new Map<number, Conn>();
-  readonly #byKey = new Map<string, number>();
   #events: AppLayerEvent[] = NONE;
   /** Whether the current packet's bytes went into a PDU still incomplete after it. */
   #segment = false;
@@ -143,9 +140,8 @@ export class AppLayers {
   #reassembled(stream: TcpStreamInfo, side: Side, data: Uint8Array, packet: number): void {
     let conn = this.#conns.get(stream.index);
     if (conn === undefined) {
-      conn = { dissector: null, tried: 0, probe: [null, null], key: `${stream.client}|${stream.server}` };
+      conn = { dissector: null, tried: 0, probe: [null, null] };
       this.#conns.set(stream.index, conn);
-      this.#byKey.set(conn.key, stream.index);
     }
     const s: StreamSide = side;
     if (conn.dissector === null) {
@@ -177,20 +173,15 @@ export class AppLayers {
     }
   }
 
+  /** A FIN or RST was just added: reassembly says whose stream and side it is. */
   #closed(d: Dissection, packet: number): void {
-    const src = formatEndpoint(formatIp(d.buf, d.srcOffset, d.ipVersion), d.srcPort);
-    const dst = formatEndpoint(formatIp(d.buf, d.dstOffset, d.ipVersion), d.dstPort);
-    let index = this.#byKey.get(`${src}|${dst}`);
-    let side: StreamSide = 0;
-    if (index === undefined) {
-      index = this.#byKey.get(`${dst}|${src}`);
-      side = 1;
-    }
-    const conn = index === undefined ? undefined : this.#conns.get(index);
+    const index = this.#streams.lastStream;
+    const side: StreamSide = this.#streams.lastSide;
+    const conn = index < 0 ? undefined : this.#conns.get(index);
     if (conn?.dissector == null) return;
-    for (const layer of conn.dissector.end(side)) this.#emit({ packet, layer, stream: index! });
+    for (const layer of conn.dissector.end(side)) this.#emit({ packet, layer, stream: index });
     if ((d.tcpFlags & TCP_FLAGS.RST) !== 0) {
-      for (const layer of conn.dissector.end(side === 0 ? 1 : 0)) this.#emit({ packet, layer, stream: index! });
+      for (const layer of conn.dissector.end(side === 0 ? 1 : 0)) this.#emit({ packet, layer, stream: index });
     }
   }
 
@@ -201,7 +192,6 @@ export class AppLayers {
       for (const s of [0, 1] as const) for (const layer of conn.dissector.end(s)) this.#emit({ packet: this.#current, layer, stream: stream.index });
     }
     this.#conns.delete(stream.index);
-    this.#byKey.delete(conn.key);
   }
 }
 

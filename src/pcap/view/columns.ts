@@ -12,7 +12,7 @@ import { infoColumn, protocolColumn } from '../layers/app-layers.js';
 import { protocolKeyName } from '../layers/dissect.js';
 import { L4, TCP_FLAGS } from '../layers/dissection.js';
 import { formatEther } from './format.js';
-import { forEachTcpOption, tcpSegmentLength } from './header-fields.js';
+import { forEachTcpOption, tcpFlagBits, tcpSegmentLength } from './header-fields.js';
 import type { ViewPacket } from './packet.js';
 
 /** The columns of one packet line. */
@@ -97,8 +97,7 @@ function transportInfo(p: ViewPacket): string {
   const d = p.d;
   switch (d.l4) {
     case L4.TCP: {
-      const flags = ((d.buf[d.l4Offset + 12]! & 0x0f) << 8) | d.buf[d.l4Offset + 13]!;
-      let info = `${d.srcPort} → ${d.dstPort} [${tcpFlagNames(flags)}] Seq=${p.tcpSeqRelative}`;
+      let info = `${d.srcPort} → ${d.dstPort} [${tcpFlagNames(tcpFlagBits(p))}] Seq=${p.tcpSeqRelative}`;
       if ((d.tcpFlags & TCP_FLAGS.ACK) !== 0) info += ` Ack=${p.tcpAckRelative}`;
       info += ` Win=${p.tcpWindowSize}`;
       if ((d.tcpFlags & TCP_FLAGS.URG) !== 0) info += ` Urg=${u16be(d.buf, d.l4Offset + 18)}`;

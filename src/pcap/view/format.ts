@@ -46,10 +46,11 @@ export function formatValue<P>(spec: FieldSpec<P>, v: FieldValue): string {
  */
 export function formatField<P>(spec: FieldSpec<P>, packet: P, scratch: FieldValue[]): string {
   if (spec.text !== undefined) return spec.text(packet);
+  // A protocol's value is its bytes, for filters; tshark -e prints nothing for it.
+  if (spec.kind === 'protocol') return '';
   scratch.length = 0;
   spec.read(packet, scratch);
   if (scratch.length === 0) return '';
-  if (spec.kind === 'protocol') return '';
   let s = formatValue(spec, scratch[0]!);
   for (let i = 1; i < scratch.length; i++) s += `,${formatValue(spec, scratch[i]!)}`;
   return s;

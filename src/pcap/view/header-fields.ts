@@ -129,6 +129,13 @@ export function forEachTcpOption(p: ViewPacket, visit: (kind: number, offset: nu
   }
 }
 
+/** The twelve bits after the TCP data offset (reserved, AE, CWR ... FIN), as tshark's tcp.flags shows them. */
+export function tcpFlagBits(p: ViewPacket): number {
+  const b = p.d.buf;
+  const o = p.d.l4Offset;
+  return ((b[o + 12]! & 0x0f) << 8) | b[o + 13]!;
+}
+
 /** The MSS option's value (kind 2, RFC 9293 section 3.7.1), -1 when absent. */
 export function tcpMss(p: ViewPacket): number {
   let mss = -1;
@@ -211,8 +218,7 @@ export const HEADER_FIELDS: readonly FieldSpec<ViewPacket>[] = [
   uint('tcp.ack_raw', isTcp, (p) => p.d.tcpAck),
   uint('tcp.len', isTcp, tcpSegmentLength),
   uint('tcp.hdr_len', isTcp, (p) => (p.d.buf[tcpHeader(p) + 12]! >> 4) * 4),
-  // All twelve bits after the data offset, reserved ones included, as tshark shows them.
-  uint('tcp.flags', isTcp, (p) => ((p.d.buf[tcpHeader(p) + 12]! & 0x0f) << 8) | p.d.buf[tcpHeader(p) + 13]!, 4),
+  uint('tcp.flags', isTcp, tcpFlagBits, 4),
   bool('tcp.flags.fin', isTcp, (p) => (p.d.tcpFlags & TCP_FLAGS.FIN) !== 0),
   bool('tcp.flags.syn', isTcp, (p) => (p.d.tcpFlags & TCP_FLAGS.SYN) !== 0),
   bool('tcp.flags.reset', isTcp, (p) => (p.d.tcpFlags & TCP_FLAGS.RST) !== 0),

@@ -86,6 +86,11 @@ export class PacketView {
     this.#viewer = new PacketViewer({ app, streams, keyLog: options.keyLog, retainStreams: options.retainStreams });
   }
 
+  /** The packet last given to render(), as the view dissected it (valid until the next call). */
+  get packet(): ViewPacket {
+    return this.#viewer.packet;
+  }
+
   /** Whether `-c` packets have been shown. */
   get done(): boolean {
     return this.#options.count !== undefined && this.#shown >= this.#options.count;

@@ -48,8 +48,8 @@ export class ViewPacket {
   segmentOfPdu = false;
   /** Info tshark shows on a segment that began a message not complete yet (HTTP's request line), else ''. */
   partialInfo = '';
-  /** The application protocol that claims this packet's payload ('http'), '' when none: then the payload is Data. */
-  appProtocol = '';
+  /** An application protocol reads this packet's payload (then it is not Data). */
+  payloadClaimed = false;
 
   /** Length of the captured frame. */
   get capLen(): number {

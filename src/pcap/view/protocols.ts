@@ -109,7 +109,7 @@ const ICMP_TIMESTAMP_WINDOW_SEC = 24 * 3600;
  */
 export function dataStart(p: ViewPacket): number {
   const d = p.d;
-  if (d.payloadLength === 0 || p.appProtocol !== '' || p.segmentOfPdu) return -1;
+  if (d.payloadLength === 0 || p.payloadClaimed || p.segmentOfPdu) return -1;
   // A RST's data is its reset cause (RFC 9293 section 3.5.3), which Wireshark does not show as Data.
   if (d.l4 === L4.TCP) return (d.tcpFlags & TCP_FLAGS.RST) === 0 ? d.payloadOffset : -1;
   if (d.l4 === L4.UDP) return d.payloadOffset;

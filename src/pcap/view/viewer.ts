@@ -67,7 +67,7 @@ export class PacketViewer {
     p.number = r.index;
     p.layers.length = 0;
     p.decrypted.length = 0;
-    p.appProtocol = '';
+    p.payloadClaimed = false;
     p.segmentOfPdu = false;
     p.partialInfo = '';
     this.#times(p, r);
@@ -97,8 +97,8 @@ export class PacketViewer {
     }
     p.segmentOfPdu = apps.segmentOfPdu;
     p.partialInfo = apps.partialInfo;
-    if (p.layers.length > 0 || p.segmentOfPdu) p.appProtocol = p.layers[0]?.name ?? 'tcp-segment';
-    else if (d.l4 === L4.TCP && apps.tcpStreams.lastStream >= 0 && apps.claimed(apps.tcpStreams.lastStream)) p.appProtocol = 'claimed';
+    const stream = apps.tcpStreams.lastStream;
+    p.payloadClaimed = p.layers.length > 0 || p.segmentOfPdu || (d.l4 === L4.TCP && stream >= 0 && apps.claimed(stream));
   }
 
   /** End of the capture: releases what reassembly holds. */

@@ -28,7 +28,7 @@ export class WindowScaling {
         shifts = [NO_SYN, NO_SYN];
         this.#shifts.set(stream, shifts);
       }
-      if (shifts[side] === NO_SYN) shifts[side] = tcpWindowShift(p) >= 0 ? tcpWindowShift(p) : NO_OPTION;
+      if (shifts[side] === NO_SYN) shifts[side] = Math.max(tcpWindowShift(p), NO_OPTION);
       return d.tcpWindow;
     }
     if (shifts === undefined || shifts[0] < 0 || shifts[1] < 0) return d.tcpWindow;
