@@ -87,6 +87,9 @@ export async function tsharkDecrypted(file: string, keyLog: string, srcPort?: nu
   const result = await runProcess('tshark', [
     '-r', file,
     '-o', `tls.keylog_file:${keyLog}`,
+    // The tests' ports are random: one that tshark maps to another protocol
+    // (it tries port tables before the TLS heuristic) would hide the records.
+    '-d', 'tcp.port==1-65535,tls',
     '--disable-protocol', 'http',
     '-Y', srcPort === undefined ? 'data.data' : `tcp.srcport==${srcPort}`,
     '-T', 'fields',
