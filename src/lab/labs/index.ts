@@ -4,8 +4,9 @@
  */
 import type { Lab } from '../lab.js';
 import { tlsLab } from './tls.js';
+import { udpLab } from './udp.js';
 
-export const LABS: readonly Lab[] = Object.freeze([tlsLab]);
+export const LABS: readonly Lab[] = Object.freeze([tlsLab, udpLab]);
 
 /** The lab `netlab lab` runs without a NAME (and `npm start`). */
 export const DEFAULT_LAB = 'tls';
