@@ -3,10 +3,11 @@
  * lab is one file in this folder and one line here (docs/labs.md).
  */
 import type { Lab } from '../lab.js';
+import { httpLab } from './http.js';
 import { tlsLab } from './tls.js';
 import { udpLab } from './udp.js';
 
-export const LABS: readonly Lab[] = Object.freeze([tlsLab, udpLab]);
+export const LABS: readonly Lab[] = Object.freeze([tlsLab, udpLab, httpLab]);
 
 /** The lab `netlab lab` runs without a NAME (and `npm start`). */
 export const DEFAULT_LAB = 'tls';
