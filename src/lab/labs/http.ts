@@ -19,7 +19,7 @@ import type { WireTap } from '../../transports/types.js';
 import { followLabStream, readLabCapture, type FollowedStream, type LabPacket } from '../capture-reading.js';
 import type { LabContext } from '../context.js';
 import type { Lab } from '../lab.js';
-import { tcpRoles } from '../steps.js';
+import { TCP_ROLE_WORDS, tcpRoles } from '../steps.js';
 
 /** The User-Agent typed in place of a browser's, as the lab sheet asks. */
 const USER_AGENT = 'netlab-student/1.0 (typed by hand)';
@@ -144,7 +144,7 @@ async function run(ctx: LabContext): Promise<void> {
   const roles = tcpRoles(packets);
 
   const one = ctx.section(`The connection in ${recording.path}, packet by packet`);
-  packets.forEach((p, i) => one.packet(p, { role: roles[i]!, what: p.payload.length > 0 ? p.info : roles[i]! }));
+  packets.forEach((p, i) => one.packet(p, { role: roles[i]!, what: TCP_ROLE_WORDS[roles[i]!], info: p.info }));
 
   const two = ctx.section('The request as the capture shows it');
   two.say('Each line you typed, the packet that carried it, and where it sits in that frame:');
@@ -154,15 +154,15 @@ async function run(ctx: LabContext): Promise<void> {
     const colon = line.text.indexOf(':');
     const field = line.offset === 0 ? 'request line' : colon > 0 ? line.text.slice(0, colon) : 'line';
     two.fact(
-      { capture: recording.path, packet: at.packet.number, field, text: line.text, payload_offset: at.frameOffset, length: line.text.length + 2 },
-      (f) => `  packet ${f.packet}, bytes ${f.payload_offset}-${(f.payload_offset as number) + (f.length as number) - 1} of the frame: ${f.field === 'line' ? 'the blank line that ends the request' : JSON.stringify(f.text)}`,
+      { capture: recording.path, packet: at.packet.number, field, text: line.text, payload_offset: at.frameOffset, line_bytes: line.text.length + 2 },
+      (f) => `  packet ${f.packet}, bytes ${f.payload_offset}-${(f.payload_offset as number) + (f.line_bytes as number) - 1} of the frame: ${f.field === 'line' ? 'the blank line that ends the request' : JSON.stringify(f.text)}`,
     );
   }
   const status = headLines(wire.server)[0];
   const statusAt = status === undefined ? undefined : locate(wire, 1, 0, packets);
   if (status !== undefined && statusAt !== undefined) {
     two.fact(
-      { capture: recording.path, packet: statusAt.packet.number, field: 'status line', text: status.text, payload_offset: statusAt.frameOffset, length: status.text.length + 2 },
+      { capture: recording.path, packet: statusAt.packet.number, field: 'status line', text: status.text, payload_offset: statusAt.frameOffset, line_bytes: status.text.length + 2 },
       (f) => `The answer: packet ${f.packet}, ${JSON.stringify(f.text)}.`,
     );
   }

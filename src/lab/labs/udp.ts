@@ -12,7 +12,7 @@ import { readLabCapture, type LabPacket } from '../capture-reading.js';
 import type { LabContext } from '../context.js';
 import type { Lab } from '../lab.js';
 import type { LabSection } from '../section.js';
-import { packetsCarrying, sendAndClose, tcpRoles, type TcpRole } from '../steps.js';
+import { packetsCarrying, sendAndClose, TCP_ROLE_WORDS, tcpRoles, type TcpRole } from '../steps.js';
 
 /** What the client sends; the server answers it upper-cased. */
 const MESSAGE = 'hello from the socket lab';
@@ -32,15 +32,6 @@ async function recordUpper(ctx: LabContext, name: string, transport: 'udp' | 'tc
   }
   return { path: recording.path, port, answer: answers[0]?.toString('utf8') ?? '' };
 }
-
-/** The role of a TCP packet in the sheet's words. */
-const ROLE_WORDS: Record<TcpRole, string> = {
-  handshake: 'handshake',
-  data: 'data',
-  ack: 'acknowledgement',
-  close: 'close',
-  reset: 'reset',
-};
 
 async function run(ctx: LabContext): Promise<void> {
   const udp = await recordUpper(ctx, 'lab-udp.pcap', 'udp');
@@ -112,7 +103,7 @@ function layout(section: LabSection, p: LabPacket): void {
 }
 
 function describeTcp(p: LabPacket, role: TcpRole): string {
-  if (role !== 'data') return ROLE_WORDS[role];
+  if (role !== 'data') return TCP_ROLE_WORDS[role];
   return p.fromClient ? 'data: the message' : 'data: the answer';
 }
 
