@@ -157,17 +157,20 @@ export function packetFacts(doc: LabDoc): Record<string, unknown>[] {
 /**
  * Checks every packet fact of a lab's `--json` against tshark's reading of
  * the capture it names, and that the section's text states it.
- * @param keyLogs capture file (as the document names it) -> key log for tshark
+ * @param keyLogs capture file (as the document names it) -> key log with which tshark checks `secret` and `decrypted`
  * @returns the frames read per capture, for the lab's own checks
  */
 export function checkPacketFacts(doc: LabDoc, dir: string, keyLogs: Record<string, string> = {}): Map<string, Map<number, TsharkFrame>> {
   const captures = new Map<string, Map<number, TsharkFrame>>();
-  const framesOf = (capture: string): Map<number, TsharkFrame> => {
-    let frames = captures.get(capture);
+  const decryptedCaptures = new Map<string, Map<number, TsharkFrame>>();
+  // What the lab says an eavesdropper sees is checked without the key log; what it decrypted, with it.
+  const framesOf = (capture: string, decrypted: boolean): Map<number, TsharkFrame> => {
+    const cache = decrypted ? decryptedCaptures : captures;
+    let frames = cache.get(capture);
     if (frames === undefined) {
-      const keyLog = keyLogs[capture];
+      const keyLog = decrypted ? keyLogs[capture] : undefined;
       frames = tsharkFrames(labPath(dir, capture), keyLog === undefined ? undefined : labPath(dir, keyLog));
-      captures.set(capture, frames);
+      cache.set(capture, frames);
     }
     return frames;
   };
@@ -176,10 +179,10 @@ export function checkPacketFacts(doc: LabDoc, dir: string, keyLogs: Record<strin
     for (const f of section.facts) {
       if (typeof f.capture !== 'string' || typeof f.packet !== 'number') continue;
       assert.ok(doc.files.includes(f.capture), `${f.capture} is among the lab's files`);
-      const frame = framesOf(f.capture).get(f.packet);
+      const frame = framesOf(f.capture, false).get(f.packet);
       const where = `${section.title}: ${f.capture} packet ${f.packet}`;
       assert.ok(frame !== undefined, `${where} exists for tshark`);
-      checkFrameFact(f, frame, where);
+      checkFrameFact(f, frame, framesOf(f.capture, true).get(f.packet)!, where);
       assert.ok(section.text.includes(`${f.packet}`), `${where}: the section's text names the packet`);
       if (typeof f.src_port === 'number') assert.ok(section.text.includes(`${f.src_port} → ${f.dst_port}`), `${where}: the text shows its ports`);
       checked += 1;
@@ -190,7 +193,7 @@ export function checkPacketFacts(doc: LabDoc, dir: string, keyLogs: Record<strin
 }
 
 /** One packet fact against tshark's frame. */
-function checkFrameFact(f: Record<string, unknown>, frame: TsharkFrame, where: string): void {
+function checkFrameFact(f: Record<string, unknown>, frame: TsharkFrame, decryptedFrame: TsharkFrame, where: string): void {
   if ('src_port' in f) assert.equal(f.src_port, frame.srcPort, `${where}: src_port`);
   if ('dst_port' in f) assert.equal(f.dst_port, frame.dstPort, `${where}: dst_port`);
   if ('protocol' in f) assert.equal(f.protocol, frame.protocol, `${where}: protocol`);
@@ -214,10 +217,10 @@ function checkFrameFact(f: Record<string, unknown>, frame: TsharkFrame, where: s
   if (typeof f.payload === 'string') assert.equal(f.payload, frame.payload.toString('utf8'), `${where}: payload`);
   if (typeof f.readable === 'boolean') assert.equal(f.readable, readsAsText(frame.payload), `${where}: readable`);
   if (typeof f.secret === 'string') {
-    const carried = [frame.payload, ...frame.decrypted].some((b) => b.includes(f.secret as string));
+    const carried = [frame.payload, ...decryptedFrame.decrypted].some((b) => b.includes(f.secret as string));
     assert.ok(carried, `${where}: carries ${f.secret} (in its payload or decrypted by tshark)`);
   }
-  if (typeof f.decrypted === 'string') assert.ok(frame.decrypted.some((b) => b.toString('utf8') === f.decrypted), `${where}: tshark decrypts the same record`);
+  if (typeof f.decrypted === 'string') assert.ok(decryptedFrame.decrypted.some((b) => b.toString('utf8') === f.decrypted), `${where}: tshark decrypts the same record`);
   if (typeof f.link_header_bytes === 'number') {
     assert.equal(f.link_header_bytes, frame.protocols.startsWith('eth:') ? 14 : -1, `${where}: link header`);
     assert.equal(f.ip_header_bytes, frame.ipHeaderLength, `${where}: IP header`);
@@ -226,10 +229,21 @@ function checkFrameFact(f: Record<string, unknown>, frame: TsharkFrame, where: s
 }
 
 /** `packet N: PROTO SRC → DST [FLAGS] LEN bytes` lines of a lab's text output. */
-export function textPacketLines(stdout: string): { packet: number; protocol: string; src: number; dst: number; flags: string | undefined; length: number }[] {
+export function textPacketLines(
+  stdout: string,
+): { packet: number; protocol: string; src: number; dst: number; flags: string | undefined; length: number; payloadLength: number; payloadOffset: number | undefined }[] {
   const out = [];
-  for (const m of stdout.matchAll(/^ {2}packet (\d+): (\S+) (\d+) → (\d+)(?: \[([^\]]*)\])? (\d+) bytes/gm)) {
-    out.push({ packet: Number(m[1]), protocol: m[2]!, src: Number(m[3]), dst: Number(m[4]), flags: m[5], length: Number(m[6]) });
+  for (const m of stdout.matchAll(/^ {2}packet (\d+): (\S+) (\d+) → (\d+)(?: \[([^\]]*)\])? (\d+) bytes(?:, payload (\d+) bytes at offset (\d+))?/gm)) {
+    out.push({
+      packet: Number(m[1]),
+      protocol: m[2]!,
+      src: Number(m[3]),
+      dst: Number(m[4]),
+      flags: m[5],
+      length: Number(m[6]),
+      payloadLength: m[7] === undefined ? 0 : Number(m[7]),
+      payloadOffset: m[8] === undefined ? undefined : Number(m[8]),
+    });
   }
   return out;
 }
@@ -242,11 +256,11 @@ export function textHeadings(stdout: string): string[] {
 /**
  * Checks each `packet N: ...` line of a lab's text output against tshark:
  * some capture the lab wrote has frame N with that protocol, those ports,
- * flags and length.
+ * flags, length, payload length and payload offset.
  * @returns how many lines were checked
  */
-export function checkTextPackets(stdout: string, dir: string, captures: readonly string[], keyLogs: Record<string, string> = {}): number {
-  const frames = captures.map((c) => tsharkFrames(join(dir, c), keyLogs[c] === undefined ? undefined : join(dir, keyLogs[c])));
+export function checkTextPackets(stdout: string, dir: string, captures: readonly string[]): number {
+  const frames = captures.map((c) => tsharkFrames(join(dir, c)));
   const lines = textPacketLines(stdout);
   for (const line of lines) {
     const match = frames.some((byNumber) => {
@@ -257,6 +271,8 @@ export function checkTextPackets(stdout: string, dir: string, captures: readonly
         frame.srcPort === line.src &&
         frame.dstPort === line.dst &&
         frame.len === line.length &&
+        frame.payloadLength === line.payloadLength &&
+        (line.payloadOffset === undefined || line.payloadOffset === frame.len - frame.payloadLength) &&
         (line.flags === undefined ? !frame.tcp : flagNames(frame.flags) === line.flags)
       );
     });
