@@ -30,9 +30,9 @@ function tcpCounts(frames: TsharkFrame[]): Record<string, number> {
 function checkUdpLab(doc: LabDoc, dir: string): void {
   assert.equal(doc.lab, 'udp');
   assert.deepEqual(doc.files, [join(dir, 'lab-udp.pcap'), join(dir, 'lab-udp-tcp.pcap')]);
-  checkPacketFacts(doc, dir);
+  const frames = checkPacketFacts(doc, dir);
 
-  const udp = [...tsharkFrames(labPath(dir, doc.files[0]!)).values()];
+  const udp = [...frames.get(doc.files[0]!)!.values()];
   assert.equal(fact(doc, 'udp_packets'), udp.length, 'UDP packets as tshark counts them');
   // The datagram the lab says holds the message is the one tshark reads it in, from the client's port.
   const answer = doc.sections.flatMap((s) => s.facts).find((f) => f.question === 'Which datagram holds the message?');
@@ -43,7 +43,7 @@ function checkUdpLab(doc: LabDoc, dir: string): void {
   const reply = udp.find((f) => f.srcPort === holder!.dstPort && f.dstPort === holder!.srcPort);
   assert.equal(reply?.payload.toString(), 'HELLO FROM THE SOCKET LAB', 'the upper-case answer');
 
-  const tcp = [...tsharkFrames(labPath(dir, doc.files[1]!)).values()].filter((f) => f.stream === 0);
+  const tcp = [...frames.get(doc.files[1]!)!.values()].filter((f) => f.stream === 0);
   for (const [key, value] of Object.entries(tcpCounts(tcp))) assert.equal(fact(doc, key), value, `${key} as tshark's fields count it`);
   assert.ok((fact(doc, 'control_packets') as number) >= 6, 'TCP adds at least a handshake and a close');
 }
