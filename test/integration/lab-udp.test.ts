@@ -40,10 +40,12 @@ function checkUdpLab(doc: LabDoc, dir: string): void {
   const holder = udp.find((f) => f.number === answer.packet);
   assert.equal(holder?.payload.toString(), 'hello from the socket lab');
   assert.equal(answer.payload_offset, holder!.len - holder!.payloadLength);
+  assert.equal(doc.sections[0]!.facts.find((f) => 'server_port' in f)?.server_port, holder!.dstPort, "the server's port is where the message went");
   const reply = udp.find((f) => f.srcPort === holder!.dstPort && f.dstPort === holder!.srcPort);
   assert.equal(reply?.payload.toString(), 'HELLO FROM THE SOCKET LAB', 'the upper-case answer');
 
   const tcp = [...frames.get(doc.files[1]!)!.values()].filter((f) => f.stream === 0);
+  assert.equal(doc.sections[1]!.facts.find((f) => 'server_port' in f)?.server_port, tcp.find((f) => f.flags === 0x02)?.dstPort, 'the TCP port is where the SYN went');
   for (const [key, value] of Object.entries(tcpCounts(tcp))) assert.equal(fact(doc, key), value, `${key} as tshark's fields count it`);
   assert.ok((fact(doc, 'control_packets') as number) >= 6, 'TCP adds at least a handshake and a close');
 }

@@ -136,7 +136,7 @@ async function run(ctx: LabContext): Promise<void> {
     await recording.stop();
   }
   const recorder = ctx.recordedWith === 'socket tap' ? 'the socket tap on the client (no root needed)' : `a live ${ctx.recordedWith} capture of loopback`;
-  ctx.intro(`netlab lab http: a GET typed line by line, with the User-Agent ${JSON.stringify(USER_AGENT)}, to a web server on port ${port}, recorded with ${recorder}.`);
+  ctx.intro(`netlab lab http: a GET typed line by line, with the User-Agent ${JSON.stringify(USER_AGENT)}, to a web server on loopback, recorded with ${recorder}.`);
 
   const reading = await readLabCapture(recording.path);
   const packets = reading.stream(0);
