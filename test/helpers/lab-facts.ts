@@ -284,3 +284,15 @@ export function checkTextPackets(stdout: string, dir: string, captures: readonly
   }
   return lines.length;
 }
+
+/** The `netlab ...` commands of a text output's "Look at it yourself" section, their trailing "(...)" remarks removed. */
+export function hintCommands(stdout: string): string[][] {
+  const from = stdout.indexOf('== Look at it yourself ==');
+  const next = stdout.indexOf('\n== ', from + 1);
+  return stdout
+    .slice(from, next === -1 ? undefined : next)
+    .split('\n')
+    .map((l) => l.trim().replace(/\s{2,}\(.*\)$/, ''))
+    .filter((l) => l.startsWith('netlab '))
+    .map((l) => l.split(' ').slice(1));
+}

@@ -185,6 +185,10 @@ async function run(ctx: LabContext): Promise<void> {
     );
     three.say('A server believes whatever User-Agent it is sent: the header is the client\'s own claim, not proof of what browser it is.');
   }
+
+  ctx.hint(`(in Wireshark: the display filter http.user_agent, then Analyze > Follow > HTTP Stream)`);
+  ctx.hint(`netlab pcap packets ${recording.path} -Y http -V     (the request and the response, header by header)`);
+  ctx.hint(`netlab pcap follow ${recording.path} --stream 0     (what each side sent, as typed)`);
 }
 
 export const httpLab: Lab = {

@@ -82,6 +82,10 @@ async function run(ctx: LabContext): Promise<void> {
   three.count('control_packets', tcpPackets.length - count('data'), 'packets that carry no data at all');
   three.count('data_packets', count('data'), 'packets that carry the message or the answer');
   three.say('In exchange TCP delivers the bytes in order, resends what is lost, and both sides know when the conversation is over.');
+
+  ctx.hint(`(in Wireshark, click the message's packet: the bytes pane highlights the payload at the offset above)`);
+  ctx.hint(`netlab pcap packets ${udpPath} -x     (each frame's bytes, the headers before the message)`);
+  ctx.hint(`netlab pcap packets ${tcpPath}     (the handshake, the data, the close)`);
 }
 
 /** How the frame of `p` is laid out: the headers before the payload, byte counts from the capture. */
