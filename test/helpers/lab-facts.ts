@@ -296,3 +296,17 @@ export function hintCommands(stdout: string): string[][] {
     .filter((l) => l.startsWith('netlab '))
     .map((l) => l.split(' ').slice(1));
 }
+
+/**
+ * Runs each `netlab ...` hint of the "Look at it yourself" section as printed, in the lab's directory.
+ * @returns how many ran
+ */
+export async function checkHintsRun(stdout: string, dir: string): Promise<number> {
+  const hints = hintCommands(stdout);
+  for (const args of hints) {
+    const hint = await runCli(args, { cwd: dir });
+    assert.equal(hint.code, 0, `netlab ${args.join(' ')}: ${hint.stderr}`);
+    assert.ok(hint.stdout.length > 0, `netlab ${args.join(' ')} prints something`);
+  }
+  return hints.length;
+}
