@@ -74,5 +74,5 @@ export async function writeReportPage(report: CaptureReport, output: string): Pr
 }
 
 export { renderReportPage };
-export type { CaptureReport, ReportOptions };
+export type { ReportOptions };
 export type * from './types.js';

@@ -127,6 +127,10 @@ interface Opened {
 async function open(b: Browser, t: TestContext, html: string, colorScheme: 'light' | 'dark' = 'light'): Promise<Opened> {
   const context = await b.newContext({ colorScheme, viewport: { width: 1000, height: 900 } });
   t.after(() => context.close());
+  // Content-Security-Policy violations are events in the page, not console messages: record them from the start.
+  await context.addInitScript({
+    content: "globalThis.cspViolations = []; document.addEventListener('securitypolicyviolation', (e) => globalThis.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
   const opened: Opened = { page, errors: [], requests: [], url: pathToFileURL(html).href };
@@ -161,6 +165,8 @@ async function assertPage(o: Opened, s: FileStats): Promise<void> {
   assert.deepEqual(o.errors, [], 'no console errors (a Content-Security-Policy violation would be one)');
   assert.deepEqual(o.requests, [o.url], 'no request but the page itself');
   assert.equal(await page.locator('script').count(), 0, 'no script element at all');
+  assert.deepEqual(await page.evaluate('globalThis.cspViolations'), [], 'nothing the Content-Security-Policy refused');
+  assert.equal(await page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth"), '940px', 'the inline style sheet applies (its hash is in the policy)');
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   assert.match(csp ?? '', /default-src 'none'/);
 
@@ -244,12 +250,12 @@ test('TCP echo: the page passes every check, and its ladder shows SYN, SYN/ACK, 
   assert.ok(shown?.includes(HOSTILE), 'the hostile payload is shown as text');
   assert.equal(await o.page.locator('#stream-0 script').count(), 0);
   // Dark mode and print restyle the same page.
-  const light = await o.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await o.page.evaluate('getComputedStyle(document.body).backgroundColor');
   const dark = await open(b, t, o.url.replace('file://', ''), 'dark');
-  const darkBg = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const darkBg = await dark.page.evaluate('getComputedStyle(document.body).backgroundColor');
   assert.notEqual(darkBg, light, 'prefers-color-scheme: dark gives the dark palette');
   await dark.page.emulateMedia({ media: 'print' });
-  assert.equal(await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(255, 255, 255)', 'print is on white');
+  assert.equal(await dark.page.evaluate('getComputedStyle(document.body).backgroundColor'), 'rgb(255, 255, 255)', 'print is on white');
   assert.deepEqual(dark.errors, []);
 });
 
