@@ -22,7 +22,7 @@ h3{font-size:1.05rem;margin:24px 0 6px}
 table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-variant-numeric:tabular-nums}
 th,td{text-align:left;padding:4px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 thead th{font-weight:600;color:var(--muted);font-size:.85rem}
-td.num{text-align:right;white-space:nowrap}table.summary{width:auto}table.summary th{font-weight:600;padding-right:28px}
+td.num,th.num{text-align:right;white-space:nowrap}table.summary{width:auto}table.summary th{font-weight:600;padding-right:28px}
 .lvl1{padding-left:24px}.lvl2{padding-left:40px}.lvl3{padding-left:56px}.lvl4{padding-left:72px}.lvl5{padding-left:88px}
 th.lvl0,th.lvl1,th.lvl2,th.lvl3,th.lvl4,th.lvl5{font-weight:500}
 .bar-cell{white-space:nowrap;width:180px}svg.pct{width:110px;height:8px;vertical-align:middle}

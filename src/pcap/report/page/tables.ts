@@ -35,7 +35,7 @@ export function courseTable(r: CaptureReport): string {
     return `<tr><th scope="row">${dir}</th>${figure(`${dir}.packets`, d.packets, count(d.packets))}${figure(`${dir}.bytes`, d.bytes, count(d.bytes))}${figure(`${dir}.iat.mean`, d.iat.mean, duration(d.iat.mean))}${figure(`${dir}.iat.median`, d.iat.median, duration(d.iat.median))}${figure(`${dir}.iat.std`, d.iat.std, duration(d.iat.std))}</tr>`;
   };
   const other = `<tr><th scope="row">other</th>${figure('other.packets', r.other.packets, count(r.other.packets))}${figure('other.bytes', r.other.bytes, count(r.other.bytes))}<td></td><td></td><td></td></tr>`;
-  return `<table class="course"><thead><tr><th scope="col">direction</th><th scope="col">packets</th><th scope="col">bytes</th><th scope="col">inter-arrival mean</th><th scope="col">median</th><th scope="col">std</th></tr></thead><tbody>${row('in')}${row('out')}${other}</tbody></table>`;
+  return `<table class="course"><thead><tr><th scope="col">direction</th><th scope="col" class="num">packets</th><th scope="col" class="num">bytes</th><th scope="col" class="num">inter-arrival mean</th><th scope="col" class="num">median</th><th scope="col" class="num">std</th></tr></thead><tbody>${row('in')}${row('out')}${other}</tbody></table>`;
 }
 
 function pctBar(part: number, whole: number): string {
@@ -52,7 +52,7 @@ export function hierarchyTable(root: ProtocolNode): string {
     for (const child of node.children) walk(child, level + 1);
   };
   walk(root, 0);
-  return `<table class="hierarchy"><thead><tr><th scope="col">protocol</th><th scope="col">packets</th><th scope="col">share of packets</th><th scope="col">bytes</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="hierarchy"><thead><tr><th scope="col">protocol</th><th scope="col" class="num">packets</th><th scope="col">share of packets</th><th scope="col" class="num">bytes</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 export function conversationsTable(r: CaptureReport): string {
@@ -61,7 +61,7 @@ export function conversationsTable(r: CaptureReport): string {
     (c) =>
       `<tr><td>${esc(c.a)}</td><td>${esc(c.b)}</td><td class="num">${count(c.packets)}</td><td class="num">${count(c.bytes)}</td><td class="num">${count(c.packetsAtoB)} / ${count(c.bytesAtoB)}</td><td class="num">${count(c.packets - c.packetsAtoB)} / ${count(c.bytes - c.bytesAtoB)}</td></tr>`,
   );
-  return `<table class="conversations"><thead><tr><th scope="col">address A</th><th scope="col">address B</th><th scope="col">packets</th><th scope="col">bytes</th><th scope="col">A → B packets / bytes</th><th scope="col">B → A packets / bytes</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="conversations"><thead><tr><th scope="col">address A</th><th scope="col">address B</th><th scope="col" class="num">packets</th><th scope="col" class="num">bytes</th><th scope="col" class="num">A → B packets / bytes</th><th scope="col" class="num">B → A packets / bytes</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 export function talkersTable(r: CaptureReport): string {
@@ -71,7 +71,7 @@ export function talkersTable(r: CaptureReport): string {
     (t) =>
       `<tr><td>${esc(t.address)}</td><td class="num">${count(t.packets)}</td><td class="num">${count(t.bytes)}</td><td class="bar-cell">${pctBar(t.bytes, total)}</td><td class="num">${count(t.bytesSent)}</td><td class="num">${count(t.bytesReceived)}</td></tr>`,
   );
-  return `<table class="talkers"><thead><tr><th scope="col">address</th><th scope="col">packets</th><th scope="col">bytes</th><th scope="col">bytes, against the top talker</th><th scope="col">bytes sent</th><th scope="col">bytes received</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="talkers"><thead><tr><th scope="col">address</th><th scope="col" class="num">packets</th><th scope="col" class="num">bytes</th><th scope="col">bytes, against the top talker</th><th scope="col" class="num">bytes sent</th><th scope="col" class="num">bytes received</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 export function streamsTable(r: CaptureReport): string {
@@ -79,5 +79,5 @@ export function streamsTable(r: CaptureReport): string {
     const tls = s.tls === null ? '' : `${s.tls.version ?? 'TLS'}${s.tls.cipherSuite === null ? '' : `, ${s.tls.cipherSuite}`}: ${s.tls.status}`;
     return `<tr><td class="num"><a href="#stream-${s.stream}">${s.stream}</a></td><td>${esc(s.client)}</td><td>${esc(s.server)}</td><td class="num">${count(s.packets)}</td><td class="num">${count(s.bytesClient)}</td><td class="num">${count(s.bytesServer)}</td><td>${esc(tls)}</td></tr>`;
   });
-  return `<table class="streams"><thead><tr><th scope="col">stream</th><th scope="col">client</th><th scope="col">server</th><th scope="col">packets</th><th scope="col">payload bytes from client</th><th scope="col">from server</th><th scope="col">TLS</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="streams"><thead><tr><th scope="col" class="num">stream</th><th scope="col">client</th><th scope="col">server</th><th scope="col" class="num">packets</th><th scope="col" class="num">payload bytes from client</th><th scope="col" class="num">from server</th><th scope="col">TLS</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
