@@ -45,7 +45,7 @@ export function registerReport(pcap: Command): void {
       examples(
         'netlab pcap report lab-tcp.pcap --local 127.0.0.0/8',
         'netlab pcap report lab-tls.pcap --keylog lab-keys.log -o tls-report.html',
-        'netlab pcap report traces/mp5.pcap --streams 3',
+        'netlab pcap report traces/tcpdump-dns_tcp.pcap --streams 3',
         'netlab pcap report lab-tcp.pcap --json > report.json',
       ),
     )

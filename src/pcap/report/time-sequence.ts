@@ -10,7 +10,8 @@ export class DecimatedPoints {
   #points: [number, number][] = [];
   #stride = 1;
   #seen = 0;
-  #last: [number, number] | undefined;
+  #lastX = 0;
+  #lastY = 0;
 
   /** @param cap most points kept (at least 2) */
   constructor(cap: number) {
@@ -18,9 +19,10 @@ export class DecimatedPoints {
   }
 
   add(x: number, y: number): void {
-    this.#last = [x, y];
+    this.#lastX = x;
+    this.#lastY = y;
     if (this.#seen++ % this.#stride !== 0) return;
-    this.#points.push(this.#last);
+    this.#points.push([x, y]);
     if (this.#points.length > this.#cap) {
       this.#points = this.#points.filter((_p, i) => i % 2 === 0);
       this.#stride *= 2;
@@ -30,7 +32,8 @@ export class DecimatedPoints {
   /** The kept points, ending with the last one added. */
   result(): [number, number][] {
     const out = [...this.#points];
-    if (this.#last !== undefined && out[out.length - 1] !== this.#last) out.push(this.#last);
+    // The last point added is kept unless it already is the last kept one ((seen - 1) is a multiple of the stride).
+    if (this.#seen > 0 && (this.#seen - 1) % this.#stride !== 0) out.push([this.#lastX, this.#lastY]);
     return out;
   }
 }
