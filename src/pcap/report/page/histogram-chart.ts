@@ -38,8 +38,12 @@ export function histogramChart(hist: IatHistogram, direction: 'in' | 'out'): str
     const at = Math.min(w, Math.max(0, x(Math.log10(value))));
     return `<line class="marker ${cls}" x1="${px(at)}" x2="${px(at)}" y1="0" y2="${px(h)}"><title>${label} ${duration(value)}</title></line>`;
   };
+  // Decades; over two decades or fewer also 2 and 5 times each, so the axis has more than two labels.
   const decades: number[] = [];
-  for (let dd = d0; dd <= d1; dd++) decades.push(dd);
+  for (let dd = d0; dd <= d1; dd++) {
+    decades.push(dd);
+    if (d1 - d0 <= 2 && dd < d1) decades.push(dd + Math.log10(2), dd + Math.log10(5));
+  }
   return frame({
     chart: `iat-${direction}`,
     title,
