@@ -69,7 +69,7 @@ async function main(): Promise<void> {
       REPORT_START,
       '## Capture report (`npm run bench:pcap`, the `pcap report` part)',
       '',
-      `${machine()}. The synthetic capture of the section above: ${(bytes / 1e6).toFixed(0)} MB, ${made.packets} packets; best of ${RUNS} runs, each a whole process.`,
+      `${machine()}. The synthetic capture of bench/synth-capture.ts (NETLAB_BENCH_MB=${SIZE_MB}): ${(bytes / 1e6).toFixed(0)} MB, ${made.packets} packets; best of ${RUNS} runs, each a whole process.`,
       '',
       ...(await reportBench(MAIN, file, dir, RUNS)),
       '',
