@@ -180,8 +180,9 @@ export class StreamCollector {
       applicationBytesClient: summary.client.applicationBytes,
       applicationBytesServer: summary.server.applicationBytes,
     };
-    // A stream whose reassembly resumed after it completed is summarised again: the later summary knows more.
-    state.report.tls = tls;
+    // A stream whose reassembly resumed after it completed (idle past the timeout) is followed again from
+    // mid-stream, without hellos: that summary has tls false and was ignored above, so the first one stays.
+    state.report.tls ??= tls;
   }
 }
 
