@@ -101,6 +101,18 @@ export const DEFAULTS = Object.freeze({
   pcapProgressMinBytes: 32 * 1024 * 1024,
   /** Networks whose addresses count as local for `pcap stats` (--local). */
   pcapLocalNetworks: Object.freeze(['192.168.0.0/16']),
+  /** `pcap report`: TCP streams given a ladder and a time-sequence graph (--streams). */
+  reportStreams: 10,
+  /** `pcap report`: segments drawn per ladder; the rest are counted ("N more segments not drawn"). */
+  reportLadderSegments: 60,
+  /** `pcap report`: most intervals of the traffic-over-time series (the interval grows by exact merges to stay under it). */
+  reportSeriesBuckets: 120,
+  /** `pcap report`: time-sequence points kept per stream direction (evenly decimated past it). */
+  reportTimeSequencePoints: 400,
+  /** `pcap report`: payload bytes shown per ladder segment. */
+  reportPayloadPreviewBytes: 40,
+  /** `pcap report`: rows of the top-talkers table. */
+  reportTalkers: 10,
   /**
    * TLS decryption from a key log (src/pcap/tls). A TLS 1.2 record carries at
    * most 2^14 + 2048 bytes of ciphertext (RFC 5246 §6.2.3); TLS 1.3 at most

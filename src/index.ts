@@ -111,6 +111,23 @@ export { followTcpStream, listTcpStreams } from './pcap/follow.js';
 export type { FollowOptions } from './pcap/follow.js';
 export { scanTcpStreams } from './pcap/follow.js';
 export type { ListedTcpStream, TcpStreamList } from './pcap/follow.js';
+// pcap: the capture report (`pcap report`): the data in one pass, and the self-contained HTML page
+export { captureReport, writeCaptureReport, writeReportPage, renderReportPage } from './pcap/report/index.js';
+export type {
+  CaptureReport,
+  CaptureReportOptions,
+  ReportOptions,
+  WrittenReport,
+  TrafficSeries,
+  DirectionSeries,
+  IatHistogram,
+  HistogramBin,
+  ProtocolNode,
+  Talker,
+  ReportStream,
+  LadderSegment,
+  StreamTls,
+} from './pcap/report/index.js';
 export { TcpStreams } from './pcap/reassembly/tcp-streams.js';
 export type { Side, StreamConsumer, TcpStreamInfo, TcpStreamsOptions } from './pcap/reassembly/tcp-streams.js';
 export { HalfStream, ReassemblyBudget } from './pcap/reassembly/half-stream.js';

@@ -52,7 +52,7 @@ test("the README's pcap examples work as written, in the top directory with trac
     assert.doesNotMatch(result.stderr, /warning|netlab:/, line);
     results.set(line, result);
   }
-  assert.equal(pcapLines.length, 4, pcapLines.join('\n'));
+  assert.equal(pcapLines.length, 5, pcapLines.join('\n'));
 
   // One CSV row per file of traces/, each with packets both in and out.
   const csv = readFileSync(join(dir, 'stats.csv'), 'utf8').trim().split('\n');
@@ -69,4 +69,7 @@ test("the README's pcap examples work as written, in the top directory with trac
   assert.match(results.get('netlab pcap follow traces/tcpdump-dns_tcp.pcap --list')!.stdout, /^ *0 {2}192\.168\.1\.11:33779 -> 209\.87\.249\.18:53 {2}11 packets/m);
   const decrypted = results.get('netlab pcap follow lab-tls.pcap --stream 0 --keylog lab-keys.log')!;
   for (const secret of DEMO_SECRETS) assert.ok(decrypted.stdout.includes(secret), `decrypted stream shows ${secret}`);
+
+  const page = readFileSync(join(dir, 'lab-tls.html'), 'utf8');
+  assert.match(page, /data-tls-version="TLS 1\.3" data-tls-status="decrypted"/, 'the report page shows the TLS stream decrypted');
 });

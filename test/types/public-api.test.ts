@@ -19,7 +19,15 @@ import {
   type ProtocolFactory,
   type Session,
   type TrafficRecord,
+  captureReport,
+  writeCaptureReport,
+  type CaptureReport,
+  type WrittenReport,
 } from 'netlab';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/temp.js';
 
 test('the package entry point exposes a typed server/client API', async (t) => {
   const mode: EchoMode = 'upper';
@@ -57,4 +65,16 @@ test('a custom protocol plugs into any transport through the same factory shape'
     t.after(() => session.destroy());
     assert.deepEqual((await exchange(session, ['abc', 'de'])).map(String), ['3', '5'], transport);
   }
+});
+
+test('the capture report is part of the public API: its data, and the page the lab writes beside a capture', async (t) => {
+  const capture = fileURLToPath(new URL('../fixtures/pcap/tcpdump-tcp-handshake-nano.pcap', import.meta.url));
+  const data: CaptureReport = await captureReport(capture, { local: ['127.0.0.0/8'], streams: 1 });
+  assert.equal(data.format, 'pcap');
+  assert.ok(data.streams.length <= 1);
+  const out = join(tempDir(t), 'page.html');
+  const written: WrittenReport = await writeCaptureReport(capture, out, { streams: 2 });
+  assert.equal(written.output, out);
+  assert.equal(written.bytes, readFileSync(out).length);
+  assert.equal(written.report.packets, data.packets);
 });

@@ -6,9 +6,8 @@ import type { Command } from 'commander';
 import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { NetlabError, UsageError } from '../../errors.js';
-import { enclosingNetwork, isLocalBlock, NetworkSet } from '../../pcap/cidr.js';
+import type { NetworkSet } from '../../pcap/cidr.js';
 import { captureStats, type FileStats } from '../../pcap/stats.js';
-import { DEFAULTS } from '../../constants.js';
 import { examples } from '../help.js';
 import { collect } from '../parse.js';
 import { Output, printError } from '../output.js';
@@ -18,6 +17,8 @@ import { interruptSignal } from '../pcap/interrupt.js';
 import { PACKETS_CSV_HEADER, packetCsvRow, STATS_CSV_HEADER, statsCsvRow, statsText } from '../pcap/stats-output.js';
 import { registerFollow } from '../pcap/follow-command.js';
 import { registerPackets } from '../pcap/packets-command.js';
+import { registerReport } from '../pcap/report-command.js';
+import { localNetworks, noLocalMatchHint } from '../pcap/local-flag.js';
 
 interface StatsFlags {
   local?: string[];
@@ -58,13 +59,13 @@ export function registerPcap(program: Command): void {
     .action(async (paths: string[], flags: StatsFlags) => runStats(paths, flags));
   registerPackets(pcap);
   registerFollow(pcap);
+  registerReport(pcap);
 }
 
 async function runStats(paths: string[], flags: StatsFlags): Promise<void> {
   const out = new Output({ json: flags.json });
   if (flags.csv === '-' && flags.json === true) throw new UsageError('--csv - and --json would both write to stdout; give --csv a file name');
-  const cidrs = (flags.local ?? [...DEFAULTS.pcapLocalNetworks]).flatMap((s) => s.split(',')).filter((s) => s.trim() !== '');
-  const local = new NetworkSet(cidrs);
+  const local = localNetworks(flags.local);
   const files = await expandInputs(paths, (p) => out.note(`skipping ${p}: not a capture file`));
   if (files.length === 0) throw new NetlabError('NETLAB_ERR_FILE', `no capture files found in ${paths.join(', ')}`);
   if (flags.packetsCsv !== undefined) mkdirSync(flags.packetsCsv, { recursive: true });
@@ -104,31 +105,6 @@ async function runStats(paths: string[], flags: StatsFlags): Promise<void> {
     if (hint !== undefined) out.warn(`${r.file}: ${hint}`);
   }
   if (failed) process.exitCode = 1;
-}
-
-/**
- * Says so when no packet of a capture matched the local networks: every
- * packet then counts as `other`, the in/out figures are all zero, and the
- * usual cause is the default 192.168.0.0/16 on a loopback or lab capture.
- * The suggestion names the networks of the capture's top conversations.
- */
-function noLocalMatchHint(r: FileStats, local: NetworkSet): string | undefined {
-  if (r.packets === 0 || r.in.packets + r.out.packets > 0) return undefined;
-  const networks = new Set<string>();
-  for (const c of r.conversations) {
-    for (const address of [c.a, c.b]) {
-      const network = enclosingNetwork(address);
-      if (network !== undefined) networks.add(network);
-    }
-  }
-  const held = [...networks].slice(0, 6);
-  // Loopback and private blocks are what a lab means by local; suggest those
-  // when there are any, since naming every network would make all traffic out.
-  const privateOnes = held.filter(isLocalBlock);
-  const suggested = privateOnes.length > 0 ? privateOnes : held;
-  const where = held.length === 0 ? 'this capture holds no IP conversations' : `this capture's addresses are in ${held.join(', ')}`;
-  const tryIt = suggested.length === 0 ? '' : `: try --local ${suggested.join(',')}`;
-  return `no packet matched --local ${local.text.join(',')}, so every packet counts as other and the in/out figures are zero; ${where}${tryIt}`;
 }
 
 async function statsOne(file: string, local: NetworkSet, flags: StatsFlags, signal: AbortSignal): Promise<FileStats> {

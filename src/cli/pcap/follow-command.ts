@@ -69,7 +69,7 @@ async function runFollow(file: string, flags: FollowFlags): Promise<void> {
 /**
  * @throws FileError when the key log cannot be read
  */
-async function loadKeyLog(path: string, out: Output): Promise<KeyLog> {
+export async function loadKeyLog(path: string, out: Output): Promise<KeyLog> {
   const keyLog = parseKeyLog(readUserFile(path, '--keylog'));
   if (keyLog.stats.secrets === 0) out.warn(`${path} holds no TLS secrets (is it an NSS key log, as SSLKEYLOGFILE writes?)`);
   for (const problem of keyLog.problems.slice(0, 3)) out.warn(`${path}: ${problem.message}`);
