@@ -18,8 +18,8 @@ export interface LabContextOptions {
 /** A file the lab wrote. */
 export interface LabFile {
   path: string;
-  /** A capture (pcap) or another file (a key log). */
-  kind: 'capture' | 'keylog' | 'other';
+  /** A capture (pcap), a key log, a capture's report page, or another file. */
+  kind: 'capture' | 'keylog' | 'report' | 'other';
 }
 
 export class LabContext {

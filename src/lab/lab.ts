@@ -9,6 +9,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { FileError } from '../errors.js';
 import { LabContext, type LabFile } from './context.js';
 import type { RecorderName } from './recorder.js';
@@ -37,9 +38,9 @@ export interface RunLabOptions {
   /**
    * Writes a report page of one capture and returns its path (undefined:
    * none written). Called once for each capture the lab registered, after
-   * the lab has run. Default: none.
+   * the lab has run, with the lab's key logs (for its TLS streams). Default: none.
    */
-  reportCapture?: (capture: string) => Promise<string | undefined>;
+  reportCapture?: (capture: string, keyLogs: readonly string[]) => Promise<string | undefined>;
 }
 
 /** A lab that has run: what the CLI prints, as text or as `--json`. */
@@ -76,10 +77,11 @@ export async function runLab(lab: Lab, options: RunLabOptions = {}): Promise<Lab
   const files: LabFile[] = [...ctx.files];
   // The one place where each capture gets its report page (PRODUCT.md: "with a pcap report page of each").
   if (options.reportCapture !== undefined) {
+    const keyLogs = ctx.files.filter((f) => f.kind === 'keylog').map((f) => f.path);
     for (const file of ctx.files) {
       if (file.kind !== 'capture') continue;
-      const page = await options.reportCapture(file.path);
-      if (page !== undefined) files.push({ path: page, kind: 'other' });
+      const page = await options.reportCapture(file.path, keyLogs);
+      if (page !== undefined) files.push({ path: page, kind: 'report' });
     }
   }
   return { lab: lab.name, recordedWith: ctx.recordedWith, files, intro: ctx.introLines, sections: [...ctx.sections, lookSection(files, ctx.hints)] };
@@ -91,6 +93,9 @@ function lookSection(files: readonly LabFile[], hints: readonly string[]): LabSe
   for (const file of files) {
     if (file.kind !== 'capture') continue;
     section.fact({ capture: file.path, open: `wireshark ${resolve(file.path)}` } satisfies Fact, (f) => `  ${f.open}`);
+  }
+  for (const file of files) {
+    if (file.kind === 'report') section.fact({ report: file.path, open: pathToFileURL(resolve(file.path)).href }, (f) => `  ${f.open}     (its report page: open it in any browser, it needs no network)`);
   }
   for (const file of files) {
     if (file.kind === 'other') section.fact({ file: file.path }, (f) => `  also written: ${f.file}`);

@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { DEMO_SECRETS } from '../../src/client/demo-secrets.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
@@ -71,4 +71,24 @@ test("lab's closing hints decrypt the TLS capture: the netlab hint runs as print
   assert.equal(follow.code, 0, follow.stderr);
   for (const secret of DEMO_SECRETS) assert.ok(follow.stdout.includes(secret), `the hint shows ${secret}`);
   assert.match(follow.stderr, /stream 0: TLS 1\.3 \S+: decrypted/);
+});
+
+test('lab writes a report page beside each capture, names it in its closing lines, and the TLS page is decrypted with the lab key log', async (t) => {
+  const dir = tempDir(t);
+  const result = await runCli(['lab', '--json'], { timeoutMs: 60_000, cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  const doc = JSON.parse(result.stdout) as { files: string[]; sections: { title: string; facts: { report?: string; open?: string }[] }[] };
+  const look = doc.sections.find((s) => s.title === 'Look at it yourself');
+  const named = (look?.facts ?? []).filter((f) => f.report !== undefined).map((f) => f.report);
+  assert.deepEqual(named.map((f) => basename(f!)), ['lab-tcp.html', 'lab-tls.html']);
+  assert.deepEqual(doc.files.filter((f) => f.endsWith('.html')), named, 'the pages are among the files written');
+  for (const capture of ['lab-tcp', 'lab-tls']) {
+    const page = readFileSync(join(dir, `${capture}.html`), 'utf8');
+    // The page's packet count is the capture's own, as pcap stats counts it.
+    const stats = await runCli(['pcap', 'stats', join(dir, `${capture}.pcap`), '--json'], { cwd: dir });
+    const packets = (JSON.parse(stats.stdout) as { files: { packets: number }[] }).files[0]!.packets;
+    assert.match(page, new RegExp(`data-field="packets" data-value="${packets}"`), capture);
+  }
+  assert.match(readFileSync(join(dir, 'lab-tls.html'), 'utf8'), /data-tls-version="TLS 1\.3" data-tls-status="decrypted"/);
+  assert.doesNotMatch(readFileSync(join(dir, 'lab-tcp.html'), 'utf8'), /data-tls-status/);
 });

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { runEchoDemo } from '../../lab/demo.js';
 import { labJson, runLab, type LabResult } from '../../lab/lab.js';
 import { DEFAULT_LAB, findLab, LABS } from '../../lab/labs/index.js';
+import { writeLabReport } from '../../lab/report-pages.js';
 import { examples } from '../help.js';
 import { Output, paint } from '../output.js';
 
@@ -58,8 +59,7 @@ async function runNamedLab(name: string | undefined, flags: LabFlags): Promise<v
   const lab = findLab(name ?? DEFAULT_LAB);
   if (lab === undefined) throw new UsageError(`unknown lab ${JSON.stringify(name)}; the labs are ${LABS.map((l) => l.name).join(', ')} (see netlab lab --list)`);
   const out = new Output(flags);
-  // A report page of each capture (PRODUCT.md) is runLab's reportCapture hook: pass it here once `pcap report` exists.
-  const result = await runLab(lab, { outDir: flags.out, liveCapture: flags.capture === true });
+  const result = await runLab(lab, { outDir: flags.out, liveCapture: flags.capture === true, reportCapture: writeLabReport });
   if (out.json) {
     out.event(labJson(result));
     return;
