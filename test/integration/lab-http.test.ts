@@ -17,7 +17,7 @@ for (const mode of ['socket tap', 'live capture'] as const) {
     const dir = tempDir(t);
     const { doc } = await runLabJson(['http', ...(mode === 'live capture' ? ['--capture'] : [])], dir);
     const pcap = join(dir, 'lab-http.pcap');
-    assert.deepEqual(doc.files, [pcap]);
+    assert.deepEqual(doc.files, [pcap, join(dir, 'lab-http.html')]);
     if (mode === 'socket tap') assert.equal(await tsharkComplaints(pcap), '');
     checkPacketFacts(doc, dir);
 

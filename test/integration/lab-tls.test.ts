@@ -13,7 +13,8 @@ import { tempDir } from '../helpers/temp.js';
 
 function checkTlsLab(doc: LabDoc, dir: string): void {
   const [tcpPcap, tlsPcap, keyLog] = ['lab-tcp.pcap', 'lab-tls.pcap', 'lab-keys.log'].map((f) => join(dir, f)) as [string, string, string];
-  assert.deepEqual([...doc.files].sort(), [tcpPcap, keyLog, tlsPcap].sort());
+  const pages = ['lab-tcp.html', 'lab-tls.html'].map((f) => join(dir, f));
+  assert.deepEqual([...doc.files].sort(), [tcpPcap, keyLog, tlsPcap, ...pages].sort());
   const frames = checkPacketFacts(doc, dir, { [tlsPcap]: keyLog });
   const [plain, cipher, decrypted] = doc.sections;
   // Section 1 names the packet of each secret; tshark reads the secret in that packet's payload.
