@@ -54,6 +54,8 @@ export class SharedRoom implements Room, RoomBusListener {
   #changes = 0;
   /** While the bus reads the roster: names that left meanwhile, with the change count. */
   #departed: Map<string, number> | undefined;
+  /** Left the bus: what happens here from now on stays here. */
+  #closed = false;
 
   /** @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when maxUsers is not a positive integer */
   constructor(options: SharedRoomOptions) {
@@ -73,6 +75,7 @@ export class SharedRoom implements Room, RoomBusListener {
     const key = nicknameKey(member.nickname);
     if (this.#roster.has(key) || this.#claiming.has(key)) return 'taken';
     if (this.#local.size + this.#claiming.size >= this.maxUsers) return 'full';
+    if (this.#closed) return this.#claimed(member, key, 'claimed');
     this.#claiming.add(key);
     const claim = this.#bus.claim(member.nickname);
     if (typeof claim === 'string') return this.#claimed(member, key, claim);
@@ -86,12 +89,12 @@ export class SharedRoom implements Room, RoomBusListener {
     this.#claiming.delete(key);
     // Another node's user of that name may have been reported meanwhile.
     if (result === 'taken' || this.#roster.has(key)) {
-      if (result === 'claimed') this.#bus.release(member.nickname);
+      if (result === 'claimed' && !this.#closed) this.#bus.release(member.nickname);
       return 'taken';
     }
     const joined = this.#local.join(member);
     if (joined === 'joined') this.#list(key, member.nickname, HERE);
-    else this.#bus.release(member.nickname);
+    else if (!this.#closed) this.#bus.release(member.nickname);
     return joined;
   }
 
@@ -99,20 +102,26 @@ export class SharedRoom implements Room, RoomBusListener {
     if (!this.#local.has(member)) return;
     this.#local.leave(member);
     this.#unlist(nicknameKey(member.nickname), HERE);
-    this.#bus.release(member.nickname);
+    if (!this.#closed) this.#bus.release(member.nickname);
   }
 
   broadcast(line: string, from?: RoomMember): void {
     this.#local.broadcast(line, from);
-    this.#bus.publish(line);
+    if (!this.#closed) this.#bus.publish(line);
   }
 
   who(): string[] {
     return [...this.#roster.values()].map((listed) => listed.nickname);
   }
 
-  /** Leaves the bus (the other nodes hear this node's users are gone). */
+  /**
+   * Leaves the bus: the other nodes announce this node's users as left, and
+   * from now on the room is this node's alone (a server shutting down closes
+   * it before telling its users goodbye). Idempotent.
+   */
   close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
     return this.#bus.close();
   }
 
