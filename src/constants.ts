@@ -86,6 +86,20 @@ export const DEFAULTS = Object.freeze({
   redisHeartbeatMs: 1000,
   /** Redis counts as unreachable when a PING stays unanswered this long (a hung or stopped server), in ms. */
   redisStallTimeoutMs: 5000,
+  /**
+   * A chat node's lease on its users' nicknames (--redis), in ms: a node
+   * that stops renewing it (killed, cut off) loses its names this long after
+   * its last renewal, and the other nodes then announce its users as left.
+   */
+  redisNodeLeaseMs: 6000,
+  /**
+   * How often a chat node renews its lease and checks the other nodes'
+   * leases, in ms. A dead node is noticed within redisNodeLeaseMs plus this
+   * (8 s; the contract asks for 15).
+   */
+  redisNodeRenewMs: 2000,
+  /** A nickname claim (or lease renewal) Redis has not answered by then is given up on, in ms (the claim is then granted provisionally). */
+  redisCommandTimeoutMs: 2000,
   /** How long a shutting-down chat server waits for users to take its goodbye, in milliseconds. */
   chatCloseTimeoutMs: 2000,
   // pcap: capture files
