@@ -60,7 +60,7 @@ export {
   type RedisRecordHandler,
 } from './redis/link.js';
 export { parseRedisUrl, REDIS_DEFAULT_PORT, type RedisEndpoint } from './redis/url.js';
-export { checkRoomName, ROOM_MAX_CHARS } from './redis/room.js';
+export { roomName } from './redis/room-name.js';
 export { ImClient, NOT_DECODED_NOTICE, type ImClientEvents, type ImConnectOptions } from './protocols/im/client.js';
 export { INVALID_NICKNAME_NOTICE } from './protocols/im/client.js';
 export { imNicknameProblem } from './protocols/im/nickname.js';

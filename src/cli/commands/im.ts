@@ -13,7 +13,7 @@ import { ImRelay } from '../../protocols/im/relay.js';
 import { RedisRelayBus } from '../../protocols/im/redis-bus.js';
 import { openRedisLink, type RedisLink } from '../../redis/link.js';
 import { parseRedisUrl } from '../../redis/url.js';
-import { checkRoomName } from '../../redis/room.js';
+import { roomName } from '../../redis/room-name.js';
 import { reportRedisLink } from '../redis-log.js';
 import { examples } from '../help.js';
 import { withServerHint } from '../refused-hint.js';
@@ -74,7 +74,7 @@ export function registerIm(program: Command): void {
       const out = new Output({ json: flags.json });
       // Checked before anything starts: a bad URL is a usage error, not a reconnect loop.
       const endpoint = flags.redis === undefined ? undefined : parseRedisUrl(flags.redis, '--redis');
-      const room = checkRoomName(flags.room, '--room');
+      const room = roomName(flags.room, '--room');
       let link: RedisLink | undefined;
       if (endpoint !== undefined) {
         link = await openRedisLink({ url: endpoint });

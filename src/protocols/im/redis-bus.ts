@@ -25,7 +25,7 @@ export class RedisRelayBus implements RelayBus {
 
   /**
    * @param link an open link (openRedisLink())
-   * @param room the room name (checkRoomName() has checked it)
+   * @param room the room name (roomName() has checked it)
    */
   constructor(link: RedisLink, room: string) {
     this.#link = link;
