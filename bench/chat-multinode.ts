@@ -120,10 +120,20 @@ function shown(command: string, ports: Map<number, string>): string {
 }
 
 function runLoad(argv: string[]): { delivered: number; p50: number; p99: number; missing: number; errors: number; durationS: number } | string {
+  // A delivery counted twice (a line delivered twice by a bus) would hide behind `missing`, which stops at 0: counted as an error.
   const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: (SECONDS + 120) * 1000 });
   if (r.status !== 0) return `failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? r.status}`;
-  const j = JSON.parse(r.stdout) as { delivered_per_s: number; delivered: number; duration_s: number; latency_us: { p50: number; p99: number }; missing: number; errors: number };
-  return { delivered: j.delivered_per_s, p50: j.latency_us.p50, p99: j.latency_us.p99, missing: j.missing, errors: j.errors, durationS: j.duration_s };
+  const j = JSON.parse(r.stdout) as {
+    delivered_per_s: number;
+    delivered: number;
+    expected_deliveries: number;
+    duration_s: number;
+    latency_us: { p50: number; p99: number };
+    missing: number;
+    errors: number;
+  };
+  const duplicates = Math.max(0, j.delivered - j.expected_deliveries);
+  return { delivered: j.delivered_per_s, p50: j.latency_us.p50, p99: j.latency_us.p99, missing: j.missing, errors: j.errors + duplicates, durationS: j.duration_s };
 }
 
 const commands = new Map<string, string[]>();
