@@ -28,7 +28,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { CLI, LOAD_CPU, PIN, ROOT, SERVER_CPU, alternated, cpuSeconds, freePort, has, machine, median, tcpAccepts, writeSection } from './peer-runner.js';
+import { CLI, LOAD_CPU, PIN, ROOT, SERVER_CPU, alternated, cpuSeconds, freePort, has, machine, median, tcpAccepts, writeSection, type ChatSample } from './peer-runner.js';
 
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
 const RUNS = Number(process.env.NETLAB_BENCH_RUNS ?? '3');
@@ -60,12 +60,7 @@ const SETUPS: Setup[] = [
   { name: 'socket.io, 1 node, no adapter', kind: 'socket.io', nodes: 1, redis: false },
 ];
 
-interface Sample {
-  delivered: number;
-  p50: number;
-  p99: number;
-  missing: number;
-  errors: number;
+interface Sample extends ChatSample {
   /** Server CPU (nodes + redis-server) per delivered line, in µs. */
   cpuPerLineUs: number;
   /** Server CPU seconds per second of the measured load (1 = one CPU busy all the time). */
@@ -119,7 +114,7 @@ function shown(command: string, ports: Map<number, string>): string {
   return text;
 }
 
-function runLoad(argv: string[]): { delivered: number; p50: number; p99: number; missing: number; errors: number; durationS: number } | string {
+function runLoad(argv: string[]): (ChatSample & { durationS: number }) | string {
   // A delivery counted twice (a line delivered twice by a bus) would hide behind `missing`, which stops at 0: counted as an error.
   const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: (SECONDS + 120) * 1000 });
   if (r.status !== 0) return `failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? r.status}`;
