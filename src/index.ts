@@ -69,6 +69,16 @@ export { LocalRoom, type Room, type RoomMember, type JoinResult, type LocalRoomO
 export { COMMANDS, commandFor, type CommandContext, type CommandHandler } from './protocols/chat/commands.js';
 export { nicknameProblem, nicknameKey, type NicknameProblem } from './protocols/chat/nickname.js';
 export { TokenBucket } from './protocols/chat/rate-limit.js';
+export { SharedRoom, type SharedRoomOptions } from './protocols/chat/shared-room.js';
+export { InProcessRoomHub } from './protocols/chat/in-process-bus.js';
+export type { RoomBus, RoomBusListener, RosterEntry, ClaimResult } from './protocols/chat/room-bus.js';
+export type { ChatUserContext, UdpSeats } from './protocols/chat/context.js';
+export { FanOutTurn } from './protocols/turn-batch.js';
+
+// rooms across processes (--redis): ioredis is loaded by openRedisLink(), on first use
+export { openRedisLink, type RedisLink, type RedisLinkOptions, type RedisLinkEvents, type RedisLinkStats, type RedisLinkLoss } from './redis/link.js';
+export { parseRedisUrl, type RedisEndpoint } from './redis/url.js';
+export { RedisChatBus, type RedisChatBusOptions, type RedisChatBusEvents } from './redis/chat-room-bus.js';
 /** netlab's library surface: re-exports only. */
 
 // pcap: capture file reading and analysis
