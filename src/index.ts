@@ -47,6 +47,20 @@ export { runEchoDemo, type DemoResult } from './lab/demo.js';
 export { FrameDecoder, encodeFrame, FRAME_HEADER_BYTES, type FrameDecoderOptions } from './codec/length-prefixed.js';
 export { OutboundQueue, type OutboundQueueOptions } from './protocols/outbound-queue.js';
 export { ImRelay, type ImRelayOptions, type ImRelayEvents, type ImRelayStats } from './protocols/im/relay.js';
+export { LocalRelayBus, type RelayBus, type RelayBusContext } from './protocols/im/relay-bus.js';
+export { RedisRelayBus } from './protocols/im/redis-bus.js';
+export {
+  openRedisLink,
+  RedisLink,
+  backoffMs,
+  type RedisLinkOptions,
+  type RedisLinkEvents,
+  type RedisLinkStats,
+  type RedisLinkLoss,
+  type RedisRecordHandler,
+} from './redis/link.js';
+export { parseRedisUrl, REDIS_DEFAULT_PORT, type RedisEndpoint } from './redis/url.js';
+export { roomName } from './redis/room-name.js';
 export { ImClient, NOT_DECODED_NOTICE, type ImClientEvents, type ImConnectOptions } from './protocols/im/client.js';
 export { INVALID_NICKNAME_NOTICE } from './protocols/im/client.js';
 export { imNicknameProblem } from './protocols/im/nickname.js';
