@@ -89,9 +89,7 @@ export type { RoomBus, RoomBusListener, RosterEntry, ClaimResult } from './proto
 export type { ChatUserContext, UdpSeats } from './protocols/chat/context.js';
 export { FanOutTurn } from './protocols/turn-batch.js';
 
-// rooms across processes (--redis): ioredis is loaded by openRedisLink(), on first use
-export { openRedisLink, type RedisLink, type RedisLinkOptions, type RedisLinkEvents, type RedisLinkStats, type RedisLinkLoss } from './redis/link.js';
-export { parseRedisUrl, type RedisEndpoint } from './redis/url.js';
+// the chat room's bus over the Redis link (exported above with the IM relay's)
 export { RedisChatBus, type RedisChatBusOptions, type RedisChatBusEvents } from './redis/chat-room-bus.js';
 /** netlab's library surface: re-exports only. */
 
