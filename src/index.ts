@@ -83,6 +83,14 @@ export { LocalRoom, type Room, type RoomMember, type JoinResult, type LocalRoomO
 export { COMMANDS, commandFor, type CommandContext, type CommandHandler } from './protocols/chat/commands.js';
 export { nicknameProblem, nicknameKey, type NicknameProblem } from './protocols/chat/nickname.js';
 export { TokenBucket } from './protocols/chat/rate-limit.js';
+export { SharedRoom, type SharedRoomOptions } from './protocols/chat/shared-room.js';
+export { InProcessRoomHub } from './protocols/chat/in-process-bus.js';
+export type { RoomBus, RoomBusListener, RosterEntry, ClaimResult } from './protocols/chat/room-bus.js';
+export type { ChatUserContext, UdpSeats } from './protocols/chat/context.js';
+export { FanOutTurn } from './protocols/turn-batch.js';
+
+// the chat room's bus over the Redis link (exported above with the IM relay's)
+export { RedisChatBus, type RedisChatBusOptions, type RedisChatBusEvents } from './redis/chat-room-bus.js';
 /** netlab's library surface: re-exports only. */
 
 // pcap: capture file reading and analysis

@@ -38,7 +38,10 @@
  * the node renews its lease, claims its users' names again (a name taken
  * meanwhile on another node costs the local user its connection, told why),
  * tells the others its users are there ('R'), and re-reads the roster,
- * announcing the joins and leaves it missed.
+ * announcing the joins and leaves it missed. For one lease after that it
+ * takes no node for dead: if Redis itself restarted, its keys are gone and
+ * every node is missing until its own link is back (its reconnection
+ * backoff is capped well under a lease).
  */
 import { EventEmitter } from 'node:events';
 import { DEFAULTS } from '../constants.js';
@@ -117,6 +120,12 @@ export class RedisChatBus extends EventEmitter<RedisChatBusEvents> implements Ro
   /** The link came back (or connected) and the node has not resumed yet. */
   #resume: 'first' | 'gap' | undefined;
   #closed = false;
+  /**
+   * After a gap, no node is taken for dead before this time (ms): if Redis
+   * itself restarted, every lease is gone until each node is back, which
+   * its reconnection backoff bounds well within a lease.
+   */
+  #graceUntil = 0;
 
   /**
    * @param options the link, the room, and the lease timing
@@ -230,6 +239,7 @@ export class RedisChatBus extends EventEmitter<RedisChatBusEvents> implements Ro
       this.#resume = 'gap';
       return this.#resumeNow();
     }
+    if (Date.now() < this.#graceUntil) return;
     const dead = await within(this.#leases.deadAmong(listener.remoteNodes()), timeout);
     for (const node of dead) listener.nodeGone(node);
     if (dead.length > 0) await within(this.#leases.purge(dead), timeout);
@@ -246,8 +256,9 @@ export class RedisChatBus extends EventEmitter<RedisChatBusEvents> implements Ro
     for (const name of lost) listener.lost(name);
     for (const name of names) if (!refused.has(name)) this.#link.send(this.#channel, record(BACK, name));
     const mark = listener.mark();
-    const entries = await within(this.#leases.roster(), timeout);
-    listener.roster(entries, kind === 'gap', mark);
+    const { entries, live } = await within(this.#leases.roster(listener.remoteNodes()), timeout);
+    listener.roster(entries, kind === 'gap', mark, live);
+    if (kind === 'gap') this.#graceUntil = Date.now() + this.#options.leaseMs;
     this.#resume = undefined;
     if (names.length > 0 || kind === 'gap') this.emit('reclaimed', names.length - lost.length, lost);
     this.emit('rosterRead', entries.length);

@@ -118,8 +118,11 @@ export class NicknameLeases {
     await this.#redis.eval(RELEASE, 1, this.#names, nicknameKey(nickname), this.#value(nickname));
   }
 
-  /** @returns every other live node's users (in no particular order) */
-  async roster(): Promise<RosterEntry[]> {
+  /**
+   * @param known nodes whose liveness to report besides those holding names
+   * @returns every other live node's users (in no particular order), and the live nodes among their holders and `known`
+   */
+  async roster(known: readonly string[] = []): Promise<{ entries: RosterEntry[]; live: Set<string> }> {
     const all = await this.#redis.hgetall(this.#names);
     const entries: RosterEntry[] = [];
     for (const value of Object.values(all)) {
@@ -127,10 +130,10 @@ export class NicknameLeases {
       if (space <= 0) continue;
       entries.push({ node: value.slice(0, space), nickname: value.slice(space + 1) });
     }
-    const owners = [...new Set(entries.map((e) => e.node))].filter((node) => node !== this.#node);
-    const dead = new Set(await this.deadAmong(owners));
+    const nodes = [...new Set([...entries.map((e) => e.node), ...known])].filter((node) => node !== this.#node);
+    const dead = new Set(await this.deadAmong(nodes));
     if (dead.size > 0) void this.purge([...dead]).catch(() => undefined);
-    return entries.filter((e) => e.node !== this.#node && !dead.has(e.node));
+    return { entries: entries.filter((e) => e.node !== this.#node && !dead.has(e.node)), live: new Set(nodes.filter((node) => !dead.has(node))) };
   }
 
   /** @returns the nodes among `nodes` whose lease is gone */

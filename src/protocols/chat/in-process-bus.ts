@@ -54,6 +54,11 @@ export class InProcessRoomHub {
   }
 
   /** @internal */
+  nodeIds(): Set<string> {
+    return new Set(this.#nodes.keys());
+  }
+
+  /** @internal */
   leave(node: string): void {
     if (!this.#nodes.delete(node)) return;
     for (const [key, entry] of this.#claims) if (entry.node === node) this.#claims.delete(key);
@@ -79,7 +84,7 @@ class InProcessRoomBus implements RoomBus {
   attach(listener: RoomBusListener): void {
     if (this.listener !== undefined) throw new NetlabError(ERROR_CODES.INVALID_STATE, 'this node already has a room');
     this.listener = listener;
-    listener.roster(this.#hub.rosterFor(this.id), false, listener.mark());
+    listener.roster(this.#hub.rosterFor(this.id), false, listener.mark(), this.#hub.nodeIds());
   }
 
   claim(nickname: string): ClaimResult {

@@ -45,10 +45,15 @@ export interface RoomBusListener {
   mark(): number;
   /**
    * The other nodes' users as the bus read them (after connecting, and after
-   * being cut off): replaces what the room knew of them.
+   * being cut off): the room adds those it did not know, and drops those of
+   * live nodes that are not listed (they left while this node was not
+   * listening). Users of nodes not known to be alive stay until the bus
+   * says their node is gone: after Redis itself restarted, a node is
+   * missing until it has come back too.
    * @param announce tell the users here of the joins and leaves it missed
+   * @param live the nodes known to be alive (their users were read)
    */
-  roster(entries: readonly RosterEntry[], announce: boolean, mark: number): void;
+  roster(entries: readonly RosterEntry[], announce: boolean, mark: number, live: ReadonlySet<string>): void;
   /** This node's nicknames (to claim again after a gap). */
   localNicknames(): string[];
   /** A name of this node's is another node's now (re-claim refused after a gap): its user must go. */

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { DEFAULTS } from '../../constants.js';
 import type { NetlabError } from '../../errors.js';
+import { TRANSPORTS } from '../../transports/registry.js';
 import type { Session } from '../../transports/session.js';
 import type { ProtocolFactory } from '../protocol.js';
 import { FanOutTurn } from '../turn-batch.js';
@@ -109,7 +110,8 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
     this.#closing = true;
     const sessions = [...this.#users].map((u) => u.session);
     for (const user of [...this.#users]) user.close(SHUTDOWN_NOTICE);
-    const open = sessions.filter((s) => !s.closed && s.transport !== 'udp');
+    // A connectionless peer (UDP) has no close to wait for.
+    const open = sessions.filter((s) => !s.closed && !TRANSPORTS[s.transport].connectionless);
     if (open.length === 0) return;
     await new Promise<void>((resolve) => {
       let left = open.length;

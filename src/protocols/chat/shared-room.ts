@@ -170,14 +170,14 @@ export class SharedRoom implements Room, RoomBusListener {
   }
 
   /** @internal */
-  roster(entries: readonly RosterEntry[], announce: boolean, mark: number): void {
+  roster(entries: readonly RosterEntry[], announce: boolean, mark: number, live: ReadonlySet<string>): void {
     const departed = this.#departed;
     this.#departed = undefined;
     const read = new Map<string, RosterEntry>();
     for (const entry of entries) read.set(nicknameKey(entry.nickname), entry);
-    // Users of other nodes not in what was read, and not reported since the mark, are gone.
+    // Users of live nodes not in what was read, and not reported since the mark, are gone.
     for (const [key, listed] of this.#roster) {
-      if (listed.node === HERE || read.has(key) || listed.since > mark) continue;
+      if (listed.node === HERE || read.has(key) || listed.since > mark || !live.has(listed.node)) continue;
       this.#roster.delete(key);
       if (announce) this.#local.broadcast(text.left(listed.nickname));
     }

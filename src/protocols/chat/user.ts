@@ -26,6 +26,7 @@
  */
 import { LineSplitter, type LineSplitterOptions } from '../../codec/line-splitter.js';
 import type { LimitError, NetlabError } from '../../errors.js';
+import { TRANSPORTS } from '../../transports/registry.js';
 import type { Session } from '../../transports/session.js';
 import { escapeControls } from '../../util/terminal-text.js';
 import { OutboundQueue, type OutboundQueueOptions } from '../outbound-queue.js';
@@ -50,6 +51,8 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
   /** Undefined when the rate limit is off. */
   readonly #bucket: TokenBucket | undefined;
   readonly #newline: string;
+  /** A peer address, not a connection (UDP): no greeting, and one of the room's UDP seats. */
+  readonly #connectionless: boolean;
   #nickname = '';
   #state: State = 'naming';
   /** A line read while no token was left (or the room was deciding). */
@@ -78,11 +81,14 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
     // callbacks are its methods below, not closures made for every user.
     this.#queue = new OutboundQueue(session, this);
     this.#bucket = o.linesPerSecond > 0 ? new TokenBucket(o.linesPerSecond, o.lineBurst, o.now()) : undefined;
-    // A WebSocket message is already a line; everything else gets a newline.
-    this.#newline = session.transport === 'ws' ? '' : '\n';
+    // What the driver says, not the transport's name: a message on a
+    // connection (WebSocket) is already a line; a stream line or a datagram
+    // (UDP, connectionless) gets its newline.
+    this.#connectionless = TRANSPORTS[session.transport].connectionless;
+    this.#newline = session.framing === 'message' && !this.#connectionless ? '' : '\n';
     if (session.framing === 'stream') this.#reader = new LineSplitter(this);
     // UDP has no connection to greet: its first datagram is already the name.
-    if (session.transport !== 'udp') this.deliver(text.GREETING);
+    if (!this.#connectionless) this.deliver(text.GREETING);
   }
 
   get nickname(): string {
@@ -305,7 +311,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
     if (problem === 'too-long') return this.deliver(text.nameTooLong(max));
     if (problem === 'invalid') return this.deliver(text.nameInvalid());
     // UDP users have a cap of their own, so forged sources cannot fill the room.
-    if (this.session.transport === 'udp' && !this.#udpSeat) {
+    if (this.#connectionless && !this.#udpSeat) {
       if (!this.#context.udpSeats.take()) {
         this.#state = 'gone';
         this.deliver(text.udpFull(this.#context.options.maxUdpUsers));

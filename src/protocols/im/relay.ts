@@ -31,6 +31,7 @@ import { encodeFrame, FrameDecoder, MAX_UINT32 } from '../../codec/length-prefix
 import type { NetlabError } from '../../errors.js';
 import type { Session } from '../../transports/session.js';
 import { OutboundQueue } from '../outbound-queue.js';
+import { FanOutTurn } from '../turn-batch.js';
 import type { Protocol, ProtocolFactory } from '../protocol.js';
 import { integerIn, invalidOption, nonNegativeMs, positiveInteger, validateOptions, withDefault, type Checker } from '../../util/validate.js';
 import { LocalRelayBus, type RelayBus, type RelayBusContext } from './relay-bus.js';
@@ -93,6 +94,8 @@ export class ImRelay extends EventEmitter<ImRelayEvents> implements RelayBusCont
   readonly maxQueuedBytes: number;
   readonly drainTimeoutMs: number;
   readonly stallGraceMs: number;
+  /** @internal This relay's fan-out turn: its clients' batched frames share joined Buffers and are flushed together. */
+  readonly turn = new FanOutTurn();
   readonly #clients = new Set<RelayClient>();
   /** Congested receivers still within their grace: they count towards pausing the senders. */
   readonly #holding = new Set<RelayClient>();
@@ -237,6 +240,7 @@ class RelayClient implements Protocol {
       drainTimeoutMs: relay.drainTimeoutMs,
       onOverflow: (error) => this.#drop(error),
       onCongestion: (congested) => relay.congestion(this, congested),
+      turn: relay.turn,
     });
     relay.join(this);
   }

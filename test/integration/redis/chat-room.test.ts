@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { startChatNode, type ChatNode } from '../../helpers/chat-nodes.js';
 import { tcpUser, type ChatPeer } from '../../helpers/chat.js';
 import { RedisServer } from '../../helpers/redis.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor, waitForExit } from '../../helpers/wait.js';
 
 const welcome = (name: string): string => `Welcome to the chat ${name}. Please type !Q to quit.`;
 
@@ -131,6 +131,9 @@ test('redis-server stopped and restarted: local delivery goes on, the log says s
   await b!.waitForEvent('redis_down', 15000);
   ann.send('while redis is away');
   await amy.out.waitForLine('ann: while redis is away');
+  // Cut off, each node can only check its own users: both get the name, for now.
+  const dupA = await joined(t, a!, 'dup');
+  const dupB = await joined(t, b!, 'DUP');
   await redis.restart();
   const backAt = Date.now();
   await a!.waitForEvent('redis_up', 30000);
@@ -149,6 +152,13 @@ test('redis-server stopped and restarted: local delivery goes on, the log says s
   );
   assert.ok(Date.now() - backAt < 30000);
   assert.ok(!bob.out.lines.includes('ann: while redis is away'), 'the gap is not replayed (at most once)');
+  assert.ok(!ann.out.lines.includes('bob has left the chat'), 'a node back after Redis restarted is not taken for dead');
+  // Claimed again, the name is one node's: the other's user is told why and closed.
+  const lostNotice = /^While this server was cut off from the room, another user took the name (dup|DUP); please join again\.$/;
+  await waitFor('one of the two dups to lose its name', () => [dupA, dupB].some((d) => d.out.lines.some((l) => lostNotice.test(l)) && d.closed()), 30000);
+  const [loser, winner] = dupA.out.lines.some((l) => lostNotice.test(l)) ? [dupA, dupB] : [dupB, dupA];
+  assert.ok(!winner.out.lines.some((l) => lostNotice.test(l)) && !winner.closed(), 'only one loses it');
+  assert.ok(loser.closed());
   const late = await tcpUser(t, b!.port, 'late');
   late.send('AMY');
   await late.out.waitForLine('The name AMY is already taken; what is your name?');
@@ -189,4 +199,21 @@ test('redis-server paused (SIGSTOP) while a user floods: bounded memory, no cras
     },
     30000,
   );
+});
+
+test('a node shut down (SIGTERM): its users get the goodbye, the others hear they left without waiting for a lease', async (t) => {
+  const redis = await RedisServer.start(t);
+  const [a, b] = await Promise.all([startChatNode(t, redis.url(), 'lab'), startChatNode(t, redis.url(), 'lab')]);
+  const ann = await joined(t, a!, 'ann');
+  const bob = await joined(t, b!, 'bob');
+  await ann.out.waitForLine('bob has entered the chat');
+  const stoppedAt = Date.now();
+  b!.cli.child.kill('SIGTERM');
+  await bob.out.waitForLine('The server is shutting down. Goodbye!');
+  await ann.out.waitForLine('bob has left the chat', 5000);
+  assert.ok(Date.now() - stoppedAt < 5000);
+  assert.equal(await waitForExit(b!.cli.child), 0);
+  ann.send('/who');
+  await ann.out.waitForLine('Users: ann');
+  await joined(t, a!, 'BOB');
 });

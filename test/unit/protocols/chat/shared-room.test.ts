@@ -9,6 +9,7 @@ import { attachProtocol } from '../../../../src/protocols/protocol.js';
 import { ChatServer } from '../../../../src/protocols/chat/server.js';
 import { SharedRoom } from '../../../../src/protocols/chat/shared-room.js';
 import { InProcessRoomHub } from '../../../../src/protocols/chat/in-process-bus.js';
+import type { RoomBus, RoomBusListener } from '../../../../src/protocols/chat/room-bus.js';
 import { MemorySession } from '../../../helpers/memory-session.js';
 
 function node(hub: InProcessRoomHub, maxUsers?: number): { chat: ChatServer; room: SharedRoom } {
@@ -85,4 +86,53 @@ test('maxUsers caps each node on its own', async () => {
   await turn();
   assert.match(two.text, /Welcome to the chat two/);
   assert.match(three.text, /The chat is full \(1 users\)/);
+});
+
+/** A bus the test drives by hand: it records what the room asks and calls the room back as a bus would. */
+function scriptedBus(): { bus: RoomBus; listener: () => RoomBusListener; published: string[] } {
+  let attached: RoomBusListener | undefined;
+  const published: string[] = [];
+  const bus: RoomBus = {
+    attach: (l) => (attached = l),
+    claim: () => 'claimed',
+    release: () => undefined,
+    publish: (line) => published.push(line),
+    close: async () => undefined,
+  };
+  return { bus, listener: () => attached as RoomBusListener, published };
+}
+
+test('after a gap: the roster read drops users of live nodes that left, keeps those of nodes not back yet, and ignores leaves newer than the read', async () => {
+  const { bus, listener } = scriptedBus();
+  const room = new SharedRoom({ bus });
+  const chat = new ChatServer({ room, linesPerSecond: 0 });
+  const here = user(chat, 'here');
+  const l = listener();
+  l.entered('gone', 'n1', false);
+  l.entered('stays', 'n1', false);
+  l.entered('waiting', 'n2', false);
+  const mark = l.mark();
+  l.left('stays', 'n1', false); // arrives while the read is under way: newer than what is read
+  l.entered('fresh', 'n1', false); // likewise
+  l.roster([{ nickname: 'stays', node: 'n1' }, { nickname: 'new', node: 'n3' }], true, mark, new Set(['n1', 'n3']));
+  await turn();
+  assert.deepEqual(room.who(), ['here', 'waiting', 'fresh', 'new']);
+  assert.deepEqual(lines(here).slice(-2), ['gone has left the chat', 'new has entered the chat']);
+});
+
+test('a name lost after a gap: its user is told and closed, and nobody hears it left', async () => {
+  const { bus, listener, published } = scriptedBus();
+  const room = new SharedRoom({ bus });
+  const chat = new ChatServer({ room, linesPerSecond: 0 });
+  const other = user(chat, 'other');
+  const dup = user(chat, 'dup');
+  await turn();
+  assert.deepEqual(listener().localNicknames(), ['other', 'dup']);
+  listener().lost('dup');
+  await turn();
+  assert.match(dup.text, /another user took the name dup; please join again\.\n$/);
+  assert.equal(dup.ended, true);
+  assert.ok(!other.text.includes('dup has left'));
+  assert.ok(!published.includes('dup has left the chat'));
+  assert.deepEqual(room.who(), ['other']);
 });
