@@ -20,8 +20,9 @@
  *     byte 'S'  then UTF-8: a line for every user (said, entered, left)
  *     byte 'J'  then the nickname: a user of the origin node joined (roster only;
  *               its announcement is an 'S' of its own)
- *     byte 'R'  then the nickname: a user of the origin node is back after the
- *               node was cut off (announced by the receivers if they had dropped it)
+ *     byte 'U'  then nicknames separated by '\n': all the origin node's users,
+ *               sent when it is back after a gap (the receivers announce the
+ *               joins and leaves they missed)
  *     byte 'L'  then the nickname: a user of the origin node left (roster only)
  *     byte 'X'  the origin node is leaving the room (shutdown): its users left
  *
@@ -35,9 +36,10 @@
  * Faults: while the link is down, lines go to local users only (the link
  * drops and counts what was for others), claims are granted provisionally
  * (unique on this node only), and nothing waits on Redis. When it is back
- * the node renews its lease, claims its users' names again (a name taken
- * meanwhile on another node costs the local user its connection, told why),
- * tells the others its users are there ('R'), and re-reads the roster,
+ * the node renews its lease, claims its users' names again and gives back
+ * those of users who left meanwhile (a name taken meanwhile on another node
+ * costs the local user its connection, told why), tells the others who its
+ * users are ('U'), and re-reads the roster,
  * announcing the joins and leaves it missed. For one lease after that it
  * takes no node for dead: if Redis itself restarted, its keys are gone and
  * every node is missing until its own link is back (its reconnection
@@ -85,7 +87,7 @@ const BUS_OPTIONS = {
 
 const SAID = 0x53; // 'S'
 const JOINED = 0x4a; // 'J'
-const BACK = 0x52; // 'R'
+const USERS = 0x55; // 'U'
 const LEFT = 0x4c; // 'L'
 const EXIT = 0x58; // 'X'
 
@@ -199,8 +201,8 @@ export class RedisChatBus extends EventEmitter<RedisChatBusEvents> implements Ro
         return listener.said(text);
       case JOINED:
         return listener.entered(text, origin, false);
-      case BACK:
-        return listener.entered(text, origin, true);
+      case USERS:
+        return listener.nodeUsers(origin, text === '' ? [] : text.split('\n'));
       case LEFT:
         return listener.left(text, origin, false);
       case EXIT:
@@ -251,10 +253,10 @@ export class RedisChatBus extends EventEmitter<RedisChatBusEvents> implements Ro
     const timeout = this.#options.commandTimeoutMs;
     await within(this.#leases.renew(), timeout);
     const names = listener.localNicknames();
-    const lost = await within(this.#leases.claim(names), timeout);
+    const lost = await within(this.#leases.claim(names, true), timeout);
     const refused = new Set(lost);
     for (const name of lost) listener.lost(name);
-    for (const name of names) if (!refused.has(name)) this.#link.send(this.#channel, record(BACK, name));
+    this.#link.send(this.#channel, record(USERS, names.filter((name) => !refused.has(name)).join('\n')));
     const mark = listener.mark();
     const { entries, live } = await within(this.#leases.roster(listener.remoteNodes()), timeout);
     listener.roster(entries, kind === 'gap', mark, live);

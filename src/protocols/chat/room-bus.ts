@@ -36,6 +36,12 @@ export interface RoomBusListener {
    * @param announce tell the users here (its own node could not: it is gone)
    */
   left(nickname: string, node: string, announce: boolean): void;
+  /**
+   * These are all of `node`'s users (it says so when it is back after a
+   * gap): its users not listed left, those not known here entered, both
+   * announced here.
+   */
+  nodeUsers(node: string, nicknames: readonly string[]): void;
   /** `node` is gone (it died, or shut down): each of its users left, announced here. */
   nodeGone(node: string): void;
   /**

@@ -155,6 +155,16 @@ export class SharedRoom implements Room, RoomBusListener {
   }
 
   /** @internal */
+  nodeUsers(node: string, nicknames: readonly string[]): void {
+    if (node === HERE) return;
+    const listed = new Set(nicknames.map(nicknameKey));
+    for (const [key, entry] of this.#roster) {
+      if (entry.node === node && !listed.has(key)) this.left(entry.nickname, node, true);
+    }
+    for (const nickname of nicknames) this.entered(nickname, node, true);
+  }
+
+  /** @internal */
   nodeGone(node: string): void {
     if (node === HERE) return;
     // A Map iterator survives the deletions left() makes.

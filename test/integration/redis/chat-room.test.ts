@@ -217,3 +217,33 @@ test('a node shut down (SIGTERM): its users get the goodbye, the others hear the
   await ann.out.waitForLine('Users: ann');
   await joined(t, a!, 'BOB');
 });
+
+test('Redis unreachable (paused) while users come and go: when it answers again, every node announces what it missed, once', async (t) => {
+  const redis = await RedisServer.start(t);
+  const [a, b] = await Promise.all([startChatNode(t, redis.url(), 'lab'), startChatNode(t, redis.url(), 'lab')]);
+  const ann = await joined(t, a!, 'ann');
+  const bob = await joined(t, b!, 'bob');
+  await ann.out.waitForLine('bob has entered the chat');
+  redis.pause();
+  await a!.waitForEvent('redis_down', 20000);
+  await b!.waitForEvent('redis_down', 20000);
+  bob.send('!Q'); // its release cannot reach Redis
+  await waitFor('bob gone', () => bob.closed());
+  const amy = await joined(t, b!, 'amy');
+  redis.resume();
+  await a!.waitForEvent('redis_reclaimed', 30000);
+  await b!.waitForEvent('redis_reclaimed', 30000);
+  await ann.out.waitForLine('bob has left the chat', 15000);
+  await ann.out.waitForLine('amy has entered the chat', 15000);
+  // Give the other node's records and roster read time to land, then count.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  ann.send('/who');
+  await ann.out.waitForLine(/^Users: /);
+  assert.equal(ann.out.lines.filter((l) => l.startsWith('Users: ')).at(-1), 'Users: ann, amy');
+  assert.equal(ann.out.lines.filter((l) => l === 'bob has left the chat').length, 1);
+  assert.equal(ann.out.lines.filter((l) => l === 'amy has entered the chat').length, 1);
+  amy.send('/who');
+  await amy.out.waitForLine('Users: ann, amy');
+  // bob's name was given back in Redis too: free on node a.
+  await joined(t, a!, 'BOB');
+});
