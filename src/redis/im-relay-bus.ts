@@ -14,9 +14,12 @@
  *
  * The link is the caller's: it is opened before the relay and closed after.
  */
+import { ERROR_CODES, NetlabError } from '../errors.js';
+import { roomName } from './room-name.js';
 import type { RedisLink } from './link.js';
 import type { RelayBus, RelayBusContext } from '../protocols/im/relay-bus.js';
 
+/** One relay's fan-out over a Redis link: its own clients, and every other relay of the room. */
 export class RedisRelayBus implements RelayBus {
   readonly #link: RedisLink;
   /** The link's logical channel name for this room. */
@@ -25,16 +28,25 @@ export class RedisRelayBus implements RelayBus {
 
   /**
    * @param link an open link (openRedisLink())
-   * @param room the room name (roomName() has checked it)
+   * @param room the room name: 1-64 letters, digits, `.`, `_`, `-`
+   * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT for another room name
    */
   constructor(link: RedisLink, room: string) {
     this.#link = link;
-    this.#channel = `im:${room}`;
+    this.#channel = `im:${roomName(room, 'room')}`;
   }
 
+  /**
+   * @throws NetlabError NETLAB_ERR_INVALID_STATE if this bus already has a
+   *   relay, or the link already serves this room (one relay per room per link)
+   */
   attach(context: RelayBusContext): void {
+    if (this.#context !== undefined || this.#link.hasSubscription(this.#channel)) {
+      throw new NetlabError(ERROR_CODES.INVALID_STATE, `the Redis link already serves IM room ${this.#channel.slice(3)}: one relay per room per link`);
+    }
     this.#context = context;
-    void this.#link.subscribe(this.#channel, (record) => context.deliverFromNode(record));
+    // Checked above, so the only failure left is a closed link: nothing to deliver then.
+    this.#link.subscribe(this.#channel, (record) => context.deliverFromNode(record)).catch(() => undefined);
   }
 
   publish(payload: Buffer, from: object): void {

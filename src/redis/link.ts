@@ -193,6 +193,11 @@ function publishFailed(this: InFlight): void {
   this.link.acknowledged(this.bytes, this.records);
 }
 
+/**
+ * A node's Redis link: send records to the other nodes of a channel,
+ * receive theirs, and hear when Redis goes and comes back (see the module
+ * comment for the guarantee and the bounds). Made by openRedisLink().
+ */
 export class RedisLink extends EventEmitter<RedisLinkEvents> {
   /** Where Redis is (for log lines: `endpoint.label`). */
   readonly endpoint: RedisEndpoint;
@@ -265,6 +270,11 @@ export class RedisLink extends EventEmitter<RedisLinkEvents> {
    */
   channel(name: string): string {
     return `netlab:${this.endpoint.db}:${name}`;
+  }
+
+  /** True if `name` has a handler already (subscribe() would refuse another). */
+  hasSubscription(name: string): boolean {
+    return this.#handlers.has(this.channel(name));
   }
 
   /**

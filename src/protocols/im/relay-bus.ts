@@ -31,7 +31,7 @@ export interface RelayBusContext {
 
 /** One relay's fan-out. */
 export interface RelayBus {
-  /** Called once by the relay that owns this bus, before any frame. */
+  /** Called once by the relay that owns this bus, before any frame; it may throw to refuse the relay. */
   attach(context: RelayBusContext): void;
   /**
    * A frame a local client sent (its payload, unframed); `from` is that

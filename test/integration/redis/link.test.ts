@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { ERROR_CODES, type NetlabError } from '../../../src/errors.js';
 import { openRedisLink, type RedisLink, type RedisLinkOptions } from '../../../src/redis/link.js';
+import { RedisRelayBus } from '../../../src/redis/im-relay-bus.js';
+import { ImRelay } from '../../../src/protocols/im/relay.js';
 import { RedisServer } from '../../helpers/redis.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -144,4 +146,18 @@ test('a Redis that is not there at start is one "unreachable" line, then retries
   await redis.restart();
   await connected(a);
   assert.deepEqual(a.events.slice(1), ['connected']);
+});
+
+test('one IM relay per room per link: a second relay on the same room is refused at construction, another room is fine', async (t) => {
+  const redis = await RedisServer.start(t);
+  const a = await node(t, { url: redis.url() });
+  new ImRelay({ bus: new RedisRelayBus(a.link, 'lab') });
+  assert.throws(
+    () => new ImRelay({ bus: new RedisRelayBus(a.link, 'lab') }),
+    (err: unknown) => (err as NetlabError).code === ERROR_CODES.INVALID_STATE && /already serves IM room lab/.test((err as Error).message),
+  );
+  assert.equal(a.link.hasSubscription('im:other'), false);
+  new ImRelay({ bus: new RedisRelayBus(a.link, 'other') });
+  assert.equal(a.link.hasSubscription('im:other'), true);
+  assert.throws(() => new RedisRelayBus(a.link, 'two words'), (err: unknown) => (err as NetlabError).code === ERROR_CODES.INVALID_ARGUMENT);
 });
