@@ -13,9 +13,13 @@
  *
  * Servers and redis-server are pinned to CPU 0, the load to CPU 1; every run
  * starts fresh processes and a fresh redis-server, gives them one unrecorded
- * warm-up load, then measures; setups alternate run to run; medians. Also
- * reported: the CPU time the servers (nodes and redis-server together) used
- * per delivered line, which does not depend on how fast the load process is.
+ * warm-up load, then measures; setups alternate run to run; medians. (No
+ * settle() between runs: it is for peers that fork per connection, and none
+ * here does; the previous run's processes have exited before the next
+ * starts.) Also reported: the CPU time the servers (nodes and redis-server
+ * together) used per delivered line, and how busy that kept them: when they
+ * are far from 100 %, the load process on the other CPU is the limit, and
+ * the CPU per line is the fairer comparison of the servers.
  *
  *   npm run bench:chat                      (after the single-node table)
  *   NETLAB_BENCH_CHAT_ONLY=multinode npm run bench:chat
@@ -24,7 +28,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { CLI, LOAD_CPU, PIN, SERVER_CPU, alternated, cpuSeconds, display, freePort, has, machine, median, settle, tcpAccepts, writeSection } from './peer-runner.js';
+import { CLI, LOAD_CPU, PIN, ROOT, SERVER_CPU, alternated, cpuSeconds, freePort, has, machine, median, tcpAccepts, writeSection, type ChatSample } from './peer-runner.js';
 
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
 const RUNS = Number(process.env.NETLAB_BENCH_RUNS ?? '3');
@@ -56,14 +60,11 @@ const SETUPS: Setup[] = [
   { name: 'socket.io, 1 node, no adapter', kind: 'socket.io', nodes: 1, redis: false },
 ];
 
-interface Sample {
-  delivered: number;
-  p50: number;
-  p99: number;
-  missing: number;
-  errors: number;
+interface Sample extends ChatSample {
   /** Server CPU (nodes + redis-server) per delivered line, in µs. */
   cpuPerLineUs: number;
+  /** Server CPU seconds per second of the measured load (1 = one CPU busy all the time). */
+  serverBusy: number;
 }
 
 interface Started {
@@ -74,13 +75,14 @@ interface Started {
 
 async function startProcess(argv: string[], port: number, name: string): Promise<Started> {
   const full = [...(PIN ? SERVER_CPU : []), ...argv];
-  const child = spawn(full[0] as string, full.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Banners and connection logs are not wanted here; a node that fails to start is caught by the port check.
+  const child = spawn(full[0] as string, full.slice(1), { stdio: 'ignore' });
   const deadline = Date.now() + 15_000;
   while (!(await tcpAccepts(port))) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not listen on ${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { child, port, command: full.join(' ') };
+  return { child, port, command: full.map((a) => (a === '' ? "''" : a)).join(' ') };
 }
 
 async function stopProcess(s: Started): Promise<void> {
@@ -105,11 +107,28 @@ function loadArgv(setup: Setup, ports: number[], users: number, seconds: number)
   return [...(PIN ? LOAD_CPU : []), ...argv];
 }
 
-function runLoad(argv: string[]): { delivered: number; p50: number; p99: number; missing: number; errors: number } | string {
+/** A command as the docs show it: node, paths relative to the repository, ports named. */
+function shown(command: string, ports: Map<number, string>): string {
+  let text = command.replaceAll(process.execPath, 'node').replaceAll(CLI, 'dist/cli/main.js').replaceAll(ROOT, '');
+  for (const [port, name] of ports) text = text.replace(new RegExp(`\\b${port}\\b`, 'g'), name);
+  return text;
+}
+
+function runLoad(argv: string[]): (ChatSample & { durationS: number }) | string {
+  // A delivery counted twice (a line delivered twice by a bus) would hide behind `missing`, which stops at 0: counted as an error.
   const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: (SECONDS + 120) * 1000 });
   if (r.status !== 0) return `failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? r.status}`;
-  const j = JSON.parse(r.stdout) as { delivered_per_s: number; latency_us: { p50: number; p99: number }; missing: number; errors: number };
-  return { delivered: j.delivered_per_s, p50: j.latency_us.p50, p99: j.latency_us.p99, missing: j.missing, errors: j.errors };
+  const j = JSON.parse(r.stdout) as {
+    delivered_per_s: number;
+    delivered: number;
+    expected_deliveries: number;
+    duration_s: number;
+    latency_us: { p50: number; p99: number };
+    missing: number;
+    errors: number;
+  };
+  const duplicates = Math.max(0, j.delivered - j.expected_deliveries);
+  return { delivered: j.delivered_per_s, p50: j.latency_us.p50, p99: j.latency_us.p99, missing: j.missing, errors: j.errors + duplicates, durationS: j.duration_s };
 }
 
 const commands = new Map<string, string[]>();
@@ -117,32 +136,35 @@ const commands = new Map<string, string[]>();
 /** One run of one setup on fresh processes: warm-up, then the measured load. */
 async function measure(setup: Setup, users: number): Promise<Sample | string> {
   const started: Started[] = [];
+  const names = new Map<number, string>();
   try {
     let redisUrl: string | undefined;
     if (setup.redis) {
       const port = await freePort();
       started.push(await startProcess([REDIS_SERVER, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], port, 'redis-server'));
       redisUrl = `redis://127.0.0.1:${port}`;
+      names.set(port, 'REDIS_PORT');
     }
     const ports: number[] = [];
     for (let i = 0; i < setup.nodes; i++) {
       const port = await freePort();
       started.push(await startProcess(nodeArgv(setup, port, redisUrl), port, setup.name));
       ports.push(port);
+      names.set(port, setup.nodes === 1 ? 'PORT' : `PORT${i + 1}`);
     }
     // The netlab nodes announce themselves to each other over Redis: let the link come up.
     await new Promise((r) => setTimeout(r, 300));
     const warm = runLoad(loadArgv(setup, ports, users, WARM_UP_SECONDS));
     if (typeof warm === 'string') return warm;
-    await settle();
     const argv = loadArgv(setup, ports, users, SECONDS);
-    commands.set(setup.name, [...started.map((s) => display(s.command, s.port)), display(argv.join(' '), ports[0] as number)]);
+    commands.set(setup.name, [...started.map((s) => shown(s.command, names)), shown(argv.join(' '), names)]);
     const cpuBefore = started.reduce((sum, s) => sum + cpuSeconds(s.child.pid), 0);
     const result = runLoad(argv);
     const cpuAfter = started.reduce((sum, s) => sum + cpuSeconds(s.child.pid), 0);
     if (typeof result === 'string') return result;
-    const deliveredLines = result.delivered * SECONDS;
-    return { ...result, cpuPerLineUs: ((cpuAfter - cpuBefore) * 1e6) / deliveredLines };
+    const cpu = cpuAfter - cpuBefore;
+    // The load's own window: its users' joins and the drain are in the CPU time too, so this slightly overstates both.
+    return { ...result, cpuPerLineUs: (cpu * 1e6) / (result.delivered * result.durationS), serverBusy: cpu / result.durationS };
   } finally {
     for (const s of started.reverse()) await stopProcess(s);
   }
@@ -167,7 +189,7 @@ export async function runMultiNode(): Promise<void> {
         row.set(setup.name, typeof sample === 'string' ? sample : [...(prior ?? []), sample]);
         process.stderr.write(
           `chat multi-node ${users} users | ${setup.name} | run ${run + 1}: ` +
-            `${typeof sample === 'string' ? sample : `${Math.round(sample.delivered)} lines/s, p50 ${sample.p50} p99 ${sample.p99} µs, ${sample.cpuPerLineUs.toFixed(2)} µs CPU/line`}\n`,
+            `${typeof sample === 'string' ? sample : `${Math.round(sample.delivered)} lines/s, p50 ${sample.p50} p99 ${sample.p99} µs, ${sample.cpuPerLineUs.toFixed(2)} µs CPU/line, servers ${Math.round(sample.serverBusy * 100)} % busy`}\n`,
         );
       }
     }
@@ -178,8 +200,8 @@ export async function runMultiNode(): Promise<void> {
 }
 
 function summary(samples: Sample[] | string | undefined): { rate: number; cells: string[] } {
-  if (samples === undefined) return { rate: NaN, cells: ['not run', '', '', ''] };
-  if (typeof samples === 'string') return { rate: NaN, cells: [samples, '', '', ''] };
+  if (samples === undefined) return { rate: NaN, cells: ['not run', '', '', '', ''] };
+  if (typeof samples === 'string') return { rate: NaN, cells: [samples, '', '', '', ''] };
   const rate = median(samples.map((s) => s.delivered));
   const bad = samples.reduce((n, s) => n + s.missing + s.errors, 0);
   const ms = (us: number): string => (us / 1000).toFixed(1);
@@ -190,6 +212,7 @@ function summary(samples: Sample[] | string | undefined): { rate: number; cells:
       ms(median(samples.map((s) => s.p50))),
       ms(median(samples.map((s) => s.p99))),
       median(samples.map((s) => s.cpuPerLineUs)).toFixed(2),
+      `${Math.round(median(samples.map((s) => s.serverBusy)) * 100)} %`,
     ],
   };
 }
@@ -207,11 +230,13 @@ function render(results: Results): string {
       'the last user joined, is delivered it); users, senders and the watcher spread over the nodes in turn, so about half the lines ' +
       'cross Redis to reach the watcher. netlab: `netlab bench chat --also-port`; socket.io: bench/socketio-chat-load.ts, the same ' +
       'loop and line text over socket.io-client (WebSocket transport). Delivered lines/s counts every line every user got; latency is ' +
-      'from the send to each delivery. "CPU µs/line" is the CPU time of the servers and redis-server together per delivered line.',
+      'from the send to each delivery. "Server CPU µs/line" is the CPU time of the servers and redis-server together per delivered line, ' +
+        '"servers busy" that CPU time per second of the run (100 % is all of CPU 0): far under 100 %, the load process on CPU 1 is the ' +
+        'limit, and the CPU per line is the fairer comparison of the servers.',
     '',
   ];
   for (const [users, row] of results) {
-    out.push(`### ${users} users x ${SENDERS} senders`, '', '| setup | lines/s | p50 ms | p99 ms | server CPU µs/line |', '|---|---:|---:|---:|---:|');
+    out.push(`### ${users} users x ${SENDERS} senders`, '', '| setup | lines/s | p50 ms | p99 ms | server CPU µs/line | servers busy |', '|---|---:|---:|---:|---:|---:|');
     const rates = new Map<string, number>();
     for (const setup of SETUPS) {
       const s = summary(row.get(setup.name));
@@ -231,7 +256,7 @@ function render(results: Results): string {
       '',
     );
   }
-  out.push('Commands of the last run of each setup (PORT: the first node\'s port, picked per run):', '');
+  out.push('Commands of the last run of each setup (ports picked per run):', '');
   for (const setup of SETUPS) {
     const c = commands.get(setup.name);
     if (c !== undefined) out.push(`- ${setup.name}: ${c.map((x) => `\`${x}\``).join('; ')}`);

@@ -25,7 +25,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { CLI, LOAD_CPU, PIN, PYTHON, SERVER_CPU, display, freePort, has, machine, median, pythonHas, tcpAccepts, writeSection, type Peer, type Running } from './peer-runner.js';
+import { CLI, LOAD_CPU, PIN, PYTHON, SERVER_CPU, display, freePort, has, machine, median, pythonHas, tcpAccepts, writeSection, type ChatSample, type Peer, type Running } from './peer-runner.js';
 import { runMultiNode } from './chat-multinode.js';
 
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
@@ -155,13 +155,7 @@ interface Scenario {
   senders: number;
 }
 
-interface Sample {
-  delivered: number;
-  p50: number;
-  p99: number;
-  missing: number;
-  errors: number;
-}
+type Sample = ChatSample;
 
 function loadArgv(s: Scenario, port: number): string[] {
   return [

@@ -48,7 +48,7 @@ export { FrameDecoder, encodeFrame, FRAME_HEADER_BYTES, type FrameDecoderOptions
 export { OutboundQueue, type OutboundQueueOptions } from './protocols/outbound-queue.js';
 export { ImRelay, type ImRelayOptions, type ImRelayEvents, type ImRelayStats } from './protocols/im/relay.js';
 export { LocalRelayBus, type RelayBus, type RelayBusContext } from './protocols/im/relay-bus.js';
-export { RedisRelayBus } from './protocols/im/redis-bus.js';
+export { RedisRelayBus } from './redis/im-relay-bus.js';
 export {
   openRedisLink,
   RedisLink,

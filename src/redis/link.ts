@@ -406,8 +406,11 @@ export class RedisLink extends EventEmitter<RedisLinkEvents> {
       this.#lastError = error;
     });
     redis.on('close', () => {
-      if (role === 'publisher') this.#publisherReady = false;
-      else {
+      if (role === 'publisher') {
+        this.#publisherReady = false;
+        // A new connection is judged by its own PINGs.
+        this.#stalled = false;
+      } else {
         this.#subscriberReady = false;
         this.#subscriberGeneration += 1;
       }
@@ -424,9 +427,14 @@ export class RedisLink extends EventEmitter<RedisLinkEvents> {
 
   async #resubscribe(): Promise<void> {
     const generation = ++this.#subscriberGeneration;
-    const channels = [...this.#handlers.keys()];
+    const subscribed = new Set<string>();
     try {
-      if (channels.length > 0) await this.#subscriber.subscribe(...channels);
+      // A subscribe() that comes while this one waits is not yet in `subscribed`: go round until none is missing.
+      for (let missing = [...this.#handlers.keys()]; missing.length > 0; missing = [...this.#handlers.keys()].filter((c) => !subscribed.has(c))) {
+        await this.#subscriber.subscribe(...missing);
+        for (const channel of missing) subscribed.add(channel);
+        if (generation !== this.#subscriberGeneration) return;
+      }
     } catch {
       return; // the connection dropped again: its 'close' has been handled, and 'ready' comes back here
     }

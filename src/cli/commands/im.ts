@@ -10,7 +10,7 @@ import { imNicknameProblem } from '../../protocols/im/nickname.js';
 import { escapeControls } from '../../util/terminal-text.js';
 import { ImClient } from '../../protocols/im/client.js';
 import { ImRelay } from '../../protocols/im/relay.js';
-import { RedisRelayBus } from '../../protocols/im/redis-bus.js';
+import { RedisRelayBus } from '../../redis/im-relay-bus.js';
 import { openRedisLink, type RedisLink } from '../../redis/link.js';
 import { parseRedisUrl } from '../../redis/url.js';
 import { roomName } from '../../redis/room-name.js';

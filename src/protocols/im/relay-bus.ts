@@ -4,7 +4,7 @@
  *
  * - the in-process bus (the default): a frame goes to the relay's own other
  *   clients, and nowhere else; it costs one call per frame;
- * - the Redis bus (`im serve --redis URL --room NAME`, redis-bus.ts): the
+ * - the Redis bus (`im serve --redis URL --room NAME`, src/redis/im-relay-bus.ts): the
  *   same, and to every other relay on that Redis and room, whose own clients
  *   get it from their relay's queues.
  *

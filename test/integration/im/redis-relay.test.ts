@@ -7,6 +7,7 @@ import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { encodeFrame } from '../../../src/codec/length-prefixed.js';
+import { runCli } from '../../helpers/cli.js';
 import { bannerPort, spawnCli, type RunningCli } from '../../helpers/spawn-cli.js';
 import { prepareReference, type PythonReference } from '../../helpers/python-im.js';
 import { RawClient } from '../../helpers/raw-tcp.js';
@@ -200,4 +201,39 @@ test('Redis paused (SIGSTOP) while a client floods: the relay\'s memory stays bo
   await waitFor('the marker at b', () => remote.frames.some((f) => f.toString() === 'marker'), 30_000);
   assert.equal(a.cli.child.exitCode, null, 'relay A is still running');
   assert.ok(remote.frames.every((f) => f.length === 16 * 1024 || f.toString() === 'marker'), 'every frame that crossed is whole');
+});
+
+test('a bad --redis URL or --room is a usage error (exit 2) with a sentence, before anything listens', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--redis', '127.0.0.1:6379'], /--redis "127\.0\.0\.1:6379" is not a URL; a Redis URL looks like redis:\/\/HOST:PORT\[\/DB\]/],
+    [['--redis', 'redis://127.0.0.1:6379/x'], /the database after the \/ must be a whole number/],
+    [['--redis', 'redis://127.0.0.1:6379', '--room', 'two words'], /--room must be 1-64 letters, digits/],
+  ];
+  for (const [flags, reason] of cases) {
+    const r = await runCli(['im', 'serve', '-p', '0', ...flags], { timeoutMs: 15_000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, reason);
+    assert.doesNotMatch(r.stderr, /listening/);
+  }
+});
+
+test('with --json the link\'s changes are NDJSON events on stdout, which carries nothing else', async (t) => {
+  const redis = await RedisServer.start(t);
+  const cli = spawnCli(t, ['im', 'serve', '-p', '0', '--redis', redis.url(), '--json']);
+  await bannerPort(cli);
+  await cli.stdout.waitForLine(/"event":"redis_connected"/);
+  await redis.stop();
+  const down = JSON.parse(await cli.stdout.waitForLine(/"event":"redis_down"/)) as Record<string, unknown>;
+  assert.equal(down.code, 'NETLAB_ERR_REDIS_UNREACHABLE');
+  assert.equal(down.redis, `127.0.0.1:${redis.port}`);
+  assert.match(String(down.reason), /unreachable: .+ \(local delivery continues\)$/);
+  await redis.restart();
+  const up = JSON.parse(await cli.stdout.waitForLine(/"event":"redis_up"/, 30_000)) as Record<string, unknown>;
+  assert.equal(typeof up.duration_ms, 'number');
+  cli.child.kill('SIGINT');
+  assert.equal(await waitForExit(cli.child), 0);
+  const summary = JSON.parse(cli.stdout.lines.filter((l) => l !== '').at(-1)!) as Record<string, unknown>;
+  assert.equal(summary.event, 'summary');
+  assert.equal(summary.frames_not_sent_to_nodes, 0);
+  for (const line of cli.stdout.lines.filter((l) => l !== '')) assert.doesNotThrow(() => JSON.parse(line), line);
 });

@@ -14,8 +14,8 @@
  *
  * The link is the caller's: it is opened before the relay and closed after.
  */
-import type { RedisLink } from '../../redis/link.js';
-import type { RelayBus, RelayBusContext } from './relay-bus.js';
+import type { RedisLink } from './link.js';
+import type { RelayBus, RelayBusContext } from '../protocols/im/relay-bus.js';
 
 export class RedisRelayBus implements RelayBus {
   readonly #link: RedisLink;
