@@ -161,14 +161,26 @@ export class RedisChatBus extends EventEmitter<RedisChatBusEvents> implements Ro
   claim(nickname: string): ClaimResult | Promise<ClaimResult> {
     // Cut off from Redis: granted here, claimed in Redis when the link is back.
     if (!this.#link.up || this.#resume !== undefined) return 'claimed';
-    return within(this.#leases.claim([nickname]), this.#options.commandTimeoutMs).then(
+    const claim = this.#leases.claim([nickname]);
+    return within(claim, this.#options.commandTimeoutMs).then(
       (refused) => {
         if (refused.length > 0) return 'taken';
         this.#link.send(this.#channel, record(JOINED, nickname));
         return 'claimed';
       },
-      // No answer: provisional, like a claim made while cut off (the next resumption claims it again).
-      () => 'claimed',
+      () => {
+        // No answer in time (Redis slow or paused): granted for now; Redis's
+        // answer, when it comes, decides (or the next resumption claims it again).
+        claim.then(
+          (refused) => {
+            if (refused.length > 0) this.#listener?.lost(nickname);
+            // Still here? (A user who left meanwhile was released after this claim, on the same connection.)
+            else if (this.#listener?.localNicknames().includes(nickname) === true) this.#link.send(this.#channel, record(JOINED, nickname));
+          },
+          () => undefined,
+        );
+        return 'claimed' as const;
+      },
     );
   }
 
