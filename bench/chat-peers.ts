@@ -16,12 +16,17 @@
  *   npm run bench:chat
  *   NETLAB_BENCH_SECONDS=2 NETLAB_BENCH_RUNS=3 NETLAB_BENCH_CHAT_USERS=10,100
  *   NETLAB_BENCH_CHAT_IN_FLIGHT=64 NETLAB_BENCH_CHAT_WORKERS=1
+ *   NETLAB_BENCH_CHAT_ONLY=single|multinode runs one part only
+ *
+ * Then the multi-node part (bench/chat-multinode.ts): one room on two
+ * processes sharing a redis-server, against socket.io with its Redis adapter.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { CLI, LOAD_CPU, PIN, PYTHON, SERVER_CPU, display, freePort, has, machine, median, pythonHas, tcpAccepts, writeSection, type Peer, type Running } from './peer-runner.js';
+import { CLI, LOAD_CPU, PIN, PYTHON, SERVER_CPU, display, freePort, has, machine, median, pythonHas, tcpAccepts, writeSection, type ChatSample, type Peer, type Running } from './peer-runner.js';
+import { runMultiNode } from './chat-multinode.js';
 
 const SECONDS = Number(process.env.NETLAB_BENCH_SECONDS ?? '2');
 const RUNS = Number(process.env.NETLAB_BENCH_RUNS ?? '3');
@@ -150,13 +155,7 @@ interface Scenario {
   senders: number;
 }
 
-interface Sample {
-  delivered: number;
-  p50: number;
-  p99: number;
-  missing: number;
-  errors: number;
-}
+type Sample = ChatSample;
 
 function loadArgv(s: Scenario, port: number): string[] {
   return [
@@ -389,4 +388,6 @@ function render(scenarios: Scenario[], results: Results, ncat: Map<number, strin
   return out.join('\n');
 }
 
-await main();
+const ONLY = process.env.NETLAB_BENCH_CHAT_ONLY;
+if (ONLY !== 'multinode') await main();
+if (ONLY !== 'single') await runMultiNode();

@@ -32,6 +32,17 @@ export interface Peer {
   missing?: string;
 }
 
+/** One run of a chat load (`netlab bench chat --json`, or a peer's load with the same fields). */
+export interface ChatSample {
+  /** Delivered lines per second. */
+  delivered: number;
+  /** Delivery latency percentiles, in µs. */
+  p50: number;
+  p99: number;
+  missing: number;
+  errors: number;
+}
+
 /** A started peer. */
 export interface Running {
   peer: Peer;

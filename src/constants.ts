@@ -65,6 +65,41 @@ export const DEFAULTS = Object.freeze({
    * no longer pauses anyone and is cut off by its own queue limit.
    */
   imStallGraceMs: 250,
+  // rooms across processes (--redis, src/redis/link.ts)
+  /** Room (chat) or relay (IM) that processes on one Redis share unless --room says otherwise. */
+  room: 'lobby',
+  /**
+   * Bytes a node may hold for Redis (batched, or published and not yet
+   * acknowledged) before it drops what its users send to other nodes (local
+   * delivery goes on): the slow-reader rule applied to the bus.
+   */
+  redisMaxBufferedBytes: 8 * 1024 * 1024,
+  /** A batch this large is published at once instead of at the end of the event-loop turn, in bytes. */
+  redisBatchBytes: 256 * 1024,
+  /** First wait before reconnecting to Redis, in ms; it doubles per failed attempt. */
+  redisRetryInitialMs: 100,
+  /** Longest wait between reconnection attempts, in ms. */
+  redisRetryMaxMs: 2000,
+  /** A connection attempt to Redis that takes longer is abandoned (and retried), in ms. */
+  redisConnectTimeoutMs: 5000,
+  /** How often a node checks that Redis still answers (PING), in ms. */
+  redisHeartbeatMs: 1000,
+  /** Redis counts as unreachable when a PING stays unanswered this long (a hung or stopped server), in ms. */
+  redisStallTimeoutMs: 5000,
+  /**
+   * A chat node's lease on its users' nicknames (--redis), in ms: a node
+   * that stops renewing it (killed, cut off) loses its names this long after
+   * its last renewal, and the other nodes then announce its users as left.
+   */
+  redisNodeLeaseMs: 6000,
+  /**
+   * How often a chat node renews its lease and checks the other nodes'
+   * leases, in ms. A dead node is noticed within redisNodeLeaseMs plus this
+   * (8 s; the contract asks for 15).
+   */
+  redisNodeRenewMs: 2000,
+  /** A nickname claim (or lease renewal) Redis has not answered by then is given up on, in ms (the claim is then granted provisionally). */
+  redisCommandTimeoutMs: 2000,
   /** How long a shutting-down chat server waits for users to take its goodbye, in milliseconds. */
   chatCloseTimeoutMs: 2000,
   // pcap: capture files

@@ -63,6 +63,10 @@ export const ERROR_CODES = {
   UNSUPPORTED: 'NETLAB_ERR_UNSUPPORTED',
   // servers under attack: TLS sockets that never finish their handshake
   HANDSHAKE_TIMEOUT: 'NETLAB_ERR_HANDSHAKE_TIMEOUT',
+  // rooms across processes (--redis): the shared Redis link
+  REDIS_UNREACHABLE: 'NETLAB_ERR_REDIS_UNREACHABLE',
+  REDIS_BACKLOG: 'NETLAB_ERR_REDIS_BACKLOG',
+  REDIS_MALFORMED: 'NETLAB_ERR_REDIS_MALFORMED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -63,6 +63,20 @@ export { LABS, DEFAULT_LAB, findLab } from './lab/labs/index.js';
 export { FrameDecoder, encodeFrame, FRAME_HEADER_BYTES, type FrameDecoderOptions } from './codec/length-prefixed.js';
 export { OutboundQueue, type OutboundQueueOptions } from './protocols/outbound-queue.js';
 export { ImRelay, type ImRelayOptions, type ImRelayEvents, type ImRelayStats } from './protocols/im/relay.js';
+export { LocalRelayBus, type RelayBus, type RelayBusContext } from './protocols/im/relay-bus.js';
+export { RedisRelayBus } from './redis/im-relay-bus.js';
+export {
+  openRedisLink,
+  RedisLink,
+  backoffMs,
+  type RedisLinkOptions,
+  type RedisLinkEvents,
+  type RedisLinkStats,
+  type RedisLinkLoss,
+  type RedisRecordHandler,
+} from './redis/link.js';
+export { parseRedisUrl, REDIS_DEFAULT_PORT, type RedisEndpoint } from './redis/url.js';
+export { roomName } from './redis/room-name.js';
 export { ImClient, NOT_DECODED_NOTICE, type ImClientEvents, type ImConnectOptions } from './protocols/im/client.js';
 export { INVALID_NICKNAME_NOTICE } from './protocols/im/client.js';
 export { imNicknameProblem } from './protocols/im/nickname.js';
@@ -85,6 +99,14 @@ export { LocalRoom, type Room, type RoomMember, type JoinResult, type LocalRoomO
 export { COMMANDS, commandFor, type CommandContext, type CommandHandler } from './protocols/chat/commands.js';
 export { nicknameProblem, nicknameKey, type NicknameProblem } from './protocols/chat/nickname.js';
 export { TokenBucket } from './protocols/chat/rate-limit.js';
+export { SharedRoom, type SharedRoomOptions } from './protocols/chat/shared-room.js';
+export { InProcessRoomHub } from './protocols/chat/in-process-bus.js';
+export type { RoomBus, RoomBusListener, RosterEntry, ClaimResult } from './protocols/chat/room-bus.js';
+export type { ChatUserContext, UdpSeats } from './protocols/chat/context.js';
+export { FanOutTurn } from './protocols/turn-batch.js';
+
+// the chat room's bus over the Redis link (exported above with the IM relay's)
+export { RedisChatBus, type RedisChatBusOptions, type RedisChatBusEvents } from './redis/chat-room-bus.js';
 /** netlab's library surface: re-exports only. */
 
 // pcap: capture file reading and analysis

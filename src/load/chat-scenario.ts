@@ -28,7 +28,7 @@ import { waitUntilReady } from '../transports/connect-timeout.js';
 import { openAll, runWindow } from './generator.js';
 import { LoadMetrics, type LatencySummary } from './metrics.js';
 import { DeliveryScanner, LINE_BYTES, writeBenchLine } from './chat-lines.js';
-import { integerIn, nonEmptyString, nonNegativeInteger, nonNegativeMs, numberAtLeast, optional, port, positiveInteger, positiveMs, positiveSeconds, validateOptions, type Checker } from '../util/validate.js';
+import { arrayOf, integerIn, nonEmptyString, nonNegativeInteger, nonNegativeMs, numberAtLeast, optional, port, positiveInteger, positiveMs, positiveSeconds, validateOptions, type Checker } from '../util/validate.js';
 
 /** What to run. */
 export interface ChatLoadOptions {
@@ -46,6 +46,12 @@ export interface ChatLoadOptions {
   drainTimeoutMs: number;
   /** Number of this process's first sender (workers: the senders of earlier workers come first). */
   firstSender?: number;
+  /**
+   * More nodes of the same room on `host` (chat serve --redis): user i
+   * joins [port, ...alsoPorts][i % (1 + alsoPorts.length)], so senders and
+   * the watcher are spread over the nodes too.
+   */
+  alsoPorts?: readonly number[];
 }
 
 /** The result of a run (also the `--json` document). */
@@ -213,6 +219,7 @@ const CHAT_LOAD_OPTIONS = {
   connectTimeoutMs: positiveMs,
   drainTimeoutMs: nonNegativeMs,
   firstSender: optional(nonNegativeInteger),
+  alsoPorts: optional(arrayOf(port)),
 } satisfies Record<keyof ChatLoadOptions, Checker<unknown>>;
 
 /**
@@ -232,10 +239,11 @@ export async function prepareChatLoad(options: ChatLoadOptions): Promise<Prepare
   const metrics = new LoadMetrics();
   const context = { action: 'connect' as const, transport: 'tcp', host: options.host, port: options.port };
   const tag = `b${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
+  const ports = [options.port, ...(options.alsoPorts ?? [])];
   const users = await openAll(
     options.clients,
     async (index) => {
-      const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
+      const socket = net.connect({ host: options.host, port: ports[index % ports.length] as number, noDelay: true });
       socket.on('error', () => {});
       await waitUntilReady(socket, 'connect', options.connectTimeoutMs, context, () => socket.destroy());
       try {
@@ -343,7 +351,7 @@ export function chatReport(options: ChatLoadOptions, metrics: LoadMetrics, sent:
   return {
     scenario: 'chat',
     transport: 'tcp',
-    target: formatHostPort(options.host, options.port),
+    target: [options.port, ...(options.alsoPorts ?? [])].map((p) => formatHostPort(options.host, p)).join(','),
     clients: options.clients,
     senders: options.senders,
     mode: closed ? 'closed' : 'rate',

@@ -18,11 +18,12 @@
  * per reactor iteration for the same reason). A batch is itself bounded by
  * `maxQueuedBytes` (past it, it goes at once). Only on stream transports:
  * joining datagrams or WebSocket messages would change what the peer gets.
- * Receivers of the same broadcasts share one joined Buffer (see TurnBatch).
+ * Receivers of the same broadcasts share one joined Buffer (see TurnBatch);
+ * the fan-out that owns the receivers owns the turn (`options.turn`).
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
 import type { Session } from '../transports/session.js';
-import { startNextTurn, TurnBatch } from './turn-batch.js';
+import { FanOutTurn, TurnBatch } from './turn-batch.js';
 import { nonNegativeMs, positiveInteger } from '../util/validate.js';
 
 export interface OutboundQueueOptions {
@@ -38,6 +39,13 @@ export interface OutboundQueueOptions {
   onOverflow: (error: LimitError) => void;
   /** The receiver became congested (true) or drained everything (false). */
   onCongestion?: (congested: boolean) => void;
+  /**
+   * The fan-out's turn this receiver's batches belong to (read once, at
+   * construction): one per room or relay, so receivers of the same fan-out
+   * share joined Buffers and are flushed together. Default: a turn shared by
+   * the queues made without one.
+   */
+  readonly turn?: FanOutTurn;
 }
 
 const kQueue = Symbol('netlab.outboundQueue');
@@ -62,11 +70,11 @@ export class OutboundQueue {
   #done = false;
   #timer: NodeJS.Timeout | undefined;
   /** What sendBatched() holds for the end of this turn (stream sessions only). */
-  readonly #batch = new TurnBatch();
+  readonly #batch: TurnBatch;
 
   /**
    * @param session the receiver
-   * @param options maxQueuedBytes, drainTimeoutMs, onOverflow, onCongestion
+   * @param options maxQueuedBytes, drainTimeoutMs, onOverflow, onCongestion, turn
    * @throws UsageError NETLAB_ERR_INVALID_ARGUMENT when a limit is not a number in range
    */
   constructor(session: Session, options: OutboundQueueOptions) {
@@ -74,6 +82,7 @@ export class OutboundQueue {
     nonNegativeMs(options.drainTimeoutMs, 'options.drainTimeoutMs');
     this.#session = session as SessionWithQueue;
     this.#options = options;
+    this.#batch = new TurnBatch(options.turn);
     this.#session[kQueue] = this;
     session.on('drain', sessionOnDrain);
     session.on('close', sessionOnClose);
@@ -110,7 +119,7 @@ export class OutboundQueue {
   sendBatched(data: Uint8Array): boolean {
     if (this.#done || this.#session.closed) return false;
     if (this.#session.framing !== 'stream') return this.#send(data);
-    if (this.#batch.add(data)) scheduleFlush(this);
+    if (this.#batch.add(data)) this.#batch.turn.schedule(this);
     else if (this.#batch.bytes > this.#options.maxQueuedBytes) return this.flushBatch();
     return true;
   }
@@ -209,20 +218,3 @@ export class OutboundQueue {
 const EMPTY = new Uint8Array(0);
 /** Every queue's empty list (never added to): an idle receiver holds no list of its own. */
 const NOTHING_WAITING: Uint8Array[] = [];
-
-/** Queues holding a batch for the end of this event-loop turn. */
-let batching: OutboundQueue[] = [];
-
-function scheduleFlush(queue: OutboundQueue): void {
-  batching.push(queue);
-  // setImmediate runs once the poll phase is over, i.e. after every I/O
-  // callback of this turn: all senders read in this turn share the flush.
-  if (batching.length === 1) setImmediate(flushAll);
-}
-
-function flushAll(): void {
-  const queues = batching;
-  batching = [];
-  startNextTurn();
-  for (const queue of queues) queue.flushBatch();
-}

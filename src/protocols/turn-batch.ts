@@ -14,37 +14,117 @@
  * 10000 copies of the same notices: garbage whose pages the allocator would
  * keep long after.
  *
+ * The log belongs to a `FanOutTurn`, and each fan-out (a chat room, an IM
+ * relay) owns one: two rooms in one process never share a log, and the turn
+ * that flushes a room's batches is the one that starts that room's next log,
+ * so correctness does not hang on who calls what first.
+ *
  * Parts must not be modified once added, and a joined Buffer must not be
  * modified either: it may be written to many receivers. The log keeps its
  * parts until the turn's batches are taken (at most what the turn read).
  */
 
-/** Parts added this turn, each once, in the order first added. */
-let log: Uint8Array[] = [];
-/** The last range joined (of which log, from, to) and its bytes. */
-let memoLog: Uint8Array[] = log;
-let memoFrom = 0;
-let memoTo = 0;
-let memoJoined: Uint8Array | undefined;
+/** A receiver whose batch is flushed when its fan-out's turn ends (an OutboundQueue). */
+export interface TurnFlushable {
+  /** Sends what was batched for this receiver, as one write. */
+  flushBatch(): unknown;
+}
+
+/** One fan-out's turn: its log of parts, the last range joined, and the receivers waiting for the end of the turn. */
+export class FanOutTurn {
+  /** Parts added this turn, each once, in the order first added. */
+  #log: Uint8Array[] = [];
+  /** The last range joined (of which log, from, to) and its bytes. */
+  #memoLog: readonly Uint8Array[] = this.#log;
+  #memoFrom = 0;
+  #memoTo = 0;
+  #memoJoined: Uint8Array | undefined;
+  /** Receivers holding a batch for the end of this turn. */
+  #pending: TurnFlushable[] = [];
+  readonly #flush = (): void => this.#flushAll();
+
+  /**
+   * Starts a new log. Called once the turn's batches are about to be taken:
+   * batches still holding a range of the old log keep it, and what is added
+   * from now on starts fresh.
+   */
+  startNext(): void {
+    this.#log = [];
+    this.#memoLog = this.#log;
+    this.#memoJoined = undefined;
+  }
+
+  /** This turn's log (a batch keeps it as its range's log). */
+  get log(): readonly Uint8Array[] {
+    return this.#log;
+  }
+
+  /**
+   * Records `data` in the log, once when it is the part just recorded.
+   * @returns its index in the log
+   */
+  record(data: Uint8Array): number {
+    const log = this.#log;
+    if (log[log.length - 1] !== data) log.push(data);
+    return log.length - 1;
+  }
+
+  /** @returns the parts [from, to) of `log` joined, the same Buffer for the same range asked twice in a row */
+  joined(log: readonly Uint8Array[], from: number, to: number, bytes: number): Uint8Array {
+    if (this.#memoJoined === undefined || this.#memoLog !== log || this.#memoFrom !== from || this.#memoTo !== to) {
+      this.#memoLog = log;
+      this.#memoFrom = from;
+      this.#memoTo = to;
+      this.#memoJoined = Buffer.concat(log.slice(from, to), bytes);
+    }
+    return this.#memoJoined;
+  }
+
+  /** Flushes `receiver`'s batch when this event-loop turn's I/O is over (once per batch). */
+  schedule(receiver: TurnFlushable): void {
+    this.#pending.push(receiver);
+    // setImmediate runs once the poll phase is over, i.e. after every I/O
+    // callback of this turn: all senders read in this turn share the flush.
+    if (this.#pending.length === 1) setImmediate(this.#flush);
+  }
+
+  #flushAll(): void {
+    const receivers = this.#pending;
+    this.#pending = [];
+    this.startNext();
+    for (const receiver of receivers) receiver.flushBatch();
+  }
+}
 
 /**
- * Starts a new log. Call once the turn's batches are about to be taken:
- * batches still holding a range of the old log keep it, and what is added
- * from now on starts fresh.
+ * The turn of batches made without a fan-out of their own (a lone queue, a
+ * test): the one turn in module scope, and nothing a room or relay uses.
  */
+const sharedTurn = new FanOutTurn();
+
+/** Starts a new log of the shared turn (batches made without a turn of their own). */
 export function startNextTurn(): void {
-  log = [];
-  memoLog = log;
-  memoJoined = undefined;
+  sharedTurn.startNext();
 }
 
 export class TurnBatch {
+  readonly #turn: FanOutTurn;
   /** The log this batch is a range of; undefined when empty or when it has its own list. */
-  #log: Uint8Array[] | undefined;
+  #log: readonly Uint8Array[] | undefined;
   #from = 0;
   #to = 0;
   #own: Uint8Array[] | undefined;
   #bytes = 0;
+
+  /** @param turn the fan-out's turn this batch records into; default a turn shared by every batch made without one */
+  constructor(turn: FanOutTurn = sharedTurn) {
+    this.#turn = turn;
+  }
+
+  /** The turn this batch belongs to. */
+  get turn(): FanOutTurn {
+    return this.#turn;
+  }
 
   /** Bytes held. */
   get bytes(): number {
@@ -56,8 +136,8 @@ export class TurnBatch {
    * @returns true when the batch was empty before
    */
   add(data: Uint8Array): boolean {
-    if (log[log.length - 1] !== data) log.push(data);
-    const at = log.length - 1;
+    const at = this.#turn.record(data);
+    const log = this.#turn.log;
     const wasEmpty = this.#log === undefined && this.#own === undefined;
     this.#bytes += data.byteLength;
     if (this.#own !== undefined) {
@@ -69,7 +149,7 @@ export class TurnBatch {
     } else if (this.#log === log && this.#to === at) {
       this.#to++;
     } else {
-      this.#own = (this.#log as Uint8Array[]).slice(this.#from, this.#to);
+      this.#own = (this.#log as readonly Uint8Array[]).slice(this.#from, this.#to);
       this.#own.push(data);
       this.#log = undefined;
     }
@@ -92,13 +172,7 @@ export class TurnBatch {
     if (own !== undefined) return Buffer.concat(own, bytes);
     if (range === undefined) return undefined;
     if (to - from === 1) return range[from];
-    if (memoJoined === undefined || memoLog !== range || memoFrom !== from || memoTo !== to) {
-      memoLog = range;
-      memoFrom = from;
-      memoTo = to;
-      memoJoined = Buffer.concat(range.slice(from, to), bytes);
-    }
-    return memoJoined;
+    return this.#turn.joined(range, from, to, bytes);
   }
 
   /** Forgets what the batch holds. */

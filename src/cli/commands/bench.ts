@@ -45,7 +45,13 @@ interface ChatFlags {
   inFlight?: number;
   workers: number;
   duration: number;
+  alsoPort?: number[];
   json?: boolean;
+}
+
+/** `--also-port`, repeatable. */
+function collectPorts(value: string, previous: number[] | undefined): number[] {
+  return [...(previous ?? []), parsePort(value)];
 }
 
 /** Load CPU per process above which `bench handshake` says the client may be the limit. */
@@ -138,11 +144,13 @@ export function registerBench(program: Command): void {
     .option('--in-flight <k>', 'closed loop: lines each sender may have in flight', positiveInteger('in-flight count'))
     .option('-d, --duration <seconds>', 'how long to send', parseSeconds, DEFAULTS.benchSeconds)
     .option('--workers <n>', 'split the users (and senders) over this many load processes', positiveInteger('worker count'), 1)
+    .option('--also-port <port>', 'another node of the same room (chat serve --redis) on HOST: users are spread over PORT and these in turn (repeatable)', collectPorts)
     .option('--json', 'one JSON report on stdout')
     .addHelpText(
       'after',
       examples(
         'netlab bench chat 127.0.0.1 1234 -c 100 --senders 10 --rate 5',
+        'netlab bench chat 127.0.0.1 1234 --also-port 1235 -c 100 --senders 10 --in-flight 64',
         'netlab chat serve --tcp 1234 --rate-limit 0 --max-users 6000 --max-conns 6000',
         'netlab bench chat 127.0.0.1 1234 -c 500 --senders 10 --in-flight 64',
       ),
@@ -226,6 +234,7 @@ async function benchChat(host: string, port: number, flags: ChatFlags): Promise<
     seconds: flags.duration,
     connectTimeoutMs: DEFAULTS.clientTimeoutSeconds * 1000,
     drainTimeoutMs: DEFAULTS.benchChatDrainSeconds * 1000,
+    ...(flags.alsoPort !== undefined ? { alsoPorts: flags.alsoPort } : {}),
   };
   const report = flags.workers > 1 ? await runChatLoadInWorkers(options, flags.workers) : await runChatLoad(options);
   if (out.json) out.event(report);

@@ -9,6 +9,12 @@ import { UsageError } from '../../errors.js';
 import { connect } from '../../client/connect.js';
 import { CHAT_EOLS, ChatReceiver, typedLineBytes, type ChatEol } from '../../protocols/chat/client.js';
 import { ChatServer } from '../../protocols/chat/server.js';
+import { SharedRoom } from '../../protocols/chat/shared-room.js';
+import { openRedisLink, type RedisLink } from '../../redis/link.js';
+import { parseRedisUrl } from '../../redis/url.js';
+import { roomName } from '../../redis/room-name.js';
+import { RedisChatBus } from '../../redis/chat-room-bus.js';
+import { reportRedisLink } from '../redis-log.js';
 import { CHAT_WS_PATH, chatPageHooks } from '../../protocols/chat/web/http.js';
 import type { Server } from '../../server/server.js';
 import { TRANSPORT_NAMES } from '../../transports/registry.js';
@@ -36,6 +42,8 @@ interface ServeFlags extends TlsFlags {
   handshakeTimeout?: number;
   rateLimit: number;
   lineIdleMs: number;
+  redis?: string;
+  room?: string;
   json?: boolean;
 }
 
@@ -89,7 +97,9 @@ export function registerChat(program: Command): void {
     .option('--key <file>', 'tls: PEM private key of --cert')
     .option('--key-pass <source>', 'tls: passphrase of an encrypted --key: env:VAR, file:PATH or pass:TEXT (default: ask on the terminal)')
     .option('--keylog <file>', 'tls: append NSS key-log lines for Wireshark (default: $SSLKEYLOGFILE)')
-    .option('--json', 'NDJSON events on stdout (listening, connect, close, joined, left, summary)')
+    .option('--redis <url>', 'serve one room with every process given the same redis://HOST:PORT[/DB] and --room, on this machine or others')
+    .option('--room <name>', `with --redis: the room's name (default ${DEFAULTS.room})`)
+    .option('--json', 'NDJSON events on stdout (listening, connect, close, joined, left, summary; with --redis also redis_connected, redis_down, redis_up, redis_reclaimed...)')
     .addHelpText(
       'after',
       examples(
@@ -98,6 +108,7 @@ export function registerChat(program: Command): void {
         'netlab chat serve --tcp 1234 --web 8081',
         'netlab chat serve --tls 1235 --cert cert.pem --key key.pem',
         'netlab chat serve --tcp 1234 --udp 1236 --max-udp-users 16',
+        'netlab chat serve --tcp 1234 --redis redis://10.0.0.5:6379 --room class1',
         'telnet 127.0.0.1 1234',
         'openssl s_client -quiet -connect 127.0.0.1:1235',
       ),
@@ -144,7 +155,10 @@ async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void>
   if (Object.values(ports).every((p) => p === undefined) && flags.web === undefined) ports.tcp = DEFAULTS.chatPort;
   if (flags.tls === undefined && (flags.cert !== undefined || flags.key !== undefined)) throw new UsageError('--cert and --key go with --tls PORT');
   if (flags.tls === undefined && flags.handshakeTimeout !== undefined) throw new UsageError('--handshake-timeout goes with --tls PORT');
+  if (flags.room !== undefined && flags.redis === undefined) throw new UsageError('--room goes with --redis URL');
+  const shared = flags.redis === undefined ? undefined : await sharedRoom(out, flags.redis, flags.room, flags.maxUsers);
   const chat = new ChatServer({
+    room: shared?.room,
     maxUsers: flags.maxUsers,
     maxUdpUsers: flags.maxUdpUsers,
     linesPerSecond: flags.rateLimit,
@@ -211,12 +225,39 @@ async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void>
   try {
     await serveUntilSignal(out, specs, {
       banner,
-      beforeClose: () => chat.shutdown(),
+      beforeClose: async () => {
+        // The other nodes hear this node's users left, then the users here are told goodbye.
+        await shared?.room.close();
+        await chat.shutdown();
+      },
       summary: () => ({ users_joined: joined }),
     });
   } finally {
     keylog?.close();
+    await shared?.link.close();
   }
+}
+
+/**
+ * The room shared with every process on the same Redis URL and room name,
+ * with its link's and bus's changes in the log.
+ * @throws UsageError for a bad URL or room name (before any connection is tried)
+ */
+async function sharedRoom(out: Output, url: string, room: string | undefined, maxUsers: number): Promise<{ room: SharedRoom; link: RedisLink }> {
+  const endpoint = parseRedisUrl(url, '--redis');
+  const name = room === undefined ? DEFAULTS.room : roomName(room, '--room');
+  const link = await openRedisLink({ url: endpoint });
+  reportRedisLink(link, out, `room ${name}`);
+  const bus = new RedisChatBus({ link, room: name });
+  bus.on('reclaimed', (claimed, lost) => {
+    if (out.json) out.event({ event: 'redis_reclaimed', room: name, claimed, lost, time: new Date().toISOString() });
+    else out.info(`room ${name}: ${claimed} name(s) of this server's users claimed again${lost.length === 0 ? '' : `; taken meanwhile on another server, so those users were told and closed: ${lost.join(', ')}`}`);
+  });
+  bus.on('rosterRead', (users) => {
+    if (out.json) out.event({ event: 'room_synced', room: name, other_users: users, time: new Date().toISOString() });
+    else out.info(`room ${name}: ${users} user(s) on other servers`);
+  });
+  return { room: new SharedRoom({ bus, maxUsers }), link };
 }
 
 async function joinChat(host: string, flags: JoinFlags): Promise<void> {

@@ -10,6 +10,11 @@ import { imNicknameProblem } from '../../protocols/im/nickname.js';
 import { escapeControls } from '../../util/terminal-text.js';
 import { ImClient } from '../../protocols/im/client.js';
 import { ImRelay } from '../../protocols/im/relay.js';
+import { RedisRelayBus } from '../../redis/im-relay-bus.js';
+import { openRedisLink, type RedisLink } from '../../redis/link.js';
+import { parseRedisUrl } from '../../redis/url.js';
+import { roomName } from '../../redis/room-name.js';
+import { reportRedisLink } from '../redis-log.js';
 import { examples } from '../help.js';
 import { withServerHint } from '../refused-hint.js';
 import { LineConsole } from '../line-console.js';
@@ -23,6 +28,8 @@ interface ServeFlags {
   host: string;
   maxFrame: number;
   maxConns: number;
+  redis?: string;
+  room: string;
   json?: boolean;
 }
 
@@ -56,11 +63,25 @@ export function registerIm(program: Command): void {
     .option('--host <host>', 'address to listen on', DEFAULTS.host)
     .option('--max-frame <bytes>', 'largest frame relayed; a longer one disconnects its sender', positiveInteger('frame size'), DEFAULTS.maxFrameBytes)
     .option('--max-conns <n>', 'clients at once before new ones are refused', positiveInteger('connection count'), DEFAULTS.maxConnections)
+    .option('--redis <url>', 'share one relay with every im serve on this Redis (redis://HOST:PORT[/DB]) and --room')
+    .option('--room <name>', 'with --redis: which relay of that Redis to serve', DEFAULTS.room)
     .option('--json', 'connection log as NDJSON events on stdout')
-    .addHelpText('after', examples('netlab im serve', 'netlab im serve -p 9999 --max-frame 4096 --json'))
+    .addHelpText(
+      'after',
+      examples('netlab im serve', 'netlab im serve -p 9999 --max-frame 4096 --json', 'netlab im serve -p 9999 --redis redis://127.0.0.1:6379 --room lab1'),
+    )
     .action(async (flags: ServeFlags) => {
       const out = new Output({ json: flags.json });
-      const relay = new ImRelay({ maxFrameBytes: flags.maxFrame });
+      // Checked before anything starts: a bad URL is a usage error, not a reconnect loop.
+      const endpoint = flags.redis === undefined ? undefined : parseRedisUrl(flags.redis, '--redis');
+      const room = roomName(flags.room, '--room');
+      let link: RedisLink | undefined;
+      if (endpoint !== undefined) {
+        link = await openRedisLink({ url: endpoint });
+        reportRedisLink(link, out, `IM relay ${room}`);
+      }
+      const bus = link === undefined ? undefined : new RedisRelayBus(link, room);
+      const relay = new ImRelay({ maxFrameBytes: flags.maxFrame, bus });
       relay.on('dropped', (session, error) => {
         if (out.json) out.event({ event: 'dropped', transport: session.transport, peer: session.peer, code: error.code, reason: error.message, time: new Date().toISOString() });
         else out.info(`dropped ${session.peer}: ${error.message}`);
@@ -69,13 +90,28 @@ export function registerIm(program: Command): void {
         out,
         [{ transport: 'tcp', host: flags.host, port: flags.port, protocol: relay.protocol, maxConnections: flags.maxConns }],
         {
-          banner: (server) => `IM relay listening on ${formatEndpoint(server.address)} (tcp, max frame ${flags.maxFrame} bytes); Ctrl-C to stop`,
-          summary: () => {
+          banner: (server) =>
+            `IM relay listening on ${formatEndpoint(server.address)} (tcp, max frame ${flags.maxFrame} bytes` +
+            `${endpoint === undefined ? '' : `, room ${room} on Redis at ${endpoint.label}`}); Ctrl-C to stop`,
+          summary: (): Record<string, number> => {
             const s = relay.stats;
-            return { frames_in: s.framesIn, frames_out: s.framesOut };
+            if (link === undefined) return { frames_in: s.framesIn, frames_out: s.framesOut };
+            const l = link.stats;
+            return {
+              frames_in: s.framesIn,
+              frames_out: s.framesOut,
+              frames_from_nodes: s.framesFromNodes,
+              frames_refused_from_nodes: s.framesRefusedFromNodes,
+              frames_to_nodes: l.sentRecords,
+              frames_not_sent_to_nodes: l.droppedRecords,
+            };
           },
+          beforeClose: () => link?.close(),
         },
-      );
+      ).catch(async (err: unknown) => {
+        await link?.close();
+        throw err;
+      });
     });
 
   im.command('join')

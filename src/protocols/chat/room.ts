@@ -1,9 +1,10 @@
 /**
- * The chat room behind a small interface. The protocol code only ever talks
- * to a `Room`; `LocalRoom` keeps members in this process. A broker-backed
- * room (Redis pub/sub, several `chat serve` processes) or a room shared with
- * a browser page implements the same four calls and plugs in without
- * touching the protocol.
+ * The chat room behind a small interface: what a user needs from its room.
+ * The protocol code only ever talks to a `Room`; `LocalRoom` keeps members
+ * in this process, with nothing else to pay for (the default). A room that
+ * several processes serve (`SharedRoom`, over a `RoomBus`: in-process or
+ * Redis) implements the same four calls and plugs in without touching the
+ * protocol.
  */
 import { DEFAULTS } from '../../constants.js';
 import { nicknameKey } from './nickname.js';
@@ -18,6 +19,12 @@ export interface RoomMember {
    * @param shared the same line encoded once for all receivers of a broadcast
    */
   deliver(line: string, shared?: SharedLine): void;
+  /**
+   * The room took this member out because its name now belongs to a user of
+   * another process (claimed there while this one was cut off from the
+   * room): the member tells its user and goes. Optional; must not throw.
+   */
+  nameLost?(): void;
 }
 
 export type JoinResult = 'joined' | 'taken' | 'full';
@@ -32,7 +39,12 @@ export interface Room {
   leave(member: RoomMember): void;
   /** Hands `line` to every member except `from` (when given), in join order. */
   broadcast(line: string, from?: RoomMember): void;
-  /** Nicknames present, in join order. */
+  /**
+   * Nicknames present, in join order. A room shared across processes answers
+   * from its roster (this process's copy of who is in the room, kept by the
+   * same messages that announce joins and leaves), so `/who` costs no round
+   * trip and agrees with the announcements the user has seen.
+   */
   who(): string[];
 }
 
@@ -54,6 +66,16 @@ export class LocalRoom implements Room {
 
   get size(): number {
     return this.#members.size;
+  }
+
+  /** @returns the member whose nickname has this key (nicknameKey()), if any */
+  member(key: string): RoomMember | undefined {
+    return this.#members.get(key);
+  }
+
+  /** Whether `member` itself (not just its name) is in the room. */
+  has(member: RoomMember): boolean {
+    return this.#members.get(nicknameKey(member.nickname)) === member;
   }
 
   join(member: RoomMember): JoinResult {

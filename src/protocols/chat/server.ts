@@ -1,76 +1,31 @@
 /**
  * The chat application: one room, shared by every listener it is attached
  * to (TCP, TLS, UDP, WebSocket alike), and an orderly shutdown that tells
- * every user before closing.
+ * every user before closing. The room may itself be shared with other
+ * processes (SharedRoom over a RoomBus); the server does not know.
  */
 import { EventEmitter } from 'node:events';
 import { DEFAULTS } from '../../constants.js';
 import type { NetlabError } from '../../errors.js';
+import { TRANSPORTS } from '../../transports/registry.js';
 import type { Session } from '../../transports/session.js';
 import type { ProtocolFactory } from '../protocol.js';
+import { FanOutTurn } from '../turn-batch.js';
+import type { ChatUserContext, UdpSeats } from './context.js';
+import { CHAT_OPTIONS, type ChatServerEvents, type ChatServerOptions, type ResolvedChatOptions } from './options.js';
 import { LocalRoom, type Room } from './room.js';
 import { SHUTDOWN_NOTICE } from './text.js';
 import { ChatUser } from './user.js';
 import { TokenBucket } from './rate-limit.js';
-import { numberAtLeast, nonNegativeMs, optional, positiveInteger, requiredFunction, requiredObject, validateOptions, withDefault, type Checker } from '../../util/validate.js';
+import { validateOptions } from '../../util/validate.js';
 
-export interface ChatServerOptions {
-  /** The room; default a LocalRoom of `maxUsers`. */
-  room?: Room;
-  /** Default 1024. */
-  maxUsers?: number;
-  /** Longest line, in bytes. Default 4096. */
-  maxLineBytes?: number;
-  /** Longest nickname, in characters. Default 32. */
-  nicknameMaxChars?: number;
-  /** Rate limit: lines per second per user; 0 turns the limit off. Default 20. */
-  linesPerSecond?: number;
-  /** Rate limit: burst of lines. Default 40. */
-  lineBurst?: number;
-  /** Bytes that may wait for a slow reader before it is cut off. Default 1 MiB. */
-  maxQueuedBytes?: number;
-  /** A reader whose socket stays full this long is cut off, in ms. Default 5000. */
-  drainTimeoutMs?: number;
-  /**
-   * TCP/TLS: a partial line a user sends nothing after for this long is taken
-   * as a line (nickname or chat), in milliseconds; 0 waits for the line end.
-   * Default 200.
-   */
-  partialLineIdleMs?: number;
-  /** Clock for the rate limit (tests). Default Date.now. */
-  now?: () => number;
-  /** UDP users in the room at once, within maxUsers (UDP sources can be forged). Default 64. */
-  maxUdpUsers?: number;
-}
-
-export type ResolvedChatOptions = Readonly<Required<Omit<ChatServerOptions, 'room'>>>;
-
-export interface ChatServerEvents {
-  joined: [nickname: string, session: Session];
-  left: [nickname: string, session: Session];
-  /** A user cut off for a reason of its own (too slow a reader). */
-  dropped: [session: Session, error: NetlabError];
-}
-
-/** ChatServer's options, checked once (a key added to ChatServerOptions must be added here too). */
-const CHAT_OPTIONS = {
-  room: optional(requiredObject),
-  maxUsers: withDefault(positiveInteger, DEFAULTS.chatMaxUsers),
-  maxLineBytes: withDefault(positiveInteger, DEFAULTS.chatMaxLineBytes),
-  nicknameMaxChars: withDefault(positiveInteger, DEFAULTS.nicknameMaxChars),
-  linesPerSecond: withDefault(numberAtLeast(0, 'lines a second'), DEFAULTS.chatLinesPerSecond),
-  lineBurst: withDefault(numberAtLeast(1, 'lines'), DEFAULTS.chatLineBurst),
-  maxQueuedBytes: withDefault(positiveInteger, DEFAULTS.maxQueuedBytesPerClient),
-  drainTimeoutMs: withDefault(nonNegativeMs, DEFAULTS.drainTimeoutMs),
-  partialLineIdleMs: withDefault(nonNegativeMs, DEFAULTS.partialLineIdleMs),
-  now: withDefault(requiredFunction, Date.now),
-  maxUdpUsers: withDefault(positiveInteger, DEFAULTS.chatMaxUdpUsers),
-} satisfies Record<keyof ChatServerOptions, Checker<unknown>>;
+export type { ChatServerEvents, ChatServerOptions, ResolvedChatOptions } from './options.js';
 
 export class ChatServer extends EventEmitter<ChatServerEvents> {
   readonly room: Room;
   readonly options: ResolvedChatOptions;
   readonly #users = new Set<ChatUser>();
+  readonly #context: ChatUserContext;
   #closing = false;
   /** UDP users in the room (they count against maxUdpUsers). */
   #udpUsers = 0;
@@ -88,11 +43,28 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
     const maxUsers = checked.maxUsers;
     this.options = Object.freeze({ ...checked, now: checked.now as () => number });
     this.room = (room as Room | undefined) ?? new LocalRoom({ maxUsers });
+    const seats: UdpSeats = {
+      take: () => this.takeUdpSeat(),
+      release: () => this.releaseUdpSeat(),
+      announceJoin: () => this.announceUdpJoin(),
+    };
+    // One turn per server: its users' batches share joined Buffers and are flushed together.
+    const turn = new FanOutTurn();
+    this.#context = Object.freeze({
+      options: this.options,
+      room: this.room,
+      turn,
+      udpSeats: seats,
+      joined: (nickname: string, session: Session) => this.emit('joined', nickname, session),
+      left: (nickname: string, session: Session) => this.emit('left', nickname, session),
+      dropped: (session: Session, error: NetlabError) => this.emit('dropped', session, error),
+      forget: (user: object) => this.#users.delete(user as ChatUser),
+    });
   }
 
   /** The per-session protocol: attach it to as many servers/listeners as you like. */
   readonly protocol: ProtocolFactory = (session) => {
-    const user = new ChatUser(this, session);
+    const user = new ChatUser(this.#context, session);
     if (this.#closing) user.close(SHUTDOWN_NOTICE);
     else this.#users.add(user);
     return user;
@@ -130,11 +102,6 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
     return this.#udpAnnouncements.take(this.options.now());
   }
 
-  /** @internal */
-  forget(user: ChatUser): void {
-    this.#users.delete(user);
-  }
-
   /**
    * Tells every user the server is closing, ends their connections, and
    * waits (at most `timeoutMs`) for them to go.
@@ -143,7 +110,8 @@ export class ChatServer extends EventEmitter<ChatServerEvents> {
     this.#closing = true;
     const sessions = [...this.#users].map((u) => u.session);
     for (const user of [...this.#users]) user.close(SHUTDOWN_NOTICE);
-    const open = sessions.filter((s) => !s.closed && s.transport !== 'udp');
+    // A connectionless peer (UDP) has no close to wait for.
+    const open = sessions.filter((s) => !s.closed && !TRANSPORTS[s.transport].connectionless);
     if (open.length === 0) return;
     await new Promise<void>((resolve) => {
       let left = open.length;

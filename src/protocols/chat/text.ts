@@ -15,3 +15,4 @@ export const nameTaken = (name: string): string => `The name ${name} is already 
 export const roomFull = (max: number): string => `The chat is full (${max} users); please try again later.`;
 export const udpFull = (max: number): string => `The chat is full for UDP users (${max}); please try again later.`;
 export const lineTooLong = (max: number): string => `Your line was longer than ${max} bytes and was not sent.`;
+export const nameLost = (name: string): string => `While this server was cut off from the room, another user took the name ${name}; please join again.`;

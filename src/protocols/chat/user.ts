@@ -26,6 +26,7 @@
  */
 import { LineSplitter, type LineSplitterOptions } from '../../codec/line-splitter.js';
 import type { LimitError, NetlabError } from '../../errors.js';
+import { TRANSPORTS } from '../../transports/registry.js';
 import type { Session } from '../../transports/session.js';
 import { escapeControls } from '../../util/terminal-text.js';
 import { OutboundQueue, type OutboundQueueOptions } from '../outbound-queue.js';
@@ -37,18 +38,21 @@ import { TokenBucket } from './rate-limit.js';
 import type { JoinResult, RoomMember } from './room.js';
 import type { SharedLine } from './shared-line.js';
 import * as text from './text.js';
-import type { ChatServer } from './server.js';
+import type { ChatUserContext } from './context.js';
+import type { FanOutTurn } from '../turn-batch.js';
 
 type State = 'naming' | 'joining' | 'chatting' | 'gone';
 
 export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, OutboundQueueOptions, PartialLineOwner {
   readonly session: Session;
-  readonly #server: ChatServer;
+  readonly #context: ChatUserContext;
   readonly #queue: OutboundQueue;
   readonly #reader: LineSplitter | undefined;
   /** Undefined when the rate limit is off. */
   readonly #bucket: TokenBucket | undefined;
   readonly #newline: string;
+  /** A peer address, not a connection (UDP): no greeting, and one of the room's UDP seats. */
+  readonly #connectionless: boolean;
   #nickname = '';
   #state: State = 'naming';
   /** A line read while no token was left (or the room was deciding). */
@@ -68,19 +72,23 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
   /** The room was told this user entered, so it is told when it leaves. */
   #announced = false;
 
-  constructor(server: ChatServer, session: Session) {
-    this.#server = server;
+  /** @param context what the user needs from its server (options, room, turn, reports) */
+  constructor(context: ChatUserContext, session: Session) {
+    this.#context = context;
     this.session = session;
-    const o = server.options;
+    const o = context.options;
     // The queue's and the line reader's options are this user: their
     // callbacks are its methods below, not closures made for every user.
     this.#queue = new OutboundQueue(session, this);
     this.#bucket = o.linesPerSecond > 0 ? new TokenBucket(o.linesPerSecond, o.lineBurst, o.now()) : undefined;
-    // A WebSocket message is already a line; everything else gets a newline.
-    this.#newline = session.transport === 'ws' ? '' : '\n';
+    // What the driver says, not the transport's name: a message on a
+    // connection (WebSocket) is already a line; a stream line or a datagram
+    // (UDP, connectionless) gets its newline.
+    this.#connectionless = TRANSPORTS[session.transport].connectionless;
+    this.#newline = session.framing === 'message' && !this.#connectionless ? '' : '\n';
     if (session.framing === 'stream') this.#reader = new LineSplitter(this);
     // UDP has no connection to greet: its first datagram is already the name.
-    if (session.transport !== 'udp') this.deliver(text.GREETING);
+    if (!this.#connectionless) this.deliver(text.GREETING);
   }
 
   get nickname(): string {
@@ -89,12 +97,17 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
 
   /** @internal OutboundQueue option. */
   get maxQueuedBytes(): number {
-    return this.#server.options.maxQueuedBytes;
+    return this.#context.options.maxQueuedBytes;
+  }
+
+  /** @internal OutboundQueue option: the server's fan-out turn. */
+  get turn(): FanOutTurn {
+    return this.#context.turn;
   }
 
   /** @internal OutboundQueue option. */
   get drainTimeoutMs(): number {
-    return this.#server.options.drainTimeoutMs;
+    return this.#context.options.drainTimeoutMs;
   }
 
   /** @internal OutboundQueue: the user fell too far behind. */
@@ -104,7 +117,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
 
   /** @internal LineSplitter option. */
   get maxLineBytes(): number {
-    return this.#server.options.maxLineBytes;
+    return this.#context.options.maxLineBytes;
   }
 
   /** @internal LineSplitter option: a refused line is skipped and the user may go on chatting. */
@@ -162,7 +175,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
     clearTimeout(this.#throttle);
     this.#idle?.clear();
     this.#leave();
-    this.#server.forget(this);
+    this.#context.forget(this);
   }
 
   /** @internal server shutdown: say goodbye, close, and announce nothing. */
@@ -170,15 +183,34 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
     clearTimeout(this.#throttle);
     this.#idle?.clear();
     this.deliver(notice);
-    if (this.#state === 'chatting') this.#server.room.leave(this);
+    if (this.#state === 'chatting') this.#context.room.leave(this);
     this.#state = 'gone';
     this.#releaseUdpSeat();
     this.#end();
   }
 
+  /**
+   * The room lost this user's name to a user of another server (claimed
+   * there while this one was cut off from the room): the user is told and
+   * closed. The room has removed it already; nothing is announced.
+   */
+  nameLost(): void {
+    if (this.#state !== 'chatting') return;
+    clearTimeout(this.#throttle);
+    this.#idle?.clear();
+    this.#state = 'gone';
+    this.#waiting = undefined;
+    this.#rest = undefined;
+    this.#restLines = undefined;
+    this.#releaseUdpSeat();
+    this.#context.left(this.#nickname, this.session);
+    this.deliver(text.nameLost(this.#nickname));
+    this.#end();
+  }
+
   /** One datagram or message: one line, or several separated by newlines. */
   #splitMessage(message: Buffer): string[] {
-    const max = this.#server.options.maxLineBytes;
+    const max = this.#context.options.maxLineBytes;
     const body = message[message.length - 1] === 0x0a ? message.subarray(0, message.length - 1) : message;
     const lines: string[] = [];
     for (const raw of body.toString('utf8').split('\n')) {
@@ -215,7 +247,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
   }
 
   #armIdle(): void {
-    const ms = this.#server.options.partialLineIdleMs;
+    const ms = this.#context.options.partialLineIdleMs;
     if (ms > 0) (this.#idle ??= new PartialLineTimer(this, ms)).arm();
   }
 
@@ -255,7 +287,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
       return false;
     }
     const bucket = this.#bucket;
-    const now = bucket === undefined ? 0 : this.#server.options.now();
+    const now = bucket === undefined ? 0 : this.#context.options.now();
     if (bucket !== undefined && !bucket.take(now)) {
       this.#waiting = line;
       this.session.pause();
@@ -273,16 +305,16 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
 
   #chooseName(line: string): void {
     const name = line.trim();
-    const max = this.#server.options.nicknameMaxChars;
+    const max = this.#context.options.nicknameMaxChars;
     const problem = nicknameProblem(name, max);
     if (problem === 'empty') return this.deliver(text.nameEmpty());
     if (problem === 'too-long') return this.deliver(text.nameTooLong(max));
     if (problem === 'invalid') return this.deliver(text.nameInvalid());
     // UDP users have a cap of their own, so forged sources cannot fill the room.
-    if (this.session.transport === 'udp' && !this.#udpSeat) {
-      if (!this.#server.takeUdpSeat()) {
+    if (this.#connectionless && !this.#udpSeat) {
+      if (!this.#context.udpSeats.take()) {
         this.#state = 'gone';
-        this.deliver(text.udpFull(this.#server.options.maxUdpUsers));
+        this.deliver(text.udpFull(this.#context.options.maxUdpUsers));
         this.#end();
         return;
       }
@@ -290,7 +322,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
     }
     this.#nickname = name;
     this.#state = 'joining';
-    const result = this.#server.room.join(this);
+    const result = this.#context.room.join(this);
     if (result instanceof Promise) {
       // A broker-backed room answers later; what the user sends meanwhile waits.
       this.session.pause();
@@ -307,7 +339,7 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
   #joined(result: JoinResult, later: boolean): void {
     if (this.#state !== 'joining') {
       // The user went away while the room decided.
-      if (result === 'joined') this.#server.room.leave(this);
+      if (result === 'joined') this.#context.room.leave(this);
       return;
     }
     if (later) this.session.resume();
@@ -319,12 +351,12 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
       this.#nickname = '';
     } else if (result === 'full') {
       this.#state = 'gone';
-      this.deliver(text.roomFull(this.#server.options.maxUsers));
+      this.deliver(text.roomFull(this.#context.options.maxUsers));
       this.#end();
       go = false;
     } else if (!this.session.prove()) {
       // A UDP peer with no connection seat left: the listener told it so and closed it.
-      this.#server.room.leave(this);
+      this.#context.room.leave(this);
       this.#state = 'gone';
       this.#releaseUdpSeat();
       go = false;
@@ -332,9 +364,9 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
       this.#state = 'chatting';
       this.deliver(text.welcome(this.#nickname));
       // UDP joins are announced within a room-wide rate, so a flood of them is no amplifier.
-      this.#announced = !this.#udpSeat || this.#server.announceUdpJoin();
-      if (this.#announced) this.#server.room.broadcast(text.entered(this.#nickname), this);
-      this.#server.emit('joined', this.#nickname, this.session);
+      this.#announced = !this.#udpSeat || this.#context.udpSeats.announceJoin();
+      if (this.#announced) this.#context.room.broadcast(text.entered(this.#nickname), this);
+      this.#context.joined(this.#nickname, this.session);
     }
     if (go && later) this.#work();
   }
@@ -346,12 +378,12 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
       return;
     }
     if (line.length === 0) return;
-    this.#server.room.broadcast(text.said(this.#nickname, escapeControls(line)), this);
+    this.#context.room.broadcast(text.said(this.#nickname, escapeControls(line)), this);
   }
 
   #commandContext(): CommandContext {
     return {
-      room: this.#server.room,
+      room: this.#context.room,
       reply: (line) => this.deliver(line),
       quit: () => {
         this.#leave();
@@ -369,20 +401,20 @@ export class ChatUser implements Protocol, RoomMember, LineSplitterOptions, Outb
     this.#restLines = undefined;
     this.#releaseUdpSeat();
     if (!wasChatting) return;
-    this.#server.room.leave(this);
-    if (this.#announced) this.#server.room.broadcast(text.left(this.#nickname));
-    this.#server.emit('left', this.#nickname, this.session);
+    this.#context.room.leave(this);
+    if (this.#announced) this.#context.room.broadcast(text.left(this.#nickname));
+    this.#context.left(this.#nickname, this.session);
   }
 
   #releaseUdpSeat(): void {
     if (!this.#udpSeat) return;
     this.#udpSeat = false;
-    this.#server.releaseUdpSeat();
+    this.#context.udpSeats.release();
   }
 
   #cutOff(error: NetlabError): void {
     this.#leave();
-    this.#server.emit('dropped', this.session, error);
+    this.#context.dropped(this.session, error);
     this.session.destroy(error);
   }
 }

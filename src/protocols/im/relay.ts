@@ -18,6 +18,12 @@
  * still slow the room to its own pace only by draining its whole buffer
  * (at least the 64 KiB high-water mark) within every grace period: that is
  * backpressure working, not a stall.
+ *
+ * Where a frame goes is the relay's bus (relay-bus.ts): by default its own
+ * other clients; with a Redis bus, also every other relay of the room, whose
+ * frames come back through `deliverFromNode` into the same bounded queues.
+ * Frames from other nodes cannot be paused at their source; the receivers'
+ * queue limits bound them instead.
  */
 import { EventEmitter } from 'node:events';
 import { DEFAULTS } from '../../constants.js';
@@ -25,8 +31,10 @@ import { encodeFrame, FrameDecoder, MAX_UINT32 } from '../../codec/length-prefix
 import type { NetlabError } from '../../errors.js';
 import type { Session } from '../../transports/session.js';
 import { OutboundQueue } from '../outbound-queue.js';
+import { FanOutTurn } from '../turn-batch.js';
 import type { Protocol, ProtocolFactory } from '../protocol.js';
-import { integerIn, nonNegativeMs, positiveInteger, validateOptions, withDefault, type Checker } from '../../util/validate.js';
+import { integerIn, invalidOption, nonNegativeMs, positiveInteger, validateOptions, withDefault, type Checker } from '../../util/validate.js';
+import { LocalRelayBus, type RelayBus, type RelayBusContext } from './relay-bus.js';
 
 export interface ImRelayOptions {
   /** Largest frame payload relayed, in bytes. Default 65536. */
@@ -40,6 +48,8 @@ export interface ImRelayOptions {
    * it drains everything), in ms. Default 250; 0: never.
    */
   stallGraceMs?: number;
+  /** Where frames go: default a LocalRelayBus (this relay's clients only); a RedisRelayBus for relays across processes. */
+  bus?: RelayBus;
 }
 
 export interface ImRelayEvents {
@@ -52,6 +62,10 @@ export interface ImRelayStats {
   framesIn: number;
   /** Frame copies sent to clients. */
   framesOut: number;
+  /** Frames received from other nodes (a Redis bus). */
+  framesFromNodes: number;
+  /** Frames from other nodes longer than this relay's maxFrameBytes, not relayed. */
+  framesRefusedFromNodes: number;
   clients: number;
   /**
    * Bytes the relay holds for its clients right now: their bounded queues
@@ -66,19 +80,31 @@ const RELAY_OPTIONS = {
   maxQueuedBytes: withDefault(positiveInteger, DEFAULTS.maxQueuedBytesPerClient),
   drainTimeoutMs: withDefault(nonNegativeMs, DEFAULTS.drainTimeoutMs),
   stallGraceMs: withDefault(nonNegativeMs, DEFAULTS.imStallGraceMs),
+  bus: (value: unknown, name: string): RelayBus | undefined => {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'object' || value === null || typeof (value as RelayBus).publish !== 'function' || typeof (value as RelayBus).attach !== 'function') {
+      throw invalidOption(name, 'a RelayBus (attach and publish)', value);
+    }
+    return value as RelayBus;
+  },
 } satisfies Record<keyof ImRelayOptions, Checker<unknown>>;
 
-export class ImRelay extends EventEmitter<ImRelayEvents> {
+export class ImRelay extends EventEmitter<ImRelayEvents> implements RelayBusContext {
   readonly maxFrameBytes: number;
   readonly maxQueuedBytes: number;
   readonly drainTimeoutMs: number;
   readonly stallGraceMs: number;
+  /** @internal This relay's fan-out turn: its clients' batched frames share joined Buffers and are flushed together. */
+  readonly turn = new FanOutTurn();
   readonly #clients = new Set<RelayClient>();
   /** Congested receivers still within their grace: they count towards pausing the senders. */
   readonly #holding = new Set<RelayClient>();
   #paused = false;
   #framesIn = 0;
   #framesOut = 0;
+  #framesFromNodes = 0;
+  #framesRefusedFromNodes = 0;
+  readonly #bus: RelayBus;
 
   /**
    * @param options maxFrameBytes (default 65536), maxQueuedBytes (default 1 MiB)
@@ -92,6 +118,8 @@ export class ImRelay extends EventEmitter<ImRelayEvents> {
     this.maxQueuedBytes = checked.maxQueuedBytes;
     this.drainTimeoutMs = checked.drainTimeoutMs;
     this.stallGraceMs = checked.stallGraceMs;
+    this.#bus = checked.bus ?? new LocalRelayBus();
+    this.#bus.attach(this);
   }
 
   /** The per-session protocol, for a Server or a listener. */
@@ -100,7 +128,14 @@ export class ImRelay extends EventEmitter<ImRelayEvents> {
   get stats(): ImRelayStats {
     let bufferedBytes = 0;
     for (const client of this.#clients) bufferedBytes += client.bufferedBytes;
-    return { framesIn: this.#framesIn, framesOut: this.#framesOut, clients: this.#clients.size, bufferedBytes };
+    return {
+      framesIn: this.#framesIn,
+      framesOut: this.#framesOut,
+      framesFromNodes: this.#framesFromNodes,
+      framesRefusedFromNodes: this.#framesRefusedFromNodes,
+      clients: this.#clients.size,
+      bufferedBytes,
+    };
   }
 
   /** True while the relay has stopped reading because the room is behind (see the module comment). */
@@ -155,13 +190,28 @@ export class ImRelay extends EventEmitter<ImRelayEvents> {
     }
   }
 
-  /** @internal one frame from `from` to everyone else, encoded once. */
+  /** @internal one frame from a local client: the bus decides where it goes. */
   forward(from: RelayClient, payload: Buffer): void {
     this.#framesIn += 1;
+    this.#bus.publish(payload, from);
+  }
+
+  /** RelayBusContext: one frame to every local client but `from`, encoded once. */
+  deliverLocal(payload: Buffer, from?: object): void {
     const frame = encodeFrame(payload);
     for (const client of this.#clients) {
       if (client !== from && client.send(frame)) this.#framesOut += 1;
     }
+  }
+
+  /** RelayBusContext: a frame from another node, held to this relay's own --max-frame. */
+  deliverFromNode(payload: Buffer): void {
+    if (payload.length > this.maxFrameBytes) {
+      this.#framesRefusedFromNodes += 1;
+      return;
+    }
+    this.#framesFromNodes += 1;
+    this.deliverLocal(payload);
   }
 }
 
@@ -190,6 +240,7 @@ class RelayClient implements Protocol {
       drainTimeoutMs: relay.drainTimeoutMs,
       onOverflow: (error) => this.#drop(error),
       onCongestion: (congested) => relay.congestion(this, congested),
+      turn: relay.turn,
     });
     relay.join(this);
   }
