@@ -136,3 +136,19 @@ test('a name lost after a gap: its user is told and closed, and nobody hears it 
   assert.ok(!published.includes('dup has left the chat'));
   assert.deepEqual(room.who(), ['other']);
 });
+
+test('a node back after a gap lists its users: those missing left, those new entered, each announced once', async () => {
+  const { bus, listener } = scriptedBus();
+  const room = new SharedRoom({ bus });
+  const chat = new ChatServer({ room, linesPerSecond: 0 });
+  const here = user(chat, 'here');
+  const l = listener();
+  l.entered('stayed', 'n1', false);
+  l.entered('went', 'n1', false);
+  l.entered('elsewhere', 'n2', false);
+  l.nodeUsers('n1', ['stayed', 'came']);
+  l.nodeUsers('n1', ['stayed', 'came']); // said twice: nothing new
+  await turn();
+  assert.deepEqual(room.who(), ['here', 'stayed', 'elsewhere', 'came']);
+  assert.deepEqual(lines(here).slice(2), ['went has left the chat', 'came has entered the chat']);
+});
