@@ -67,6 +67,11 @@ export const DEFAULTS = Object.freeze({
   imStallGraceMs: 250,
   /** How long a shutting-down chat server waits for users to take its goodbye, in milliseconds. */
   chatCloseTimeoutMs: 2000,
+  /**
+   * How long a stopping server waits for its last sessions' FINs to reach the
+   * --pcap tap before the file is closed, in milliseconds.
+   */
+  tapCloseWaitMs: 1000,
   // pcap: capture files
   /** Largest pcap record or pcapng block accepted, in bytes; longer length fields are corrupt (no allocation). */
   pcapMaxRecordBytes: 16 * 1024 * 1024,

@@ -37,6 +37,7 @@ interface ServeFlags extends TlsFlags {
   rateLimit: number;
   lineIdleMs: number;
   json?: boolean;
+  pcap?: string;
 }
 
 interface JoinFlags extends TlsFlags {
@@ -89,6 +90,7 @@ export function registerChat(program: Command): void {
     .option('--key <file>', 'tls: PEM private key of --cert')
     .option('--key-pass <source>', 'tls: passphrase of an encrypted --key: env:VAR, file:PATH or pass:TEXT (default: ask on the terminal)')
     .option('--keylog <file>', 'tls: append NSS key-log lines for Wireshark (default: $SSLKEYLOGFILE)')
+    .option('--pcap <file>', 'write what crosses every listener\'s sockets to one pcap file for Wireshark (no root needed)')
     .option('--json', 'NDJSON events on stdout (listening, connect, close, joined, left, summary)')
     .addHelpText(
       'after',
@@ -98,6 +100,7 @@ export function registerChat(program: Command): void {
         'netlab chat serve --tcp 1234 --web 8081',
         'netlab chat serve --tls 1235 --cert cert.pem --key key.pem',
         'netlab chat serve --tcp 1234 --udp 1236 --max-udp-users 16',
+        'netlab chat serve --tcp 1234 --tls 1235 --udp 1236 --pcap chat.pcap --keylog keys.log',
         'telnet 127.0.0.1 1234',
         'openssl s_client -quiet -connect 127.0.0.1:1235',
       ),
@@ -208,15 +211,14 @@ async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void>
     }
     return `chat room listening on ${formatEndpoint(server.address)} (${server.transport}); Ctrl-C to stop`;
   };
-  try {
-    await serveUntilSignal(out, specs, {
-      banner,
-      beforeClose: () => chat.shutdown(),
-      summary: () => ({ users_joined: joined }),
-    });
-  } finally {
-    keylog?.close();
-  }
+  await serveUntilSignal(out, specs, {
+    banner,
+    insecureHint: (server) => `netlab chat join ${server.address.address} -p ${server.address.port} --transport tls --insecure`,
+    pcap: flags.pcap,
+    keylog,
+    beforeClose: () => chat.shutdown(),
+    summary: () => ({ users_joined: joined }),
+  });
 }
 
 async function joinChat(host: string, flags: JoinFlags): Promise<void> {

@@ -24,6 +24,7 @@ interface ServeFlags {
   maxFrame: number;
   maxConns: number;
   json?: boolean;
+  pcap?: string;
 }
 
 interface JoinFlags {
@@ -56,8 +57,9 @@ export function registerIm(program: Command): void {
     .option('--host <host>', 'address to listen on', DEFAULTS.host)
     .option('--max-frame <bytes>', 'largest frame relayed; a longer one disconnects its sender', positiveInteger('frame size'), DEFAULTS.maxFrameBytes)
     .option('--max-conns <n>', 'clients at once before new ones are refused', positiveInteger('connection count'), DEFAULTS.maxConnections)
+    .option('--pcap <file>', 'write every frame as it crossed the sockets to a pcap file for Wireshark (no root needed)')
     .option('--json', 'connection log as NDJSON events on stdout')
-    .addHelpText('after', examples('netlab im serve', 'netlab im serve -p 9999 --max-frame 4096 --json'))
+    .addHelpText('after', examples('netlab im serve', 'netlab im serve -p 9999 --max-frame 4096 --json', 'netlab im serve -p 9999 --pcap im.pcap'))
     .action(async (flags: ServeFlags) => {
       const out = new Output({ json: flags.json });
       const relay = new ImRelay({ maxFrameBytes: flags.maxFrame });
@@ -70,6 +72,7 @@ export function registerIm(program: Command): void {
         [{ transport: 'tcp', host: flags.host, port: flags.port, protocol: relay.protocol, maxConnections: flags.maxConns }],
         {
           banner: (server) => `IM relay listening on ${formatEndpoint(server.address)} (tcp, max frame ${flags.maxFrame} bytes); Ctrl-C to stop`,
+          pcap: flags.pcap,
           summary: () => {
             const s = relay.stats;
             return { frames_in: s.framesIn, frames_out: s.framesOut };
