@@ -61,7 +61,9 @@ test("lab's closing hints decrypt the TLS capture: the netlab hint runs as print
   const dir = tempDir(t);
   const result = await runCli(['lab'], { timeoutMs: 60_000, cwd: dir });
   assert.equal(result.code, 0, result.stderr);
-  const hints = result.stdout.slice(result.stdout.indexOf('== Look at it yourself =='));
+  const from = result.stdout.indexOf('== Look at it yourself ==');
+  const next = result.stdout.indexOf('\n== ', from);
+  const hints = result.stdout.slice(from, next === -1 ? undefined : next);
   assert.match(hints, /wireshark -o tls\.keylog_file:\S*lab-keys\.log \S*lab-tls\.pcap/);
   const last = hints.trimEnd().split('\n').at(-1)!.trim();
   assert.equal(last, 'netlab pcap follow lab-tls.pcap --stream 0 --keylog lab-keys.log');

@@ -1,9 +1,9 @@
-/** `netlab lab` (what `npm start` runs): the guided plaintext-vs-TLS lab. */
+/** `netlab lab [NAME]` (what `npm start` runs): the guided labs, and `--list`. */
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
 import { runEchoDemo } from '../../lab/demo.js';
-import { runWireLab, type WireLabResult } from '../../lab/wire-lab.js';
-import { describePayload, hexdump } from '../../util/payload-view.js';
+import { labJson, runLab, type LabResult } from '../../lab/lab.js';
+import { DEFAULT_LAB, findLab, LABS } from '../../lab/labs/index.js';
 import { examples } from '../help.js';
 import { Output, paint } from '../output.js';
 
@@ -11,44 +11,64 @@ interface LabFlags {
   out: string;
   capture?: boolean;
   modes?: boolean;
+  list?: boolean;
   json?: boolean;
 }
 
-/** Ciphertext shown per direction before "... more bytes". */
-const CIPHERTEXT_PREVIEW_BYTES = 160;
+const TONE_COLOUR = { alert: 'red', good: 'green' } as const;
 
 export function registerLab(program: Command): void {
   program
     .command('lab')
-    .summary('the guided lab: what an eavesdropper sees on TCP, on TLS, and TLS decrypted with the key log')
+    .argument('[name]', `the lab to run: ${LABS.map((l) => l.name).join(', ')} (default ${DEFAULT_LAB})`)
+    .summary('guided labs on loopback: run the servers and clients, record the wire, and explain the capture')
     .description(
-      'Starts a TCP and a TLS echo server on loopback, sends the same sample secrets through each, records the wire bytes, ' +
-        'and shows what an eavesdropper sees: plaintext on TCP, ciphertext on TLS, and the TLS bytes decrypted again with ' +
-        'the key log. Writes lab-tcp.pcap, lab-tls.pcap and lab-keys.log for Wireshark. No root and no set-up needed.',
+      'Runs one lab of a networking course on loopback in one command, no root and no set-up: starts its servers and clients, ' +
+        'records the wire (the socket tap, or tcpdump with --capture), reads the capture back and explains what it shows, ' +
+        'answering the lab sheet\'s questions by pointing at the packets. Every fact printed is read from the capture just made. ' +
+        `Without NAME it runs the ${DEFAULT_LAB} lab (what npm start runs). Writes the captures (and key logs) for Wireshark.`,
     )
+    .option('--list', 'name every lab with one line about it')
     .option('--out <dir>', 'where to write the capture and key-log files', '.')
     .option('--capture', 'record with a real tcpdump capture of loopback instead of the socket tap (needs root)')
     .option('--modes', 'instead: start every transport with every echo mode and show each answering')
-    .option('--json', 'one JSON document with the three views')
-    .addHelpText('after', examples('netlab lab', 'netlab lab --out /tmp/lab', 'sudo netlab lab --capture', 'netlab lab --modes'))
-    .action(async (flags: LabFlags) => (flags.modes === true ? runModes(flags) : runLab(flags)));
+    .option('--json', 'one JSON document: the lab, its files, and its sections with their facts')
+    .addHelpText(
+      'after',
+      examples('netlab lab', 'netlab lab --list', 'netlab lab udp', 'netlab lab http --out /tmp/lab', 'sudo netlab lab tls --capture', 'netlab lab udp --json', 'netlab lab --modes'),
+    )
+    .action(async (name: string | undefined, flags: LabFlags) => {
+      if (flags.list === true) return listLabs(flags);
+      if (flags.modes === true) return runModes(flags);
+      return runNamedLab(name, flags);
+    });
 }
 
-async function runLab(flags: LabFlags): Promise<void> {
+function listLabs(flags: LabFlags): void {
   const out = new Output(flags);
-  const result = await runWireLab({ outDir: flags.out, liveCapture: flags.capture === true });
   if (out.json) {
-    out.event({
-      files: result.files,
-      recorded_with: result.recordedWith,
-      tcp: { client: result.tcp.client.toString('utf8'), server: result.tcp.server.toString('utf8') },
-      tls: { client: result.tls.client.toString('hex'), server: result.tls.server.toString('hex') },
-      decrypted: { client: result.decrypted.client.toString('utf8'), server: result.decrypted.server.toString('utf8') },
-      tls_summary: result.tlsSummary,
-    });
+    out.event(LABS.map((lab) => ({ name: lab.name, summary: lab.summary, sheet: lab.sheet, command: `netlab lab ${lab.name}` })));
+    return;
+  }
+  const width = Math.max(...LABS.map((lab) => lab.name.length));
+  for (const lab of LABS) out.info(`${lab.name.padEnd(width)}  ${lab.summary}`);
+}
+
+async function runNamedLab(name: string | undefined, flags: LabFlags): Promise<void> {
+  const lab = findLab(name ?? DEFAULT_LAB);
+  if (lab === undefined) throw new UsageError(`unknown lab ${JSON.stringify(name)}; the labs are ${LABS.map((l) => l.name).join(', ')} (see netlab lab --list)`);
+  const out = new Output(flags);
+  const result = await runLab(lab, { outDir: flags.out, liveCapture: flags.capture === true });
+  if (out.json) {
+    out.event(labJson(result));
     return;
   }
   printLab(out, result);
+  // npm start runs `netlab lab` with no NAME: point at the other labs.
+  if (name === undefined && LABS.length > 1) {
+    heading(out, 'Other labs');
+    for (const other of LABS) if (other !== lab) out.info(`  netlab lab ${other.name.padEnd(6)} ${other.summary}`);
+  }
 }
 
 function heading(out: Output, text: string): void {
@@ -56,41 +76,13 @@ function heading(out: Output, text: string): void {
   out.info(paint(process.stdout, 'bold', `== ${text} ==`));
 }
 
-function printLab(out: Output, r: WireLabResult): void {
-  const recorder = r.recordedWith === 'socket tap' ? 'the socket tap (no root needed)' : `a live ${r.recordedWith} capture of loopback`;
-  out.info(`netlab lab: the same ${r.secrets.length} secret lines sent over TCP and over TLS, recorded with ${recorder}.`);
-
-  heading(out, `1. TCP: what an eavesdropper reads in ${r.files.tcpPcap}`);
-  out.info('client -> server:');
-  for (const line of describePayload(r.tcp.client)) out.info(`  ${paint(process.stdout, 'red', line)}`);
-  out.info('server -> client (the echo):');
-  for (const line of describePayload(r.tcp.server)) out.info(`  ${line}`);
-  out.info('Every secret is readable by anyone who can capture this traffic.');
-
-  heading(out, `2. TLS: what an eavesdropper reads in ${r.files.tlsPcap}`);
-  out.info(`client -> server (${r.tls.client.length} bytes: handshake, then encrypted records):`);
-  for (const line of hexdump(r.tls.client, CIPHERTEXT_PREVIEW_BYTES)) out.info(`  ${line}`);
-  out.info(`server -> client (${r.tls.server.length} bytes):`);
-  for (const line of hexdump(r.tls.server, CIPHERTEXT_PREVIEW_BYTES)) out.info(`  ${line}`);
-  const leaked = r.secrets.filter((s) => r.tls.client.includes(s) || r.tls.server.includes(s));
-  out.info(leaked.length === 0 ? 'None of the secrets appears anywhere in these bytes.' : `Found in the clear: ${leaked.join(', ')}`);
-
-  heading(out, `3. TLS decrypted with the key log ${r.files.keyLog}`);
-  const s = r.tlsSummary;
-  out.info(`${s.version ?? 'TLS'} ${s.cipherSuite ?? ''}: ${s.status}${s.reason ? ` (${s.reason})` : ''}`);
-  out.info('client -> server:');
-  for (const line of describePayload(r.decrypted.client)) out.info(`  ${paint(process.stdout, 'green', line)}`);
-  out.info('server -> client:');
-  for (const line of describePayload(r.decrypted.server)) out.info(`  ${line}`);
-  out.info('Whoever holds the session keys reads everything again: guard key logs like passwords.');
-
-  heading(out, 'Look at it yourself');
-  out.info(`  wireshark ${resolve(r.files.tcpPcap)}     (Analyze > Follow > TCP Stream)`);
-  out.info(`  wireshark ${resolve(r.files.tlsPcap)}     then Preferences > Protocols > TLS > (Pre)-Master-Secret log filename: ${resolve(r.files.keyLog)}`);
-  out.info(`  wireshark -o tls.keylog_file:${resolve(r.files.keyLog)} ${resolve(r.files.tlsPcap)}     (the same tls.keylog_file preference, for one run)`);
-  out.info(`  tshark -r ${r.files.tlsPcap} -o tls.keylog_file:${r.files.keyLog} -x`);
-  // The TLS capture is ciphertext until the key log is given.
-  out.info(`  netlab pcap follow ${r.files.tlsPcap} --stream 0 --keylog ${r.files.keyLog}`);
+/** The text of a lab: the same section objects as --json, line by line. */
+function printLab(out: Output, result: LabResult): void {
+  for (const line of result.intro) out.info(line);
+  for (const section of result.sections) {
+    heading(out, section.title);
+    for (const line of section.lines) out.info(line.tone === 'plain' ? line.text : paint(process.stdout, TONE_COLOUR[line.tone], line.text));
+  }
 }
 
 async function runModes(flags: LabFlags): Promise<void> {

@@ -1,0 +1,16 @@
+/**
+ * Every lab `netlab lab` knows, in the order `--list` shows them. Adding a
+ * lab is one file in this folder and one line here (docs/labs.md).
+ */
+import type { Lab } from '../lab.js';
+import { tlsLab } from './tls.js';
+
+export const LABS: readonly Lab[] = Object.freeze([tlsLab]);
+
+/** The lab `netlab lab` runs without a NAME (and `npm start`). */
+export const DEFAULT_LAB = 'tls';
+
+/** The lab called `name`, or undefined. */
+export function findLab(name: string): Lab | undefined {
+  return LABS.find((lab) => lab.name === name);
+}
