@@ -102,6 +102,13 @@ export const DEFAULTS = Object.freeze({
   reassemblyMaxBufferedBytesTotal: 64 * 1024 * 1024,
   /** Longest capture filter (`-f`) accepted, in tokens: bounds the depth of the compiled filter. */
   captureFilterMaxTokens: 4096,
+  /**
+   * Kernel capture buffer asked of tcpdump (`-B`, KiB) and dumpcap (MiB):
+   * 32 MiB, room for a burst of about 128 packets at the 256 KiB frame size
+   * of libpcap's immediate mode (its 2 MiB default drops a connect scan's
+   * burst of SYN/RST pairs on loopback).
+   */
+  captureBufferKiB: 32 * 1024,
   /** Inputs at least this large get a progress bar on a TTY, in bytes. */
   pcapProgressMinBytes: 32 * 1024 * 1024,
   /** Networks whose addresses count as local for `pcap stats` (--local). */

@@ -3,9 +3,10 @@
  * lab is one file in this folder and one line here (docs/labs.md).
  */
 import type { Lab } from '../lab.js';
+import { scanLab } from './scan.js';
 import { tlsLab } from './tls.js';
 
-export const LABS: readonly Lab[] = Object.freeze([tlsLab]);
+export const LABS: readonly Lab[] = Object.freeze([tlsLab, scanLab]);
 
 /** The lab `netlab lab` runs without a NAME (and `npm start`). */
 export const DEFAULT_LAB = 'tls';
