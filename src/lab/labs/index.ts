@@ -3,10 +3,11 @@
  * lab is one file in this folder and one line here (docs/labs.md).
  */
 import type { Lab } from '../lab.js';
+import { chatLab } from './chat.js';
 import { scanLab } from './scan.js';
 import { tlsLab } from './tls.js';
 
-export const LABS: readonly Lab[] = Object.freeze([tlsLab, scanLab]);
+export const LABS: readonly Lab[] = Object.freeze([tlsLab, scanLab, chatLab]);
 
 /** The lab `netlab lab` runs without a NAME (and `npm start`). */
 export const DEFAULT_LAB = 'tls';
