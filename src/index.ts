@@ -40,8 +40,24 @@ export { DEMO_SECRETS } from './client/demo-secrets.js';
 export { createSelfSignedCertificate, writeCertificateFiles, fingerprint256, type CertificateOptions, type GeneratedCertificate, type KeyType } from './tls/certificate.js';
 export { KeyLogWriter, keyLogPath } from './tls/keylog.js';
 
-// the guided lab
+// the guided labs and their framework (docs/labs.md)
 export { runEchoDemo, type DemoResult } from './lab/demo.js';
+export { runLab, labJson, LOOK_SECTION_TITLE, type Lab, type LabResult, type RunLabOptions } from './lab/lab.js';
+export { LabContext, type LabContextOptions, type LabFile } from './lab/context.js';
+export { Recording, type RecorderName } from './lab/recorder.js';
+export { LabSection, packetFact, packetLine, type Fact, type FactValue, type LineTone, type PacketNote, type SectionLine } from './lab/section.js';
+export {
+  readLabCapture,
+  followLabStream,
+  decryptLabStream,
+  type LabPacket,
+  type LabCaptureReading,
+  type ReadLabCaptureOptions,
+  type FollowedStream,
+  type DecryptedStream,
+} from './lab/capture-reading.js';
+export { sendAndClose, packetsCarrying, tcpRoles, TCP_ROLE_WORDS, type TcpRole } from './lab/steps.js';
+export { LABS, DEFAULT_LAB, findLab } from './lab/labs/index.js';
 
 // chat and IM
 export { FrameDecoder, encodeFrame, FRAME_HEADER_BYTES, type FrameDecoderOptions } from './codec/length-prefixed.js';

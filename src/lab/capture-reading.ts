@@ -50,6 +50,10 @@ export interface LabPacket {
   ack: number;
   /** frame.len. */
   length: number;
+  /** Where the IP header starts in the frame (the link header's length), -1 when there is none. */
+  networkOffset: number;
+  /** Where the TCP/UDP header starts in the frame, -1 when there is none. */
+  transportOffset: number;
   /** Where the TCP/UDP payload starts in the frame (bytes from its first byte). */
   payloadOffset: number;
   /** The TCP/UDP payload (tcp.payload, udp.payload); empty when none. */
@@ -112,6 +116,8 @@ export async function readLabCapture(capture: string, options: ReadLabCaptureOpt
       seq: transport === 'tcp' ? p.tcpSeqRelative : 0,
       ack: transport === 'tcp' ? p.tcpAckRelative : 0,
       length: p.frameLen,
+      networkOffset: d.ipVersion === 0 ? -1 : d.ipOffset - d.start,
+      transportOffset: transport === 'other' ? -1 : d.l4Offset - d.start,
       payloadOffset: d.payloadOffset - d.start,
       payload,
       readable: payload.length > 0 && looksLikeText(payload),

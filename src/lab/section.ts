@@ -127,6 +127,7 @@ export function packetLine(f: Fact): string {
   }
   if (typeof f.decrypted === 'string') line += `, decrypted: ${quote(f.decrypted)}`;
   if (typeof f.what === 'string') line += ` (${f.what})`;
+  if (typeof f.info === 'string') line += ` Info: ${f.info.trim()}`;
   return line;
 }
 

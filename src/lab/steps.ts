@@ -34,6 +34,15 @@ export function packetsCarrying(packets: readonly LabPacket[], text: string | Bu
 /** What a TCP packet does in its connection, read from its flags and payload. */
 export type TcpRole = 'handshake' | 'data' | 'ack' | 'close' | 'reset';
 
+/** Each role in the lab sheets' words. */
+export const TCP_ROLE_WORDS: Readonly<Record<TcpRole, string>> = Object.freeze({
+  handshake: 'handshake',
+  data: 'data',
+  ack: 'acknowledgement',
+  close: 'close',
+  reset: 'reset',
+});
+
 /**
  * The role of each packet of one TCP stream (RFC 9293 section 3.5): SYN and
  * SYN-ACK and the ACK that answers the SYN-ACK open it; segments with

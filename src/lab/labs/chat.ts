@@ -289,7 +289,7 @@ async function tlsSection(ctx: LabContext, ex: Exchange, keyLogPath: string): Pr
     if (cert !== undefined && carrier !== undefined) {
       const subject = new X509Certificate(cert.der).subject.replace(/\n/g, ', ');
       const name = subject.match(/CN=([^,]+)/)?.[1] ?? '';
-      section.packet(carrier, { what: `${carrier.info}: the certificate travels in the clear` });
+      section.packet(carrier, { what: 'the certificate travels in the clear', info: carrier.info });
       section.fact(
         { capture: carrier.capture, packet: carrier.number, certificate_subject: subject, name_offset: carrier.payloadOffset + carrier.payload.indexOf(name) },
         (f) => `  Anyone on the path reads the certificate's subject ${f.certificate_subject}: its name starts at byte ${f.name_offset} of packet ${f.packet}.`,
@@ -300,8 +300,8 @@ async function tlsSection(ctx: LabContext, ex: Exchange, keyLogPath: string): Pr
   const line = fromAlice.find((p) => p.decrypted.some((d) => d.includes(LINE)));
   const relayed = toBob.find((p) => p.decrypted.some((d) => d.includes(said('alice', LINE))));
   section.say('The line travels in Application Data records: ciphertext. The key log (lab-chat-keys.log) shows which packets they are:');
-  if (line !== undefined) section.packet(line, { what: `${line.info}: alice's line, encrypted`, decrypts_to: LINE });
-  if (relayed !== undefined) section.packet(relayed, { what: `${relayed.info}: the message to bob, encrypted again for bob's connection`, decrypts_to: said('alice', LINE) });
+  if (line !== undefined) section.packet(line, { what: "alice's line, encrypted", info: line.info, decrypted: `${LINE}\n` });
+  if (relayed !== undefined) section.packet(relayed, { what: "the message to bob, encrypted again for bob's connection", info: relayed.info, decrypted: `${said('alice', LINE)}\n` });
   order(section, line, relayed);
   section.say("The nickname, the content and the message are all inside the encryption; only the server, which holds the keys, sees them.");
   return secrecy(section, packets);

@@ -4,10 +4,12 @@
  */
 import type { Lab } from '../lab.js';
 import { chatLab } from './chat.js';
+import { httpLab } from './http.js';
 import { scanLab } from './scan.js';
 import { tlsLab } from './tls.js';
+import { udpLab } from './udp.js';
 
-export const LABS: readonly Lab[] = Object.freeze([tlsLab, scanLab, chatLab]);
+export const LABS: readonly Lab[] = Object.freeze([tlsLab, udpLab, scanLab, chatLab, httpLab]);
 
 /** The lab `netlab lab` runs without a NAME (and `npm start`). */
 export const DEFAULT_LAB = 'tls';

@@ -100,7 +100,7 @@ async function ciphertextSection(ctx: LabContext, tlsPcap: string): Promise<void
   section.say(hexdump(wire.server, CIPHERTEXT_PREVIEW_BYTES).map((l) => `  ${l}`));
   const reading = await readLabCapture(tlsPcap);
   section.say('The packets that carry TLS records, as Wireshark names them:');
-  for (const p of reading.packets) if (p.payload.length > 0) section.packet(p, { what: p.info });
+  for (const p of reading.packets) if (p.payload.length > 0) section.packet(p, { info: p.info });
   const leaked = DEMO_SECRETS.filter((s) => wire.client.includes(s) || wire.server.includes(s));
   section.count('secrets_found', leaked.length, 'secrets found in these bytes');
   section.say(leaked.length === 0 ? 'None of the secrets appears anywhere in these bytes.' : `Found in the clear: ${leaked.join(', ')}`, leaked.length === 0 ? 'plain' : 'alert');
