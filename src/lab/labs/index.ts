@@ -5,11 +5,12 @@
 import type { Lab } from '../lab.js';
 import { chatLab } from './chat.js';
 import { httpLab } from './http.js';
+import { imLab } from './im.js';
 import { scanLab } from './scan.js';
 import { tlsLab } from './tls.js';
 import { udpLab } from './udp.js';
 
-export const LABS: readonly Lab[] = Object.freeze([tlsLab, udpLab, scanLab, chatLab, httpLab]);
+export const LABS: readonly Lab[] = Object.freeze([tlsLab, udpLab, scanLab, chatLab, imLab, httpLab]);
 
 /** The lab `netlab lab` runs without a NAME (and `npm start`). */
 export const DEFAULT_LAB = 'tls';
