@@ -48,6 +48,11 @@ export class Recording {
     return this.#tap;
   }
 
+  /** Whether stop() has been called: the file is complete (or, live, the engine asked to stop). */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
   get recordedWith(): RecorderName {
     return this.#recordedWith;
   }

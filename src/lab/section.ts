@@ -121,7 +121,9 @@ export function packetLine(f: Fact): string {
   let line = `  packet ${f.packet}: ${f.protocol} ${f.src_port} → ${f.dst_port}`;
   if (typeof f.flags === 'string') line += ` [${f.flags}]`;
   line += ` ${f.length} bytes`;
-  if (typeof f.payload_offset === 'number') {
+  if (typeof f.payload_offset !== 'number') {
+    line += `, payload ${f.payload_length} bytes`;
+  } else {
     line += `, payload ${f.payload_length} bytes at offset ${f.payload_offset}`;
     line += typeof f.payload === 'string' ? `: ${quote(f.payload)}` : f.readable === false ? ' (not readable)' : '';
   }

@@ -177,6 +177,10 @@ export function checkPacketFacts(doc: LabDoc, dir: string, keyLogs: Record<strin
   let checked = 0;
   for (const section of doc.sections) {
     for (const f of section.facts) {
+      // The text states what the facts say: every number of every fact is in the section's text.
+      for (const [key, value] of Object.entries(f)) {
+        if (typeof value === 'number') assert.match(section.text, new RegExp(`(^|\\D)${value}(\\D|$)`), `${section.title}: the text states ${key} = ${value}`);
+      }
       if (typeof f.capture !== 'string' || typeof f.packet !== 'number') continue;
       assert.ok(doc.files.includes(f.capture), `${f.capture} is among the lab's files`);
       const frame = framesOf(f.capture, false).get(f.packet);
@@ -233,7 +237,7 @@ export function textPacketLines(
   stdout: string,
 ): { packet: number; protocol: string; src: number; dst: number; flags: string | undefined; length: number; payloadLength: number; payloadOffset: number | undefined }[] {
   const out = [];
-  for (const m of stdout.matchAll(/^ {2}packet (\d+): (\S+) (\d+) → (\d+)(?: \[([^\]]*)\])? (\d+) bytes(?:, payload (\d+) bytes at offset (\d+))?/gm)) {
+  for (const m of stdout.matchAll(/^ {2}packet (\d+): (\S+) (\d+) → (\d+)(?: \[([^\]]*)\])? (\d+) bytes(?:, payload (\d+) bytes(?: at offset (\d+))?)?/gm)) {
     out.push({
       packet: Number(m[1]),
       protocol: m[2]!,
@@ -335,4 +339,16 @@ export async function tsharkReads(file: string): Promise<void> {
   assert.equal(result.code, 0, result.stderr);
   const complaints = result.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Running as user'));
   assert.deepEqual(complaints, [], `tshark -r ${file}`);
+}
+
+/** The `netlab ...` commands of a text output's "Look at it yourself" section, their trailing "(...)" remarks removed. */
+export function hintCommands(stdout: string): string[][] {
+  const from = stdout.indexOf('== Look at it yourself ==');
+  const next = stdout.indexOf('\n== ', from + 1);
+  return stdout
+    .slice(from, next === -1 ? undefined : next)
+    .split('\n')
+    .map((l) => l.trim().replace(/\s{2,}\(.*\)$/, ''))
+    .filter((l) => l.startsWith('netlab '))
+    .map((l) => l.split(' ').slice(1));
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
-import { checkPacketFacts, checkTextPackets, labPath, runLabJson, textHeadings, tsharkFrames, type LabDoc, type TsharkFrame } from '../helpers/lab-facts.js';
+import { checkPacketFacts, checkTextPackets, hintCommands, labPath, runLabJson, textHeadings, tsharkFrames, type LabDoc, type TsharkFrame } from '../helpers/lab-facts.js';
 import { tempDir } from '../helpers/temp.js';
 import { tsharkComplaints } from '../helpers/tshark.js';
 
@@ -30,9 +30,9 @@ function tcpCounts(frames: TsharkFrame[]): Record<string, number> {
 function checkUdpLab(doc: LabDoc, dir: string): void {
   assert.equal(doc.lab, 'udp');
   assert.deepEqual(doc.files, [join(dir, 'lab-udp.pcap'), join(dir, 'lab-udp-tcp.pcap')]);
-  checkPacketFacts(doc, dir);
+  const frames = checkPacketFacts(doc, dir);
 
-  const udp = [...tsharkFrames(labPath(dir, doc.files[0]!)).values()];
+  const udp = [...frames.get(doc.files[0]!)!.values()];
   assert.equal(fact(doc, 'udp_packets'), udp.length, 'UDP packets as tshark counts them');
   // The datagram the lab says holds the message is the one tshark reads it in, from the client's port.
   const answer = doc.sections.flatMap((s) => s.facts).find((f) => f.question === 'Which datagram holds the message?');
@@ -40,10 +40,12 @@ function checkUdpLab(doc: LabDoc, dir: string): void {
   const holder = udp.find((f) => f.number === answer.packet);
   assert.equal(holder?.payload.toString(), 'hello from the socket lab');
   assert.equal(answer.payload_offset, holder!.len - holder!.payloadLength);
+  assert.equal(doc.sections[0]!.facts.find((f) => 'server_port' in f)?.server_port, holder!.dstPort, "the server's port is where the message went");
   const reply = udp.find((f) => f.srcPort === holder!.dstPort && f.dstPort === holder!.srcPort);
   assert.equal(reply?.payload.toString(), 'HELLO FROM THE SOCKET LAB', 'the upper-case answer');
 
-  const tcp = [...tsharkFrames(labPath(dir, doc.files[1]!)).values()].filter((f) => f.stream === 0);
+  const tcp = [...frames.get(doc.files[1]!)!.values()].filter((f) => f.stream === 0);
+  assert.equal(doc.sections[1]!.facts.find((f) => 'server_port' in f)?.server_port, tcp.find((f) => f.flags === 0x02)?.dstPort, 'the TCP port is where the SYN went');
   for (const [key, value] of Object.entries(tcpCounts(tcp))) assert.equal(fact(doc, key), value, `${key} as tshark's fields count it`);
   assert.ok((fact(doc, 'control_packets') as number) >= 6, 'TCP adds at least a handshake and a close');
 }
@@ -68,6 +70,14 @@ test('lab udp (text): the same sections, and every packet line is a frame tshark
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(textHeadings(result.stdout), ['1. UDP: the message and its answer in lab-udp.pcap', '2. TCP: the same exchange in lab-udp-tcp.pcap', "3. The lab sheet's questions", 'Look at it yourself']);
   assert.ok(checkTextPackets(result.stdout, dir, ['lab-udp.pcap', 'lab-udp-tcp.pcap']) >= 8);
+  // The closing hints run as printed, in the directory the lab wrote to.
+  const hints = hintCommands(result.stdout);
+  assert.equal(hints.length, 2);
+  for (const args of hints) {
+    const hint = await runCli(args, { cwd: dir });
+    assert.equal(hint.code, 0, `netlab ${args.join(' ')}: ${hint.stderr}`);
+    assert.ok(hint.stdout.length > 0);
+  }
   const udp = [...tsharkFrames(join(dir, 'lab-udp.pcap')).values()];
   const tcp = [...tsharkFrames(join(dir, 'lab-udp-tcp.pcap')).values()];
   assert.match(result.stdout, new RegExp(`UDP ${udp.length}, TCP ${tcp.length}\\.`));

@@ -136,7 +136,7 @@ async function run(ctx: LabContext): Promise<void> {
     await recording.stop();
   }
   const recorder = ctx.recordedWith === 'socket tap' ? 'the socket tap on the client (no root needed)' : `a live ${ctx.recordedWith} capture of loopback`;
-  ctx.intro(`netlab lab http: a GET typed line by line, with the User-Agent ${JSON.stringify(USER_AGENT)}, to a web server on port ${port}, recorded with ${recorder}.`);
+  ctx.intro(`netlab lab http: a GET typed line by line, with the User-Agent ${JSON.stringify(USER_AGENT)}, to a web server on loopback, recorded with ${recorder}.`);
 
   const reading = await readLabCapture(recording.path);
   const packets = reading.stream(0);
@@ -155,7 +155,7 @@ async function run(ctx: LabContext): Promise<void> {
     const field = line.offset === 0 ? 'request line' : colon > 0 ? line.text.slice(0, colon) : 'line';
     two.fact(
       { capture: recording.path, packet: at.packet.number, field, text: line.text, payload_offset: at.frameOffset, line_bytes: line.text.length + 2 },
-      (f) => `  packet ${f.packet}, bytes ${f.payload_offset}-${(f.payload_offset as number) + (f.line_bytes as number) - 1} of the frame: ${f.field === 'line' ? 'the blank line that ends the request' : JSON.stringify(f.text)}`,
+      (f) => `  packet ${f.packet}, bytes ${f.payload_offset}-${(f.payload_offset as number) + (f.line_bytes as number) - 1} of the frame (${f.line_bytes} bytes): ${f.field === 'line' ? 'the blank line that ends the request' : JSON.stringify(f.text)}`,
     );
   }
   const status = headLines(wire.server)[0];
@@ -163,7 +163,7 @@ async function run(ctx: LabContext): Promise<void> {
   if (status !== undefined && statusAt !== undefined) {
     two.fact(
       { capture: recording.path, packet: statusAt.packet.number, field: 'status line', text: status.text, payload_offset: statusAt.frameOffset, line_bytes: status.text.length + 2 },
-      (f) => `The answer: packet ${f.packet}, ${JSON.stringify(f.text)}.`,
+      (f) => `The answer: packet ${f.packet}, bytes ${f.payload_offset}-${(f.payload_offset as number) + (f.line_bytes as number) - 1} of the frame (${f.line_bytes} bytes): ${JSON.stringify(f.text)}.`,
     );
   }
   two.say('Nothing in these packets is encrypted: whoever captures them reads your User-Agent, the Host and the path.');
@@ -185,6 +185,10 @@ async function run(ctx: LabContext): Promise<void> {
     );
     three.say('A server believes whatever User-Agent it is sent: the header is the client\'s own claim, not proof of what browser it is.');
   }
+
+  ctx.hint(`(in Wireshark: the display filter http.user_agent, then Analyze > Follow > HTTP Stream)`);
+  ctx.hint(`netlab pcap packets ${recording.path} -Y http -V     (the request and the response, header by header)`);
+  ctx.hint(`netlab pcap follow ${recording.path} --stream 0     (what each side sent, as typed)`);
 }
 
 export const httpLab: Lab = {

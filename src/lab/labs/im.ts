@@ -214,7 +214,7 @@ async function run(ctx: LabContext): Promise<void> {
 
   const aliceStream = firstData(plainPackets, plain.alicePort, plain.relayPort)?.stream;
   if (aliceStream !== undefined) ctx.hint(`netlab pcap follow ${plainCapture.path} --stream ${aliceStream}     (alice's frame, as the relay received it)`);
-  ctx.hint(`netlab im join -s 127.0.0.1 -n alice -c ${KEYS.confidentialityKey} -a ${KEYS.authenticityKey}     (the lab's keys, against netlab im serve)`);
+  ctx.hint(`with the lab's keys, against a relay started with netlab im serve: netlab im join -s 127.0.0.1 -n alice -c ${KEYS.confidentialityKey} -a ${KEYS.authenticityKey}`);
 }
 
 /** The first packet with a payload sent from `from` to `to`. */

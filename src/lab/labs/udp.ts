@@ -18,41 +18,41 @@ import { packetsCarrying, sendAndClose, TCP_ROLE_WORDS, tcpRoles, type TcpRole }
 const MESSAGE = 'hello from the socket lab';
 
 /** Records one upper-case exchange over `transport` into capture `name`. */
-async function recordUpper(ctx: LabContext, name: string, transport: 'udp' | 'tcp'): Promise<{ path: string; port: number; answer: string }> {
+async function recordUpper(ctx: LabContext, name: string, transport: 'udp' | 'tcp'): Promise<string> {
   const recording = ctx.record(name);
   const server = await createServer({ transport, host: '127.0.0.1', port: 0, protocol: echoProtocol({ mode: 'upper' }), tap: recording.tap });
   const port = server.address.port;
-  let answers: Buffer[];
   try {
     await recording.start(`${transport} port ${port}`);
-    answers = await sendAndClose({ transport, host: '127.0.0.1', port }, [MESSAGE]);
+    await sendAndClose({ transport, host: '127.0.0.1', port }, [MESSAGE]);
   } finally {
     await server.close();
     await recording.stop();
   }
-  return { path: recording.path, port, answer: answers[0]?.toString('utf8') ?? '' };
+  return recording.path;
 }
 
 async function run(ctx: LabContext): Promise<void> {
-  const udp = await recordUpper(ctx, 'lab-udp.pcap', 'udp');
-  const tcp = await recordUpper(ctx, 'lab-udp-tcp.pcap', 'tcp');
+  const udpPath = await recordUpper(ctx, 'lab-udp.pcap', 'udp');
+  const tcpPath = await recordUpper(ctx, 'lab-udp-tcp.pcap', 'tcp');
   const recorder = ctx.recordedWith === 'socket tap' ? 'the socket tap (no root needed)' : `a live ${ctx.recordedWith} capture of loopback`;
   ctx.intro(`netlab lab udp: the upper-case server answers ${JSON.stringify(MESSAGE)} over UDP, then over TCP, recorded with ${recorder}.`);
 
-  const udpPackets = (await readLabCapture(udp.path)).packets.filter((p) => p.transport === 'udp');
+  const udpPackets = (await readLabCapture(udpPath)).packets.filter((p) => p.transport === 'udp');
   const message = packetsCarrying(udpPackets, MESSAGE).find((p) => p.fromClient);
-  const answer = udpPackets.find((p) => !p.fromClient && p.payload.toString('utf8') === MESSAGE.toUpperCase());
+  const answer = udpPackets.find((p) => !p.fromClient && p.payload.length > 0);
 
-  const one = ctx.section(`UDP: the message and its answer in ${udp.path}`);
-  one.fact({ server_port: udp.port }, (f) => `The upper-case server listens on UDP port ${f.server_port}; every packet of the capture:`);
+  const one = ctx.section(`UDP: the message and its answer in ${udpPath}`);
+  if (message !== undefined) one.fact({ server_port: message.dstPort }, (f) => `The upper-case server listens on UDP port ${f.server_port} (where the message went); every packet of the capture:`);
   for (const p of udpPackets) one.packet(p, { what: p === message ? 'the message' : p === answer ? 'the answer, upper-cased by the server' : 'datagram' });
   if (message !== undefined) layout(one, message);
   one.say('No handshake, no acknowledgement, no close: a datagram is sent and that is all; if it is lost, nobody knows.');
 
-  const tcpPackets = (await readLabCapture(tcp.path)).packets.filter((p) => p.transport === 'tcp' && p.stream === 0);
+  const tcpPackets = (await readLabCapture(tcpPath)).packets.filter((p) => p.transport === 'tcp' && p.stream === 0);
   const roles = tcpRoles(tcpPackets);
-  const two = ctx.section(`TCP: the same exchange in ${tcp.path}`);
-  two.fact({ server_port: tcp.port }, (f) => `The same server on TCP port ${f.server_port}; every packet of the connection:`);
+  const two = ctx.section(`TCP: the same exchange in ${tcpPath}`);
+  const syn = tcpPackets.find((p) => p.flags === 'SYN');
+  if (syn !== undefined) two.fact({ server_port: syn.dstPort }, (f) => `The same server on TCP port ${f.server_port} (where the SYN went); every packet of the connection:`);
   tcpPackets.forEach((p, i) => two.packet(p, { role: roles[i]!, what: describeTcp(p, roles[i]!) }));
   const tcpMessage = packetsCarrying(tcpPackets, MESSAGE).find((p) => p.fromClient);
   if (tcpMessage !== undefined) layout(two, tcpMessage);
@@ -82,6 +82,10 @@ async function run(ctx: LabContext): Promise<void> {
   three.count('control_packets', tcpPackets.length - count('data'), 'packets that carry no data at all');
   three.count('data_packets', count('data'), 'packets that carry the message or the answer');
   three.say('In exchange TCP delivers the bytes in order, resends what is lost, and both sides know when the conversation is over.');
+
+  ctx.hint(`(in Wireshark, click the message's packet: the bytes pane highlights the payload at the offset above)`);
+  ctx.hint(`netlab pcap packets ${udpPath} -x     (each frame's bytes, the headers before the message)`);
+  ctx.hint(`netlab pcap packets ${tcpPath}     (the handshake, the data, the close)`);
 }
 
 /** How the frame of `p` is laid out: the headers before the payload, byte counts from the capture. */
