@@ -15,6 +15,7 @@ import {
   checkTextMatchesJson,
   checkTextPackets,
   countFact,
+  hintCommands,
   runLabJson,
   section,
   tsharkFrames,
@@ -128,6 +129,11 @@ test('lab chat: the text prints what --json carries, section by section', async 
   const text = await runCli(['lab', 'chat'], { timeoutMs: 60_000, cwd: dir });
   assert.equal(text.code, 0, text.stderr);
   assert.ok(checkTextPackets(text.stdout, dir, Object.values(CAPTURES)) >= 9, 'every packet line is a frame tshark reads');
+  const hints = hintCommands(text.stdout);
+  assert.equal(hints.length, 1);
+  const follow = await runCli(hints[0]!, { cwd: dir });
+  assert.equal(follow.code, 0, follow.stderr);
+  assert.ok(follow.stdout.includes(LINE), 'the follow hint decrypts alice\'s line');
   const other = tempDir(t);
   const { doc } = await runLabJson(['chat'], other);
   checkTextMatchesJson(text.stdout, JSON.parse(JSON.stringify(doc).replaceAll(`${other}/`, '')) as LabDoc);

@@ -15,6 +15,7 @@ import {
   checkTextMatchesJson,
   checkTextPackets,
   countFact,
+  hintCommands,
   labPath,
   runLabJson,
   section,
@@ -162,6 +163,11 @@ test('lab im: the text prints what --json carries, section by section', async (t
   const text = await runCli(['lab', 'im'], { timeoutMs: 60_000, cwd: dir });
   assert.equal(text.code, 0, text.stderr);
   assert.ok(checkTextPackets(text.stdout, dir, [PLAIN, ENCRYPTED]) >= 8, 'every packet line is a frame tshark reads');
+  const hints = hintCommands(text.stdout);
+  assert.equal(hints.length, 1);
+  const follow = await runCli(hints[0]!, { cwd: dir });
+  assert.equal(follow.code, 0, follow.stderr);
+  assert.ok(follow.stdout.includes('hello bob, this is alice'), "the follow hint shows alice's frame");
   const other = tempDir(t);
   const { doc } = await runLabJson(['im'], other);
   checkTextMatchesJson(text.stdout, JSON.parse(JSON.stringify(doc).replaceAll(`${other}/`, '')) as LabDoc);

@@ -14,6 +14,7 @@ import {
   checkTextPackets,
   countFact,
   flagNames,
+  hintCommands,
   runLabJson,
   section,
   tsharkFrames,
@@ -155,6 +156,14 @@ test('lab scan: the text prints what --json carries, section by section', async 
   const text = await runCli(['lab', 'scan'], { timeoutMs: 60_000, cwd: dir });
   assert.equal(text.code, 0, text.stderr);
   assert.ok(checkTextPackets(text.stdout, dir, [CAPTURE]) >= 14, 'every packet line is a frame tshark reads');
+  const hints = hintCommands(text.stdout);
+  assert.equal(hints.length, 2);
+  for (const args of hints) {
+    const hint = await runCli(args, { cwd: dir });
+    assert.equal(hint.code, 0, `netlab ${args.join(' ')}: ${hint.stderr}`);
+    assert.ok(hint.stdout.length > 0);
+  }
+  assert.match((await runCli(hints[1]!, { cwd: dir })).stdout, /hello friend, is this your port\?/, 'the follow hint shows the message');
   const other = tempDir(t);
   const { doc } = await runLabJson(['scan'], other);
   // --out names the files by the path given: the same text once the directory is taken out.

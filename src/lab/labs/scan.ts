@@ -215,6 +215,9 @@ async function run(ctx: LabContext): Promise<void> {
     { question: 'What do the others do?', control_packets: messageStream.length - count('data') },
     (f) => `${f.question} ${f.control_packets} packets carry no data: they open the connection, acknowledge, and close it (see section 3).`,
   );
+
+  ctx.hint(`netlab pcap packets ${recording.path} -Y tcp.flags.syn==1     (every SYN: the scan's probes, then the message's connection)`);
+  if (messagePacket !== undefined) ctx.hint(`netlab pcap follow ${recording.path} --stream ${messagePacket.stream}     (the message and its answer)`);
 }
 
 /** The closed ports on the wire: counted and shown from a live capture; with the tap, said to be out of its sight. */
