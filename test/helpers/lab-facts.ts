@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { isAbsolute, join } from 'node:path';
 import { runCli, runProcess, type CliResult } from './cli.js';
 import { tool } from './pcap.js';
+import { tempDir } from './temp.js';
 
 /** The `--json` document of a lab (PRODUCT.md). */
 export interface LabDoc {
@@ -351,4 +352,30 @@ export function hintCommands(stdout: string): string[][] {
     .map((l) => l.trim().replace(/\s{2,}\(.*\)$/, ''))
     .filter((l) => l.startsWith('netlab '))
     .map((l) => l.split(' ').slice(1));
+}
+
+/**
+ * Runs `netlab lab NAME` as text in a temporary directory and checks it
+ * against tshark and against `--json`: every packet line is a frame tshark
+ * reads in `captures`, every `netlab` hint runs as printed there (exit 0,
+ * some output), and a `--json` run in another directory says the same,
+ * section by section, once that directory is taken out of its paths.
+ * @returns what each hint printed, in order
+ */
+export async function checkTextRun(t: { after: (fn: () => void) => void }, name: string, captures: readonly string[]): Promise<{ packetLines: number; hints: string[] }> {
+  const dir = tempDir(t);
+  const text = await runCli(['lab', name], { timeoutMs: 60_000, cwd: dir });
+  assert.equal(text.code, 0, text.stderr);
+  const packetLines = checkTextPackets(text.stdout, dir, captures);
+  const hints: string[] = [];
+  for (const args of hintCommands(text.stdout)) {
+    const hint = await runCli(args, { cwd: dir });
+    assert.equal(hint.code, 0, `netlab ${args.join(' ')}: ${hint.stderr}`);
+    assert.ok(hint.stdout.length > 0, `netlab ${args.join(' ')} prints something`);
+    hints.push(hint.stdout);
+  }
+  const other = tempDir(t);
+  const { doc } = await runLabJson([name], other);
+  checkTextMatchesJson(text.stdout, JSON.parse(JSON.stringify(doc).replaceAll(`${other}/`, '')) as LabDoc);
+  return { packetLines, hints };
 }

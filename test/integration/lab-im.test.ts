@@ -9,13 +9,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { CourseCipher, NOT_AUTHENTICATED_NOTICE } from '../../src/protocols/im/crypto.js';
 import { decodeChatMessage } from '../../src/protocols/im/messages.js';
-import { runCli } from '../helpers/cli.js';
 import {
   checkPacketFacts,
-  checkTextMatchesJson,
-  checkTextPackets,
+  checkTextRun,
   countFact,
-  hintCommands,
   labPath,
   runLabJson,
   section,
@@ -158,17 +155,9 @@ for (const mode of ['socket tap', 'live capture'] as const) {
   });
 }
 
-test('lab im: the text prints what --json carries, section by section', async (t) => {
-  const dir = tempDir(t);
-  const text = await runCli(['lab', 'im'], { timeoutMs: 60_000, cwd: dir });
-  assert.equal(text.code, 0, text.stderr);
-  assert.ok(checkTextPackets(text.stdout, dir, [PLAIN, ENCRYPTED]) >= 8, 'every packet line is a frame tshark reads');
-  const hints = hintCommands(text.stdout);
+test('lab im (text): its packet lines are frames tshark reads, its hints run, and it says what --json carries', async (t) => {
+  const { packetLines, hints } = await checkTextRun(t, 'im', [PLAIN, ENCRYPTED]);
+  assert.ok(packetLines >= 8);
   assert.equal(hints.length, 1);
-  const follow = await runCli(hints[0]!, { cwd: dir });
-  assert.equal(follow.code, 0, follow.stderr);
-  assert.ok(follow.stdout.includes('hello bob, this is alice'), "the follow hint shows alice's frame");
-  const other = tempDir(t);
-  const { doc } = await runLabJson(['im'], other);
-  checkTextMatchesJson(text.stdout, JSON.parse(JSON.stringify(doc).replaceAll(`${other}/`, '')) as LabDoc);
+  assert.ok(hints[0]!.includes('hello bob, this is alice'), "the follow hint shows alice's frame");
 });

@@ -12,11 +12,10 @@
  * §4.4.2), and the sheet asks what an eavesdropper sees of it.
  */
 import { X509Certificate } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { connect } from '../../client/connect.js';
 import { DEFAULTS } from '../../constants.js';
-import { FileError, TimeoutError } from '../../errors.js';
+import { TimeoutError } from '../../errors.js';
 import { CONTENT_TYPE, TlsRecordDecoder } from '../../pcap/tls/record.js';
 import { HANDSHAKE_TYPE, HandshakeReassembler } from '../../pcap/tls/handshake.js';
 import { ChatReceiver, typedLineBytes } from '../../protocols/chat/client.js';
@@ -24,7 +23,6 @@ import { ChatServer } from '../../protocols/chat/server.js';
 import { entered, GREETING, left, said, welcome } from '../../protocols/chat/text.js';
 import { createServer, type Server } from '../../server/server.js';
 import { createSelfSignedCertificate } from '../../tls/certificate.js';
-import { KeyLogWriter } from '../../tls/keylog.js';
 import type { Session } from '../../transports/session.js';
 import type { TlsOptions } from '../../transports/types.js';
 import { followLabStream, readLabCapture, type FollowedStream, type LabPacket } from '../capture-reading.js';
@@ -159,15 +157,9 @@ async function run(ctx: LabContext): Promise<void> {
   const chat = new ChatServer({});
   const tcp = await converse(chat, ctx.record('lab-chat-tcp.pcap'), 'tcp', {});
 
-  const keyLogPath = ctx.file('lab-chat-keys.log', 'keylog');
-  try {
-    // The key log only ever appends: start this run's afresh.
-    await rm(keyLogPath, { force: true });
-  } catch (err) {
-    throw new FileError(`cannot write ${keyLogPath}: ${(err as Error).message}`, { cause: err });
-  }
+  const keyLog = await ctx.keyLog('lab-chat-keys.log');
+  const keyLogPath = keyLog.path;
   const cert = await createSelfSignedCertificate({ commonName: CERTIFICATE_NAME });
-  const keyLog = new KeyLogWriter(keyLogPath);
   let tls: Exchange;
   try {
     tls = await converse(chat, ctx.record('lab-chat-tls.pcap'), 'tls', {

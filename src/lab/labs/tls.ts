@@ -5,14 +5,11 @@
  * would (reader and TCP reassembly), and the TLS stream is decrypted again
  * with the key log, as Wireshark does when given the (Pre)-Master-Secret log.
  */
-import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DEMO_SECRETS } from '../../client/demo-secrets.js';
-import { FileError } from '../../errors.js';
 import { echoProtocol } from '../../protocols/echo/echo.js';
 import { createServer } from '../../server/server.js';
 import { createSelfSignedCertificate } from '../../tls/certificate.js';
-import { KeyLogWriter } from '../../tls/keylog.js';
 import type { TlsOptions } from '../../transports/types.js';
 import { describePayload, hexdump } from '../../util/payload-view.js';
 import { decryptLabStream, followLabStream, readLabCapture } from '../capture-reading.js';
@@ -39,15 +36,9 @@ async function recordEcho(ctx: LabContext, name: string, transport: 'tcp' | 'tls
 
 async function run(ctx: LabContext): Promise<void> {
   const tcpPcap = await recordEcho(ctx, 'lab-tcp.pcap', 'tcp');
-  const keyLogPath = ctx.file('lab-keys.log', 'keylog');
-  try {
-    // The key log only ever appends: start this run's afresh.
-    await rm(keyLogPath, { force: true });
-  } catch (err) {
-    throw new FileError(`cannot write ${keyLogPath}: ${(err as Error).message}`, { cause: err });
-  }
+  const keyLog = await ctx.keyLog('lab-keys.log');
+  const keyLogPath = keyLog.path;
   const cert = await createSelfSignedCertificate();
-  const keyLog = new KeyLogWriter(keyLogPath);
   let tlsPcap: string;
   try {
     tlsPcap = await recordEcho(ctx, 'lab-tls.pcap', 'tls', {
