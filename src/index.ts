@@ -56,7 +56,7 @@ export {
   type FollowedStream,
   type DecryptedStream,
 } from './lab/capture-reading.js';
-export { sendAndClose, packetsCarrying, tcpRoles, TCP_ROLE_WORDS, type TcpRole } from './lab/steps.js';
+export { sendAndClose, recordEchoExchange, packetsCarrying, tcpRoles, TCP_ROLE_WORDS, type TcpRole, type EchoExchangeOptions } from './lab/steps.js';
 export { LABS, DEFAULT_LAB, findLab } from './lab/labs/index.js';
 
 // chat and IM

@@ -101,7 +101,7 @@ export class LabContext {
     this.#hints.push(text);
   }
 
-  /** What recorded the captures: the tap, or the live engine of the last recording started. */
+  /** What recorded the captures: the socket tap, or the live engine (tcpdump or dumpcap) the recordings used. */
   get recordedWith(): RecorderName {
     return this.#recordings.map((r) => r.recordedWith).find((name) => name !== 'socket tap') ?? 'socket tap';
   }

@@ -1,13 +1,18 @@
 /**
- * Steps labs share: a client that sends its messages to a server, waits for
- * each answer, and closes (so the capture holds the whole conversation,
- * close included), and the packet helpers a lab's explanation leans on.
+ * Steps labs share: an echo-family server and its client recorded, a client
+ * that sends its messages to a server, waits for each answer, and closes (so
+ * the capture holds the whole conversation, close included), and the packet
+ * helpers a lab's explanation leans on.
  */
 import { connect, type ConnectOptions } from '../client/connect.js';
 import { exchange } from '../client/exchange.js';
 import { TCP_FLAGS } from '../pcap/layers/dissection.js';
+import { echoProtocol, type EchoMode } from '../protocols/echo/echo.js';
+import { createServer } from '../server/server.js';
 import type { Session } from '../transports/session.js';
+import type { TlsOptions } from '../transports/types.js';
 import type { LabPacket } from './capture-reading.js';
+import type { LabContext } from './context.js';
 
 /**
  * Connects, sends each message (a line on TCP/TLS, a datagram on UDP) and
@@ -24,6 +29,39 @@ export async function sendAndClose(options: ConnectOptions, messages: readonly s
     session.end();
     await closed;
   }
+}
+
+/** What {@link recordEchoExchange} starts. */
+export interface EchoExchangeOptions {
+  transport: 'tcp' | 'tls' | 'udp';
+  /** The echo server's mode (`netlab serve -m`). Default `echo`. */
+  mode?: EchoMode;
+  /** TLS: the server's certificate (and key-log callback), the client's trust. */
+  tls?: { server?: TlsOptions; client?: TlsOptions };
+}
+
+/**
+ * Records one exchange with an echo-family server (what `netlab serve
+ * TRANSPORT -m MODE` runs) into capture `name`: the server on a free
+ * loopback port with the lab's recorder, a client that sends `messages`,
+ * waits for each answer and closes, then the server closed and the file
+ * finished.
+ * @returns the capture's path
+ * @throws NetlabError (a file, the capture engine, the exchange)
+ */
+export async function recordEchoExchange(ctx: LabContext, name: string, options: EchoExchangeOptions, messages: readonly string[]): Promise<string> {
+  const { transport } = options;
+  const recording = ctx.record(name);
+  const server = await createServer({ transport, host: '127.0.0.1', port: 0, protocol: echoProtocol(options.mode === undefined ? {} : { mode: options.mode }), tls: options.tls?.server, tap: recording.tap });
+  const port = server.address.port;
+  try {
+    await recording.start(`${transport === 'udp' ? 'udp' : 'tcp'} port ${port}`);
+    await sendAndClose({ transport, host: '127.0.0.1', port, tls: options.tls?.client }, messages);
+  } finally {
+    await server.close();
+    await recording.stop();
+  }
+  return recording.path;
 }
 
 /** The packets whose payload contains `text` (as bytes). */

@@ -355,6 +355,30 @@ export function hintCommands(stdout: string): string[][] {
 }
 
 /**
+ * Runs each `netlab ...` hint of the "Look at it yourself" section as
+ * printed, in the lab's directory: each exits 0 and prints something.
+ * @returns what each printed, in order
+ */
+export async function runHints(stdout: string, dir: string): Promise<string[]> {
+  const outputs: string[] = [];
+  for (const args of hintCommands(stdout)) {
+    const hint = await runCli(args, { cwd: dir });
+    assert.equal(hint.code, 0, `netlab ${args.join(' ')}: ${hint.stderr}`);
+    assert.ok(hint.stdout.length > 0, `netlab ${args.join(' ')} prints something`);
+    outputs.push(hint.stdout);
+  }
+  return outputs;
+}
+
+/**
+ * Runs each `netlab ...` hint of the "Look at it yourself" section as printed, in the lab's directory.
+ * @returns how many ran
+ */
+export async function checkHintsRun(stdout: string, dir: string): Promise<number> {
+  return (await runHints(stdout, dir)).length;
+}
+
+/**
  * Runs `netlab lab NAME` as text in a temporary directory and checks it
  * against tshark and against `--json`: every packet line is a frame tshark
  * reads in `captures`, every `netlab` hint runs as printed there (exit 0,
@@ -367,13 +391,7 @@ export async function checkTextRun(t: { after: (fn: () => void) => void }, name:
   const text = await runCli(['lab', name], { timeoutMs: 60_000, cwd: dir });
   assert.equal(text.code, 0, text.stderr);
   const packetLines = checkTextPackets(text.stdout, dir, captures);
-  const hints: string[] = [];
-  for (const args of hintCommands(text.stdout)) {
-    const hint = await runCli(args, { cwd: dir });
-    assert.equal(hint.code, 0, `netlab ${args.join(' ')}: ${hint.stderr}`);
-    assert.ok(hint.stdout.length > 0, `netlab ${args.join(' ')} prints something`);
-    hints.push(hint.stdout);
-  }
+  const hints = await runHints(text.stdout, dir);
   const other = tempDir(t);
   const { doc } = await runLabJson([name], other);
   checkTextMatchesJson(text.stdout, JSON.parse(JSON.stringify(doc).replaceAll(`${other}/`, '')) as LabDoc);

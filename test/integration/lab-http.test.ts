@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
-import { checkPacketFacts, checkTextPackets, hintCommands, runLabJson, textHeadings } from '../helpers/lab-facts.js';
+import { checkHintsRun, checkPacketFacts, checkTextPackets, runLabJson, textHeadings } from '../helpers/lab-facts.js';
 import { tsharkFields } from '../helpers/pcap.js';
 import { tempDir } from '../helpers/temp.js';
 import { tsharkComplaints } from '../helpers/tshark.js';
@@ -51,13 +51,7 @@ test('lab http (text): packet lines are frames tshark reads, and the server log 
   assert.deepEqual(textHeadings(result.stdout), ['1. The connection in lab-http.pcap, packet by packet', '2. The request as the capture shows it', "3. The server's log of the same request", 'Look at it yourself']);
   assert.ok(checkTextPackets(result.stdout, dir, ['lab-http.pcap']) >= 8);
   // The closing hints run as printed, in the directory the lab wrote to.
-  const hints = hintCommands(result.stdout);
-  assert.equal(hints.length, 2);
-  for (const args of hints) {
-    const hint = await runCli(args, { cwd: dir });
-    assert.equal(hint.code, 0, `netlab ${args.join(' ')}: ${hint.stderr}`);
-    assert.ok(hint.stdout.length > 0);
-  }
+  assert.equal(await checkHintsRun(result.stdout, dir), 2);
   const [ua] = tsharkFields(join(dir, 'lab-http.pcap'), ['http.user_agent'], ['-Y', 'http.request']);
   assert.match(result.stdout, new RegExp(`^ {2}127\\.0\\.0\\.1 - - \\[[^\\]]+\\] "GET / HTTP/1\\.1" 200 \\d+ "-" "${ua![0]!.replace(/[()./]/g, '\\$&')}"$`, 'm'));
 });

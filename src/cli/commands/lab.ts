@@ -58,6 +58,7 @@ async function runNamedLab(name: string | undefined, flags: LabFlags): Promise<v
   const lab = findLab(name ?? DEFAULT_LAB);
   if (lab === undefined) throw new UsageError(`unknown lab ${JSON.stringify(name)}; the labs are ${LABS.map((l) => l.name).join(', ')} (see netlab lab --list)`);
   const out = new Output(flags);
+  // A report page of each capture (PRODUCT.md) is runLab's reportCapture hook: pass it here once `pcap report` exists.
   const result = await runLab(lab, { outDir: flags.out, liveCapture: flags.capture === true });
   if (out.json) {
     out.event(labJson(result));

@@ -7,45 +7,29 @@
  */
 import { resolve } from 'node:path';
 import { DEMO_SECRETS } from '../../client/demo-secrets.js';
-import { echoProtocol } from '../../protocols/echo/echo.js';
-import { createServer } from '../../server/server.js';
 import { createSelfSignedCertificate } from '../../tls/certificate.js';
-import type { TlsOptions } from '../../transports/types.js';
 import { describePayload, hexdump } from '../../util/payload-view.js';
 import { decryptLabStream, followLabStream, readLabCapture } from '../capture-reading.js';
 import type { LabContext } from '../context.js';
 import type { Lab } from '../lab.js';
-import { sendAndClose, packetsCarrying } from '../steps.js';
+import { packetsCarrying, recordEchoExchange } from '../steps.js';
 
 /** Ciphertext shown per direction before "... more bytes". */
 const CIPHERTEXT_PREVIEW_BYTES = 160;
 
-/** Records the secrets sent through one echo server into capture `name`. */
-async function recordEcho(ctx: LabContext, name: string, transport: 'tcp' | 'tls', tls: { server?: TlsOptions; client?: TlsOptions } = {}): Promise<string> {
-  const recording = ctx.record(name);
-  const server = await createServer({ transport, host: '127.0.0.1', port: 0, protocol: echoProtocol(), tls: tls.server, tap: recording.tap });
-  try {
-    await recording.start(`tcp port ${server.address.port}`);
-    await sendAndClose({ transport, host: '127.0.0.1', port: server.address.port, tls: tls.client }, DEMO_SECRETS);
-  } finally {
-    await server.close();
-    await recording.stop();
-  }
-  return recording.path;
-}
-
 async function run(ctx: LabContext): Promise<void> {
-  const tcpPcap = await recordEcho(ctx, 'lab-tcp.pcap', 'tcp');
+  const tcpPcap = await recordEchoExchange(ctx, 'lab-tcp.pcap', { transport: 'tcp' }, DEMO_SECRETS);
   const keyLog = await ctx.keyLog('lab-keys.log');
   const keyLogPath = keyLog.path;
   const cert = await createSelfSignedCertificate();
   let tlsPcap: string;
   try {
-    tlsPcap = await recordEcho(ctx, 'lab-tls.pcap', 'tls', {
-      server: { cert: cert.certPem, key: cert.keyPem, onKeylog: (line) => keyLog.write(line) },
+    const tls = {
+      server: { cert: cert.certPem, key: cert.keyPem, onKeylog: (line: string) => keyLog.write(line) },
       // The client verifies the lab's certificate like a browser would a real one.
       client: { ca: cert.certPem, servername: 'localhost' },
-    });
+    };
+    tlsPcap = await recordEchoExchange(ctx, 'lab-tls.pcap', { transport: 'tls', tls }, DEMO_SECRETS);
   } finally {
     keyLog.close();
   }

@@ -6,35 +6,18 @@
  * with the packets TCP adds (handshake, acknowledgements, close) that UDP
  * does without.
  */
-import { echoProtocol } from '../../protocols/echo/echo.js';
-import { createServer } from '../../server/server.js';
 import { readLabCapture, type LabPacket } from '../capture-reading.js';
 import type { LabContext } from '../context.js';
 import type { Lab } from '../lab.js';
 import type { LabSection } from '../section.js';
-import { packetsCarrying, sendAndClose, TCP_ROLE_WORDS, tcpRoles, type TcpRole } from '../steps.js';
+import { packetsCarrying, recordEchoExchange, TCP_ROLE_WORDS, tcpRoles, type TcpRole } from '../steps.js';
 
 /** What the client sends; the server answers it upper-cased. */
 const MESSAGE = 'hello from the socket lab';
 
-/** Records one upper-case exchange over `transport` into capture `name`. */
-async function recordUpper(ctx: LabContext, name: string, transport: 'udp' | 'tcp'): Promise<string> {
-  const recording = ctx.record(name);
-  const server = await createServer({ transport, host: '127.0.0.1', port: 0, protocol: echoProtocol({ mode: 'upper' }), tap: recording.tap });
-  const port = server.address.port;
-  try {
-    await recording.start(`${transport} port ${port}`);
-    await sendAndClose({ transport, host: '127.0.0.1', port }, [MESSAGE]);
-  } finally {
-    await server.close();
-    await recording.stop();
-  }
-  return recording.path;
-}
-
 async function run(ctx: LabContext): Promise<void> {
-  const udpPath = await recordUpper(ctx, 'lab-udp.pcap', 'udp');
-  const tcpPath = await recordUpper(ctx, 'lab-udp-tcp.pcap', 'tcp');
+  const udpPath = await recordEchoExchange(ctx, 'lab-udp.pcap', { transport: 'udp', mode: 'upper' }, [MESSAGE]);
+  const tcpPath = await recordEchoExchange(ctx, 'lab-udp-tcp.pcap', { transport: 'tcp', mode: 'upper' }, [MESSAGE]);
   const recorder = ctx.recordedWith === 'socket tap' ? 'the socket tap (no root needed)' : `a live ${ctx.recordedWith} capture of loopback`;
   ctx.intro(`netlab lab udp: the upper-case server answers ${JSON.stringify(MESSAGE)} over UDP, then over TCP, recorded with ${recorder}.`);
 
