@@ -86,3 +86,10 @@ test('chat serve --pcap: every listener in one capture, each user\'s line where 
   // The server's frames are unmasked (RFC 6455 §5.1): the text is there as sent.
   assert.ok(ws.server.includes(Buffer.from('alice: hello from tcp')));
 });
+
+test('chat serve --pcap into a directory that does not exist: a clear error, exit 1, nothing left listening', async (t) => {
+  const dir = tempDir(t);
+  const serve = spawnCli(t, ['chat', 'serve', '--tcp', '0', '--pcap', join(dir, 'missing', 'chat.pcap')]);
+  assert.equal(await waitForExit(serve.child), 1);
+  await serve.stderr.waitForLine(/^netlab: cannot create capture file .*missing\/chat\.pcap/);
+});

@@ -6,6 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { tsharkFields } from '../../helpers/pcap.js';
 import { bannerPort, spawnCli } from '../../helpers/spawn-cli.js';
@@ -49,4 +51,18 @@ test('im serve --pcap: the sender\'s frame and the relayed copy, byte for byte, 
   assert.deepEqual(fromBob.server, frame, 'the relay passes the frame on unchanged');
   assert.equal(fromBob.client.length, 0, 'bob sent nothing');
   assert.equal(fromAlice.server.length, 0, 'a sender does not get its own frame back');
+});
+
+test('im serve --pcap on a port in use: the port error, exit 1, and the capture file closed with only its header', async (t) => {
+  const dir = tempDir(t);
+  const pcap = join(dir, 'im.pcap');
+  const busy = net.createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+  const port = (busy.address() as net.AddressInfo).port;
+  const serve = spawnCli(t, ['im', 'serve', '-p', String(port), '--pcap', pcap]);
+  assert.equal(await waitForExit(serve.child), 1);
+  await serve.stderr.waitForLine(new RegExp(`port ${port} is already in use`));
+  assert.equal(statSync(pcap).size, 24, 'a pcap global header and no packet');
+  assert.equal(await tsharkComplaints(pcap), '');
 });
