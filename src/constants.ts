@@ -102,6 +102,11 @@ export const DEFAULTS = Object.freeze({
   redisCommandTimeoutMs: 2000,
   /** How long a shutting-down chat server waits for users to take its goodbye, in milliseconds. */
   chatCloseTimeoutMs: 2000,
+  /**
+   * How long a stopping server waits for its last sessions' FINs to reach the
+   * --pcap tap before the file is closed, in milliseconds.
+   */
+  tapCloseWaitMs: 1000,
   // pcap: capture files
   /** Largest pcap record or pcapng block accepted, in bytes; longer length fields are corrupt (no allocation). */
   pcapMaxRecordBytes: 16 * 1024 * 1024,
@@ -132,6 +137,13 @@ export const DEFAULTS = Object.freeze({
   reassemblyMaxBufferedBytesTotal: 64 * 1024 * 1024,
   /** Longest capture filter (`-f`) accepted, in tokens: bounds the depth of the compiled filter. */
   captureFilterMaxTokens: 4096,
+  /**
+   * Kernel capture buffer asked of tcpdump (`-B`, KiB) and dumpcap (MiB):
+   * 32 MiB, room for a burst of about 128 packets at the 256 KiB frame size
+   * of libpcap's immediate mode (its 2 MiB default drops a connect scan's
+   * burst of SYN/RST pairs on loopback).
+   */
+  captureBufferKiB: 32 * 1024,
   /** Inputs at least this large get a progress bar on a TTY, in bytes. */
   pcapProgressMinBytes: 32 * 1024 * 1024,
   /** Networks whose addresses count as local for `pcap stats` (--local). */

@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { DEFAULTS } from '../constants.js';
 import { ERROR_CODES, NetlabError } from '../errors.js';
 
 export interface CaptureEngineOptions {
@@ -30,10 +31,17 @@ function commands(options: CaptureEngineOptions): EngineCommand[] {
   return [
     // --immediate-mode: hand each packet over as it arrives (libpcap otherwise
     // holds packets until a buffer block fills or times out); -U: flush each
-    // one to the pipe; -w -: pcap on stdout.
-    { name: 'tcpdump', args: ['-i', options.iface, '--immediate-mode', '-U', '-w', '-', ...count, ...filter] },
-    // -P: classic pcap (not pcapng); -q: no packet counter on stderr.
-    { name: 'dumpcap', args: ['-i', options.iface, '-P', '-q', '-w', '-', ...count, ...(filter.length ? ['-f', filter[0] as string] : [])] },
+    // one to the pipe; -w -: pcap on stdout. -B: in immediate mode libpcap's
+    // ring has fixed frames of the snapshot length (256 KiB), so its default
+    // 2 MiB holds about 8 packets and a burst (a connect scan's SYN/RST
+    // pairs) is dropped by the kernel while the pipe is read; see
+    // DEFAULTS.captureBufferKiB.
+    { name: 'tcpdump', args: ['-i', options.iface, '--immediate-mode', '-B', String(DEFAULTS.captureBufferKiB), '-U', '-w', '-', ...count, ...filter] },
+    // -P: classic pcap (not pcapng); -q: no packet counter on stderr; -B in MiB.
+    {
+      name: 'dumpcap',
+      args: ['-i', options.iface, '-P', '-q', '-B', String(Math.ceil(DEFAULTS.captureBufferKiB / 1024)), '-w', '-', ...count, ...(filter.length ? ['-f', filter[0] as string] : [])],
+    },
   ];
 }
 

@@ -4,7 +4,10 @@
  * registered here (`capture`, `file`), so the runner can list them, write a
  * report page of each capture, and say how to open them.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FileError } from '../errors.js';
+import { KeyLogWriter } from '../tls/keylog.js';
 import { Recording, type RecorderName } from './recorder.js';
 import { LabSection } from './section.js';
 
@@ -51,6 +54,22 @@ export class LabContext {
    */
   file(name: string, kind: 'keylog' | 'other' = 'other'): string {
     return this.#register(name, kind);
+  }
+
+  /**
+   * A fresh NSS key log `name` in the lab's directory, registered as by
+   * `file(name, 'keylog')`: a key log only ever appends, so an earlier
+   * run's is removed first. Close it once the TLS exchange is over.
+   * @throws FileError when the file cannot be removed or created
+   */
+  async keyLog(name: string): Promise<KeyLogWriter> {
+    const path = this.file(name, 'keylog');
+    try {
+      await rm(path, { force: true });
+    } catch (err) {
+      throw new FileError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    return new KeyLogWriter(path);
   }
 
   /**

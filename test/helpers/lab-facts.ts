@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { isAbsolute, join } from 'node:path';
-import { runCli, type CliResult } from './cli.js';
+import { runCli, runProcess, type CliResult } from './cli.js';
 import { tool } from './pcap.js';
+import { tempDir } from './temp.js';
 
 /** The `--json` document of a lab (PRODUCT.md). */
 export interface LabDoc {
@@ -16,6 +17,21 @@ export interface LabDoc {
   files: string[];
   sections: { title: string; text: string; facts: Record<string, unknown>[] }[];
 }
+
+/**
+ * Only the dissectors of what the labs send (and netlab's packet view
+ * names). A lab's ports are random, and tshark dissects some ports as the
+ * protocol registered for them whatever the bytes (a chat or IM port that
+ * happens to be LBMSRS's or another's is then "malformed", with another
+ * Protocol column); with every other dissector off, tshark reads a lab's
+ * packets for what they are.
+ */
+export const LAB_DISSECTORS: readonly string[] = Object.freeze([
+  '--disable-protocol',
+  'ALL',
+  '--enable-protocol',
+  'frame,eth,ethertype,sll,ip,ipv6,tcp,udp,icmp,icmpv6,arp,dns,tls,x509af,x509ce,x509if,x509sat,pkix1explicit,pkix1implicit,pkcs1,http,data-text-lines,media,data',
+]);
 
 /** One frame as tshark reads it. */
 export interface TsharkFrame {
@@ -70,14 +86,14 @@ const FIELDS = [
  */
 export function tsharkFrames(file: string, keyLog?: string): Map<number, TsharkFrame> {
   const extra = keyLog === undefined ? [] : ['-o', `tls.keylog_file:${keyLog}`];
-  const args = ['-r', file, ...extra, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
+  const args = ['-r', file, ...LAB_DISSECTORS, ...extra, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
   for (const f of FIELDS) args.push('-e', f);
   const rows = tool('tshark', args)
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => l.split('\t'));
   const raw = new Map<number, Buffer>();
-  const json = JSON.parse(tool('tshark', ['-r', file, '-T', 'json', '-x'])) as { _source: { layers: { frame: { 'frame.number': string }; frame_raw: [string] } } }[];
+  const json = JSON.parse(tool('tshark', ['-r', file, ...LAB_DISSECTORS, '-T', 'json', '-x'])) as { _source: { layers: { frame: { 'frame.number': string }; frame_raw: [string] } } }[];
   for (const packet of json) raw.set(Number(packet._source.layers.frame['frame.number']), Buffer.from(packet._source.layers.frame_raw[0], 'hex'));
   const frames = new Map<number, TsharkFrame>();
   for (const row of rows) {
@@ -280,9 +296,65 @@ export function checkTextPackets(stdout: string, dir: string, captures: readonly
         (line.flags === undefined ? !frame.tcp : flagNames(frame.flags) === line.flags)
       );
     });
-    assert.ok(match, `the text's packet ${line.packet} (${line.protocol} ${line.src} → ${line.dst} [${line.flags ?? ''}] ${line.length} bytes) is a frame tshark reads in ${captures.join(' or ')}`);
+    const read = frames.map((byNumber, i) => {
+      const f = byNumber.get(line.packet);
+      return `${captures[i]}: ${f === undefined ? 'none' : `${f.protocol} ${f.srcPort} → ${f.dstPort} [${flagNames(f.flags)}] ${f.len} bytes, payload ${f.payloadLength}`}`;
+    });
+    assert.ok(match, `the text's packet ${line.packet} (${line.protocol} ${line.src} → ${line.dst} [${line.flags ?? ''}] ${line.length} bytes) is a frame tshark reads in ${captures.join(' or ')}; tshark reads ${read.join('; ')}`);
   }
   return lines.length;
+}
+
+/** The section whose title contains `part`. */
+export function section(doc: LabDoc, part: string): LabDoc['sections'][number] {
+  const found = doc.sections.find((s) => s.title.includes(part));
+  assert.ok(found !== undefined, `a section titled like ${JSON.stringify(part)} in ${JSON.stringify(doc.sections.map((s) => s.title))}`);
+  return found;
+}
+
+/** The count `name` a section states (the fact that carries it as a number). */
+export function countFact(s: LabDoc['sections'][number], name: string): number {
+  const fact = s.facts.find((f) => typeof f[name] === 'number');
+  assert.ok(fact !== undefined, `a ${name} count in ${s.title}`);
+  return fact[name] as number;
+}
+
+/** Numbers and hex bytes masked: two runs of a lab differ in ports, packet numbers and random bytes, not in what they say. */
+export function shape(text: string): string {
+  return text.replace(/\b[0-9a-f]{2}\b/g, '##').replace(/\d+/g, '#');
+}
+
+/** The lines under each `== TITLE ==` heading of a lab's text output. */
+export function textSections(stdout: string): { title: string; text: string }[] {
+  const parts = stdout.split(/^== (.*) ==$/m);
+  const sections: { title: string; text: string }[] = [];
+  for (let i = 1; i + 1 < parts.length; i += 2) sections.push({ title: parts[i] as string, text: (parts[i + 1] as string).replace(/^\n/, '').replace(/\n+$/, '') });
+  return sections;
+}
+
+/**
+ * The text output says what `--json` carries: the same headings, and under
+ * each the same lines, digits aside (two runs have other ports); the
+ * closing "Look at it yourself" names absolute paths, so it is left out.
+ */
+export function checkTextMatchesJson(stdout: string, doc: LabDoc): void {
+  const printed = textSections(stdout);
+  assert.deepEqual(
+    printed.slice(0, doc.sections.length).map((s) => shape(s.title)),
+    doc.sections.map((s) => shape(s.title)),
+  );
+  for (const [i, s] of doc.sections.entries()) {
+    if (s.title === 'Look at it yourself') continue;
+    assert.equal(shape(printed[i]!.text), shape(s.text), s.title);
+  }
+}
+
+/** tshark reads the file without an error (a live capture's offloaded checksums are not errors). */
+export async function tsharkReads(file: string): Promise<void> {
+  const result = await runProcess('tshark', ['-r', file, ...LAB_DISSECTORS]);
+  assert.equal(result.code, 0, result.stderr);
+  const complaints = result.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Running as user'));
+  assert.deepEqual(complaints, [], `tshark -r ${file}`);
 }
 
 /** The `netlab ...` commands of a text output's "Look at it yourself" section, their trailing "(...)" remarks removed. */
@@ -298,15 +370,45 @@ export function hintCommands(stdout: string): string[][] {
 }
 
 /**
+ * Runs each `netlab ...` hint of the "Look at it yourself" section as
+ * printed, in the lab's directory: each exits 0 and prints something.
+ * @returns what each printed, in order
+ */
+export async function runHints(stdout: string, dir: string): Promise<string[]> {
+  const outputs: string[] = [];
+  for (const args of hintCommands(stdout)) {
+    const hint = await runCli(args, { cwd: dir });
+    assert.equal(hint.code, 0, `netlab ${args.join(' ')}: ${hint.stderr}`);
+    assert.ok(hint.stdout.length > 0, `netlab ${args.join(' ')} prints something`);
+    outputs.push(hint.stdout);
+  }
+  return outputs;
+}
+
+/**
  * Runs each `netlab ...` hint of the "Look at it yourself" section as printed, in the lab's directory.
  * @returns how many ran
  */
 export async function checkHintsRun(stdout: string, dir: string): Promise<number> {
-  const hints = hintCommands(stdout);
-  for (const args of hints) {
-    const hint = await runCli(args, { cwd: dir });
-    assert.equal(hint.code, 0, `netlab ${args.join(' ')}: ${hint.stderr}`);
-    assert.ok(hint.stdout.length > 0, `netlab ${args.join(' ')} prints something`);
-  }
-  return hints.length;
+  return (await runHints(stdout, dir)).length;
+}
+
+/**
+ * Runs `netlab lab NAME` as text in a temporary directory and checks it
+ * against tshark and against `--json`: every packet line is a frame tshark
+ * reads in `captures`, every `netlab` hint runs as printed there (exit 0,
+ * some output), and a `--json` run in another directory says the same,
+ * section by section, once that directory is taken out of its paths.
+ * @returns what each hint printed, in order
+ */
+export async function checkTextRun(t: { after: (fn: () => void) => void }, name: string, captures: readonly string[]): Promise<{ packetLines: number; hints: string[] }> {
+  const dir = tempDir(t);
+  const text = await runCli(['lab', name], { timeoutMs: 60_000, cwd: dir });
+  assert.equal(text.code, 0, text.stderr);
+  const packetLines = checkTextPackets(text.stdout, dir, captures);
+  const hints = await runHints(text.stdout, dir);
+  const other = tempDir(t);
+  const { doc } = await runLabJson([name], other);
+  checkTextMatchesJson(text.stdout, JSON.parse(JSON.stringify(doc).replaceAll(`${other}/`, '')) as LabDoc);
+  return { packetLines, hints };
 }

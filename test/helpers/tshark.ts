@@ -5,10 +5,13 @@ import { tsharkFollowRaw } from './tshark-follow.js';
 
 const CHECKSUMS = ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'];
 
-/** Frames tshark flags: bad checksums, malformed packets, expert warnings or errors. */
-export async function tsharkComplaints(file: string): Promise<string> {
+/**
+ * Frames tshark flags: bad checksums, malformed packets, expert warnings or errors.
+ * @param extra more tshark options (e.g. the lab tests' LAB_DISSECTORS)
+ */
+export async function tsharkComplaints(file: string, extra: readonly string[] = []): Promise<string> {
   const filter = '_ws.expert.severity >= 0x600000 || _ws.malformed || ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0';
-  const result = await runProcess('tshark', ['-r', file, ...CHECKSUMS, '-Y', filter]);
+  const result = await runProcess('tshark', ['-r', file, ...CHECKSUMS, ...extra, '-Y', filter]);
   if (result.code !== 0) throw new Error(`tshark failed on ${file}: ${result.stderr}`);
   return result.stdout.trim();
 }

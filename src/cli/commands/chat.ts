@@ -45,6 +45,7 @@ interface ServeFlags extends TlsFlags {
   redis?: string;
   room?: string;
   json?: boolean;
+  pcap?: string;
 }
 
 interface JoinFlags extends TlsFlags {
@@ -99,6 +100,7 @@ export function registerChat(program: Command): void {
     .option('--keylog <file>', 'tls: append NSS key-log lines for Wireshark (default: $SSLKEYLOGFILE)')
     .option('--redis <url>', 'serve one room with every process given the same redis://HOST:PORT[/DB] and --room, on this machine or others')
     .option('--room <name>', `with --redis: the room's name (default ${DEFAULTS.room})`)
+    .option('--pcap <file>', 'write what crosses every listener\'s sockets to one pcap file for Wireshark (no root needed)')
     .option('--json', 'NDJSON events on stdout (listening, connect, close, joined, left, summary; with --redis also redis_connected, redis_down, redis_up, redis_reclaimed...)')
     .addHelpText(
       'after',
@@ -109,6 +111,7 @@ export function registerChat(program: Command): void {
         'netlab chat serve --tls 1235 --cert cert.pem --key key.pem',
         'netlab chat serve --tcp 1234 --udp 1236 --max-udp-users 16',
         'netlab chat serve --tcp 1234 --redis redis://10.0.0.5:6379 --room class1',
+        'netlab chat serve --tcp 1234 --tls 1235 --udp 1236 --pcap chat.pcap --keylog keys.log',
         'telnet 127.0.0.1 1234',
         'openssl s_client -quiet -connect 127.0.0.1:1235',
       ),
@@ -225,6 +228,9 @@ async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void>
   try {
     await serveUntilSignal(out, specs, {
       banner,
+      insecureHint: (server) => `netlab chat join ${server.address.address} -p ${server.address.port} --transport tls --insecure`,
+      pcap: flags.pcap,
+      keylog,
       beforeClose: async () => {
         // The other nodes hear this node's users left, then the users here are told goodbye.
         await shared?.room.close();
@@ -233,7 +239,6 @@ async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void>
       summary: () => ({ users_joined: joined }),
     });
   } finally {
-    keylog?.close();
     await shared?.link.close();
   }
 }

@@ -31,6 +31,7 @@ interface ServeFlags {
   redis?: string;
   room: string;
   json?: boolean;
+  pcap?: string;
 }
 
 interface JoinFlags {
@@ -65,10 +66,11 @@ export function registerIm(program: Command): void {
     .option('--max-conns <n>', 'clients at once before new ones are refused', positiveInteger('connection count'), DEFAULTS.maxConnections)
     .option('--redis <url>', 'share one relay with every im serve on this Redis (redis://HOST:PORT[/DB]) and --room')
     .option('--room <name>', 'with --redis: which relay of that Redis to serve', DEFAULTS.room)
+    .option('--pcap <file>', 'write every frame as it crossed the sockets to a pcap file for Wireshark (no root needed)')
     .option('--json', 'connection log as NDJSON events on stdout')
     .addHelpText(
       'after',
-      examples('netlab im serve', 'netlab im serve -p 9999 --max-frame 4096 --json', 'netlab im serve -p 9999 --redis redis://127.0.0.1:6379 --room lab1'),
+      examples('netlab im serve', 'netlab im serve -p 9999 --max-frame 4096 --json', 'netlab im serve -p 9999 --pcap im.pcap', 'netlab im serve -p 9999 --redis redis://127.0.0.1:6379 --room lab1'),
     )
     .action(async (flags: ServeFlags) => {
       const out = new Output({ json: flags.json });
@@ -93,6 +95,7 @@ export function registerIm(program: Command): void {
           banner: (server) =>
             `IM relay listening on ${formatEndpoint(server.address)} (tcp, max frame ${flags.maxFrame} bytes` +
             `${endpoint === undefined ? '' : `, room ${room} on Redis at ${endpoint.label}`}); Ctrl-C to stop`,
+          pcap: flags.pcap,
           summary: (): Record<string, number> => {
             const s = relay.stats;
             if (link === undefined) return { frames_in: s.framesIn, frames_out: s.framesOut };

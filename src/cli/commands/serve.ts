@@ -3,16 +3,13 @@ import { Command, Option } from 'commander';
 import { DEFAULTS } from '../../constants.js';
 import { UsageError } from '../../errors.js';
 import { ECHO_MODES, echoProtocol, type EchoMode } from '../../protocols/echo/echo.js';
-import { PcapTap } from '../../pcap/write/tap.js';
 import { fitConnectionCap, openFileLimit } from '../../server/descriptor-limit.js';
-import { createServer, type Server } from '../../server/server.js';
 import { TRANSPORT_NAMES, transportFor } from '../../transports/registry.js';
 import { formatEndpoint } from '../../util/endpoint.js';
 import { examples } from '../help.js';
 import { Output, paint } from '../output.js';
 import { oneOf, parsePort, parseSeconds, positiveInteger } from '../parse.js';
-import { untilStopped } from '../signals.js';
-import { describeTotals, describeTraffic, listeningEvent } from '../traffic-format.js';
+import { serveUntilSignal, type ServeSpec } from '../serve-until-signal.js';
 import { rejectTlsFlags, tlsOptionsFrom, type TlsFlags } from '../tls-flags.js';
 
 interface ServeFlags extends TlsFlags {
@@ -88,54 +85,27 @@ async function serve(transportName: string, flags: ServeFlags, explicitCap: bool
   const out = new Output(flags);
   if (driver.name !== 'tls') rejectTlsFlags(driver.name, flags);
   if (driver.name !== 'tls' && flags.handshakeTimeout !== undefined) throw new UsageError(`--handshake-timeout only applies to the tls transport, not ${driver.name}`);
-  const { tls, keylog } = driver.name === 'tls' ? tlsOptionsFrom(flags) : { tls: undefined, keylog: undefined };
   // A UDP listener is one descriptor whatever its peers; stream sessions are one each.
   const cap = driver.connectionless ? { maxConnections: flags.maxConns } : fitConnectionCap(flags.maxConns, explicitCap, 1, openFileLimit());
   if (cap.warning !== undefined) (explicitCap ? out.warn(cap.warning) : out.note(cap.warning));
-  const tap = flags.pcap === undefined ? undefined : new PcapTap(flags.pcap);
-
-  let server: Server;
-  try {
-    server = await createServer({
-      transport: driver.name,
-      host: flags.host,
-      port: flags.port,
-      protocol: echoProtocol({ mode, reply: flags.reply, once: flags.once, maxLineBytes: flags.maxLine, partialLineIdleMs: flags.lineIdleMs }),
-      maxConnections: cap.maxConnections,
-      idleTimeoutSeconds: flags.idleTimeout,
-      handshakeTimeoutSeconds: flags.handshakeTimeout,
-      tls,
-      tap,
-    });
-  } catch (err) {
-    keylog?.close();
-    tap?.close();
-    throw err;
-  }
-
-  server.on('traffic', (record) => (out.json ? out.event(record) : out.info(describeTraffic(record))));
-  announce(out, server, mode, keylog?.path, tap?.path);
-
-  const why = await untilStopped();
-  await server.close();
-  keylog?.close();
-  tap?.close();
-  const t = server.totals;
-  if (out.json) out.event({ event: 'summary', transport: server.transport, signal: why, ...t });
-  else out.info(describeTotals(why, t));
+  const { tls, keylog } = driver.name === 'tls' ? tlsOptionsFrom(flags) : { tls: undefined, keylog: undefined };
+  const spec: ServeSpec = {
+    transport: driver.name,
+    host: flags.host,
+    port: flags.port,
+    protocol: echoProtocol({ mode, reply: flags.reply, once: flags.once, maxLineBytes: flags.maxLine, partialLineIdleMs: flags.lineIdleMs }),
+    maxConnections: cap.maxConnections,
+    idleTimeoutSeconds: flags.idleTimeout,
+    handshakeTimeoutSeconds: flags.handshakeTimeout,
+    tls,
+  };
+  await serveUntilSignal(out, [spec], {
+    banner: (server) => `netlab ${server.transport} ${mode} server listening on ${paint(process.stdout, 'bold', formatEndpoint(server.address))} (Ctrl-C to stop)`,
+    listening: () => ({ mode }),
+    insecureHint: (server) => `netlab connect tls ${server.address.address} ${server.address.port} --insecure`,
+    announceTo: 'log',
+    pcap: flags.pcap,
+    keylog,
+    summaryLabels: { transport: driver.name },
+  });
 }
-
-function announce(out: Output, server: Server, mode: EchoMode, keylogPath: string | undefined, pcapPath: string | undefined): void {
-  const address = formatEndpoint(server.address);
-  if (out.json) out.event(listeningEvent(server, { mode }));
-  const say = (text: string): void => (out.json ? out.note(text) : out.info(text));
-  say(`netlab ${server.transport} ${mode} server listening on ${paint(process.stdout, 'bold', address)} (Ctrl-C to stop)`);
-  if (server.certificate !== undefined) {
-    const kind = server.certificate.ephemeral ? 'ephemeral self-signed certificate' : 'certificate';
-    say(`${kind}, SHA-256 fingerprint ${server.certificate.fingerprint256}`);
-    if (server.certificate.ephemeral) say(`clients must skip verification: netlab connect tls ${server.address.address} ${server.address.port} --insecure`);
-  }
-  if (keylogPath !== undefined) say(`TLS keys are appended to ${keylogPath} (Wireshark: Preferences > Protocols > TLS > (Pre)-Master-Secret log filename)`);
-  if (pcapPath !== undefined) say(`traffic is written to ${pcapPath} (open it with Wireshark, or: tshark -r ${pcapPath})`);
-}
-

@@ -3,11 +3,14 @@
  * lab is one file in this folder and one line here (docs/labs.md).
  */
 import type { Lab } from '../lab.js';
+import { chatLab } from './chat.js';
 import { httpLab } from './http.js';
+import { imLab } from './im.js';
+import { scanLab } from './scan.js';
 import { tlsLab } from './tls.js';
 import { udpLab } from './udp.js';
 
-export const LABS: readonly Lab[] = Object.freeze([tlsLab, udpLab, httpLab]);
+export const LABS: readonly Lab[] = Object.freeze([tlsLab, udpLab, scanLab, chatLab, imLab, httpLab]);
 
 /** The lab `netlab lab` runs without a NAME (and `npm start`). */
 export const DEFAULT_LAB = 'tls';

@@ -5,12 +5,9 @@
  * would (reader and TCP reassembly), and the TLS stream is decrypted again
  * with the key log, as Wireshark does when given the (Pre)-Master-Secret log.
  */
-import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DEMO_SECRETS } from '../../client/demo-secrets.js';
-import { FileError } from '../../errors.js';
 import { createSelfSignedCertificate } from '../../tls/certificate.js';
-import { KeyLogWriter } from '../../tls/keylog.js';
 import { describePayload, hexdump } from '../../util/payload-view.js';
 import { decryptLabStream, followLabStream, readLabCapture } from '../capture-reading.js';
 import type { LabContext } from '../context.js';
@@ -22,15 +19,9 @@ const CIPHERTEXT_PREVIEW_BYTES = 160;
 
 async function run(ctx: LabContext): Promise<void> {
   const tcpPcap = await recordEchoExchange(ctx, 'lab-tcp.pcap', { transport: 'tcp' }, DEMO_SECRETS);
-  const keyLogPath = ctx.file('lab-keys.log', 'keylog');
-  try {
-    // The key log only ever appends: start this run's afresh.
-    await rm(keyLogPath, { force: true });
-  } catch (err) {
-    throw new FileError(`cannot write ${keyLogPath}: ${(err as Error).message}`, { cause: err });
-  }
+  const keyLog = await ctx.keyLog('lab-keys.log');
+  const keyLogPath = keyLog.path;
   const cert = await createSelfSignedCertificate();
-  const keyLog = new KeyLogWriter(keyLogPath);
   let tlsPcap: string;
   try {
     const tls = {
