@@ -160,6 +160,11 @@ export async function runLabJson(args: string[], dir: string): Promise<{ doc: La
   return { doc: JSON.parse(result.stdout) as LabDoc, result };
 }
 
+/** A lab's captures followed by the report page it writes beside each (lab-x.pcap, then lab-x.html). */
+export function withReportPages(captures: readonly string[]): string[] {
+  return [...captures, ...captures.map((c) => c.replace(/\.pcap$/, '.html'))];
+}
+
 /** The path of a file the lab names, from the test's side. */
 export function labPath(dir: string, file: string): string {
   return isAbsolute(file) ? file : join(dir, file);

@@ -20,6 +20,7 @@ import {
   tsharkReads,
   type LabDoc,
   type TsharkFrame,
+  withReportPages,
 } from '../helpers/lab-facts.js';
 import { tsharkFields } from '../helpers/pcap.js';
 import { tempDir } from '../helpers/temp.js';
@@ -112,7 +113,7 @@ for (const mode of ['socket tap', 'live capture'] as const) {
     assert.equal(result.code, 0, result.stderr);
     const doc = JSON.parse(result.stdout) as LabDoc;
     assert.equal(doc.lab, 'chat');
-    assert.deepEqual([...doc.files].sort(), [...Object.values(CAPTURES), KEYS].sort());
+    assert.deepEqual([...doc.files].sort(), [...withReportPages(Object.values(CAPTURES)), KEYS].sort());
     for (const file of Object.values(CAPTURES)) {
       if (mode === 'socket tap') assert.equal(await tsharkComplaints(join(dir, file), LAB_DISSECTORS), '', file);
       else await tsharkReads(join(dir, file));

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
-import { checkHintsRun, checkPacketFacts, checkTextPackets, LAB_DISSECTORS, runLabJson, textHeadings } from '../helpers/lab-facts.js';
+import { checkHintsRun, checkPacketFacts, checkTextPackets, LAB_DISSECTORS, runLabJson, textHeadings, withReportPages } from '../helpers/lab-facts.js';
 import { tsharkFields } from '../helpers/pcap.js';
 import { tempDir } from '../helpers/temp.js';
 import { tsharkComplaints } from '../helpers/tshark.js';
@@ -17,7 +17,7 @@ for (const mode of ['socket tap', 'live capture'] as const) {
     const dir = tempDir(t);
     const { doc } = await runLabJson(['http', ...(mode === 'live capture' ? ['--capture'] : [])], dir);
     const pcap = join(dir, 'lab-http.pcap');
-    assert.deepEqual(doc.files, [pcap, join(dir, 'lab-http.html')]);
+    assert.deepEqual(doc.files, withReportPages([pcap]));
     if (mode === 'socket tap') assert.equal(await tsharkComplaints(pcap, LAB_DISSECTORS), '');
     checkPacketFacts(doc, dir);
 

@@ -19,6 +19,7 @@ import {
   tsharkReads,
   type LabDoc,
   type TsharkFrame,
+  withReportPages,
 } from '../helpers/lab-facts.js';
 import { tempDir } from '../helpers/temp.js';
 import { tsharkComplaints } from '../helpers/tshark.js';
@@ -130,7 +131,7 @@ test('lab scan (socket tap): two runs pick different ports, and each run\'s fact
     assert.ok(Date.now() - started < 60_000, 'within a minute');
     assert.equal(doc.lab, 'scan');
     const file = join(dir, CAPTURE);
-    assert.deepEqual(doc.files, [file]);
+    assert.deepEqual(doc.files, withReportPages([file]));
     assert.equal(await tsharkComplaints(file, LAB_DISSECTORS), '', 'the tap\'s frames are flawless');
     checkPacketFacts(doc, dir);
     const frames = tsharkFrames(file);

@@ -8,13 +8,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DEMO_SECRETS } from '../../src/client/demo-secrets.js';
 import { runCli } from '../helpers/cli.js';
-import { checkPacketFacts, checkTextPackets, runLabJson, textHeadings, type LabDoc } from '../helpers/lab-facts.js';
+import { checkPacketFacts, checkTextPackets, runLabJson, textHeadings, type LabDoc, withReportPages } from '../helpers/lab-facts.js';
 import { tempDir } from '../helpers/temp.js';
 
 function checkTlsLab(doc: LabDoc, dir: string): void {
   const [tcpPcap, tlsPcap, keyLog] = ['lab-tcp.pcap', 'lab-tls.pcap', 'lab-keys.log'].map((f) => join(dir, f)) as [string, string, string];
-  const pages = ['lab-tcp.html', 'lab-tls.html'].map((f) => join(dir, f));
-  assert.deepEqual([...doc.files].sort(), [tcpPcap, keyLog, tlsPcap, ...pages].sort());
+  assert.deepEqual([...doc.files].sort(), [...withReportPages([tcpPcap, tlsPcap]), keyLog].sort());
   const frames = checkPacketFacts(doc, dir, { [tlsPcap]: keyLog });
   const [plain, cipher, decrypted] = doc.sections;
   // Section 1 names the packet of each secret; tshark reads the secret in that packet's payload.
