@@ -33,6 +33,8 @@ interface NativeTcpHandle {
   getsockname(out: SockAddr): number;
   getpeername(out: SockAddr): number;
   close(callback?: () => void): void;
+  /** Closes with a RST (uv_tcp_close_reset); non-zero when it could not. Node >= 18.3. */
+  reset?(callback?: () => void): number;
 }
 
 interface NativeConnectReq {
@@ -126,7 +128,11 @@ function onNativeConnect(status: number, handle: NativeTcpHandle, req: NativeCon
     code = errorName(status);
     outcome = outcomeOfError(code);
   }
-  handle.close();
+  // An open port is left as nmap -sT leaves it: with a RST right after the
+  // handshake, not a FIN exchange, so neither side keeps the connection (or
+  // a TIME_WAIT) and the scanned service sees a reset rather than an empty
+  // session.
+  if (status !== 0 || handle.reset === undefined || handle.reset() !== 0) handle.close();
   attempt.driverData = undefined;
   attempt.sink.settle(attempt, outcome, code);
 }
@@ -174,11 +180,13 @@ class ProbeSocket extends net.Socket {
   attempt: Attempt | undefined;
 }
 
-function finishSocket(socket: ProbeSocket, outcome: Outcome, code?: string): void {
+/** @param reset close a connected socket with a RST, as the native driver does */
+function finishSocket(socket: ProbeSocket, outcome: Outcome, code?: string, reset = false): void {
   const attempt = socket.attempt;
   if (attempt === undefined) return;
   socket.attempt = undefined;
-  socket.destroy();
+  if (reset) socket.resetAndDestroy();
+  else socket.destroy();
   attempt.driverData = undefined;
   attempt.sink.settle(attempt, outcome, code);
 }
@@ -186,7 +194,7 @@ function finishSocket(socket: ProbeSocket, outcome: Outcome, code?: string): voi
 function onSocketConnect(this: ProbeSocket): void {
   const attempt = this.attempt;
   if (attempt === undefined) return;
-  finishSocket(this, classifyConnected(attempt, this.localAddress, this.localPort, this.remoteAddress, this.remotePort));
+  finishSocket(this, classifyConnected(attempt, this.localAddress, this.localPort, this.remoteAddress, this.remotePort), undefined, true);
 }
 
 function onSocketError(this: ProbeSocket, err: NodeJS.ErrnoException): void {

@@ -152,7 +152,8 @@ test('lab scan --capture (tcpdump on lo): every closed port\'s SYN and RST, coun
 
 test('lab scan (text): its packet lines are frames tshark reads, its hints run, and it says what --json carries', async (t) => {
   const { packetLines, hints } = await checkTextRun(t, 'scan', [CAPTURE]);
-  assert.ok(packetLines >= 14);
+  // The probe of the open port (SYN, SYN-ACK, ACK, RST) and the message's stream (handshake, data, answer, close).
+  assert.ok(packetLines >= 12, `${packetLines} packet lines`);
   assert.equal(hints.length, 2);
   assert.match(hints[1]!, /hello friend, is this your port\?/, 'the follow hint shows the message');
 });
