@@ -263,8 +263,8 @@ export class RedisChatBus extends EventEmitter<RedisChatBusEvents> implements Ro
     const listener = this.#listener as RoomBusListener;
     const kind = this.#resume;
     const timeout = this.#options.commandTimeoutMs;
-    await within(this.#leases.renew(), timeout);
     const names = listener.localNicknames();
+    // The lease is renewed by the same claim: see NicknameLeases.claim.
     const lost = await within(this.#leases.claim(names, true), timeout);
     const refused = new Set(lost);
     for (const name of lost) listener.lost(name);

@@ -22,31 +22,35 @@ import type { RosterEntry } from '../protocols/chat/room-bus.js';
 
 /*
  * KEYS[1] names hash; ARGV[1] lease-key prefix; ARGV[2] this node;
- * ARGV[3] "exact" or "add"; then pairs ARGV[4+2i] nicknameKey,
- * ARGV[5+2i] "NODE NICKNAME".
+ * ARGV[3] "exact" or "add"; ARGV[4] the lease in ms (with "exact"); then
+ * pairs ARGV[5+2i] nicknameKey, ARGV[6+2i] "NODE NICKNAME".
  * With "exact" the names are all this node's users: any other name the hash
- * says it holds (a user who left while Redis was unreachable) is deleted.
+ * says it holds (a user who left while Redis was unreachable) is deleted,
+ * and the node's lease is renewed in the same step. So another node never
+ * sees this one alive without its names, which after a restart of Redis
+ * (every key gone) would read as all its users having left.
  * A name is free when nobody holds it, when this node does, or when its
  * holder's lease is gone. Returns the indexes (0-based) of the names refused.
  */
 const CLAIM = `
 if ARGV[3] == 'exact' then
+  redis.call('SET', ARGV[1] .. ARGV[2], '1', 'PX', ARGV[4])
   local mine = {}
-  for i = 4, #ARGV, 2 do mine[ARGV[i]] = true end
+  for i = 5, #ARGV, 2 do mine[ARGV[i]] = true end
   local entries = redis.call('HGETALL', KEYS[1])
   for i = 1, #entries, 2 do
     if not mine[entries[i]] and string.match(entries[i + 1], '^(%S+)') == ARGV[2] then redis.call('HDEL', KEYS[1], entries[i]) end
   end
 end
 local refused = {}
-for i = 4, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local held = redis.call('HGET', KEYS[1], ARGV[i])
   local free = true
   if held and held ~= ARGV[i + 1] then
     local owner = string.match(held, '^(%S+)')
     if owner ~= ARGV[2] and redis.call('EXISTS', ARGV[1] .. owner) == 1 then free = false end
   end
-  if free then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) else refused[#refused + 1] = (i - 4) / 2 end
+  if free then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) else refused[#refused + 1] = (i - 5) / 2 end
 end
 return refused`;
 
@@ -116,14 +120,14 @@ export class NicknameLeases {
    * Claims names for this node, atomically each.
    * @param exact the names are all of this node's users: names the hash says
    *   this node holds besides them are given back (users who left while
-   *   Redis was unreachable)
+   *   Redis was unreachable), and the lease is renewed with them, atomically
    * @returns the names refused (another live node holds them)
    */
   async claim(nicknames: readonly string[], exact = false): Promise<string[]> {
     if (nicknames.length === 0 && !exact) return [];
     const args: string[] = [];
     for (const name of nicknames) args.push(nicknameKey(name), this.#value(name));
-    const refused = (await this.#redis.eval(CLAIM, 1, this.#names, this.#leasePrefix, this.#node, exact ? 'exact' : 'add', ...args)) as number[];
+    const refused = (await this.#redis.eval(CLAIM, 1, this.#names, this.#leasePrefix, this.#node, exact ? 'exact' : 'add', exact ? String(this.#leaseMs) : '', ...args)) as number[];
     return refused.map((index) => nicknames[index] as string);
   }
 
