@@ -311,6 +311,16 @@ export class TcpStreams {
     return this.#table.has(index) ? this.#table.base(index, side) : -1;
   }
 
+  /**
+   * The number a side's acknowledgement `ack` counts from, as tshark's
+   * relative numbers do: the other side's base, or one before `ack` itself
+   * while that side has not been seen.
+   */
+  ackBase(index: number, side: Side, ack: number): number {
+    const other = this.sequenceBase(index, side === 0 ? 1 : 0);
+    return other === -1 ? (ack - 1) >>> 0 : other;
+  }
+
   /** Records whether a key log holds the secrets of a TLS stream (for `pcap follow --list --keylog`). */
   setKeys(index: number, found: boolean): void {
     if (this.#table.has(index)) this.#table.setFlags(index, STREAM_FLAGS.KEYS_DECIDED | (found ? STREAM_FLAGS.KEYS : 0));

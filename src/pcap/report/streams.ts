@@ -87,15 +87,9 @@ export class StreamCollector {
     const side = tcp.lastSide;
     const flags = d.tcpFlags;
     const len = d.payloadLength + (d.failure === '' ? d.ipUncaptured : 0);
-    // tshark's relative numbers (as the packet view computes them): each side
-    // counts from its own base; an acknowledgement from the other side's, or
-    // from one before itself while that side has not been seen.
+    // tshark's relative numbers, as the packet view gives them.
     const seq = (d.tcpSeq - tcp.sequenceBase(index, side)) >>> 0;
-    let ack: number | null = null;
-    if ((flags & TCP_FLAGS.ACK) !== 0) {
-      const other = tcp.sequenceBase(index, side === 0 ? 1 : 0);
-      ack = (d.tcpAck - (other === -1 ? (d.tcpAck - 1) >>> 0 : other)) >>> 0;
-    }
+    const ack = (flags & TCP_FLAGS.ACK) === 0 ? null : (d.tcpAck - tcp.ackBase(index, side, d.tcpAck)) >>> 0;
     r.packets++;
     if (side === 0) r.bytesClient += len;
     else r.bytesServer += len;

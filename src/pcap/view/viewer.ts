@@ -145,8 +145,7 @@ export class PacketViewer {
       p.tcpAckBase = 0;
       return;
     }
-    const other = tcp.sequenceBase(stream, side === 0 ? 1 : 0);
-    p.tcpAckBase = other === -1 ? (d.tcpAck - 1) >>> 0 : other;
+    p.tcpAckBase = tcp.ackBase(stream, side, d.tcpAck);
     p.tcpAckRelative = (d.tcpAck - p.tcpAckBase) >>> 0;
   }
 
