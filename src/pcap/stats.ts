@@ -106,8 +106,12 @@ export class StatsAccumulator {
     this.#top = options.topConversations ?? 10;
   }
 
-  /** Counts one packet (the reader's reused record). */
-  add(p: PacketRecord): void {
+  /**
+   * Counts one packet (the reader's reused record).
+   * @returns its dissection: the accumulator's one reused object, valid until the next add (so
+   *   a caller that needs more of the packet, like the report, does not dissect it again)
+   */
+  add(p: PacketRecord): Dissection {
     const d = dissect(this.#d, p);
     const len = p.capLen;
     this.packets++;
@@ -139,6 +143,7 @@ export class StatsAccumulator {
     }
     if (hasTime) this.#time(sec, nsec);
     if (this.#row !== undefined) this.#row(this.#makeRow(p, d, dir));
+    return d;
   }
 
   #time(sec: number, nsec: number): void {

@@ -8,8 +8,6 @@
  */
 import { DEFAULTS } from '../../constants.js';
 import { ERROR_CODES } from '../../errors.js';
-import { dissect } from '../layers/dissect.js';
-import { Dissection } from '../layers/dissection.js';
 import type { CaptureInfo, PacketRecord } from '../read/packet.js';
 import { StatsAccumulator, type StatsOptions } from '../stats.js';
 import type { KeyLog } from '../tls/keylog.js';
@@ -35,7 +33,6 @@ const STATS_TOP_CONVERSATIONS = 10;
 
 export class ReportCollector {
   readonly #stats: StatsAccumulator;
-  readonly #d = new Dissection();
   readonly #series = new TimeSeriesCollector();
   readonly #iat = { in: new IatHistogramCollector(), out: new IatHistogramCollector() };
   readonly #hierarchy = new HierarchyCollector();
@@ -55,7 +52,7 @@ export class ReportCollector {
     const stats = this.#stats;
     const inBefore = stats.in.packets;
     const outBefore = stats.out.packets;
-    stats.add(p);
+    const d = stats.add(p);
     const dir: DirectionIndex = stats.in.packets !== inBefore ? 2 : stats.out.packets !== outBefore ? 1 : 0;
     const hasTime = p.hasTimestamp;
     const sec = p.tsSec;
@@ -63,7 +60,6 @@ export class ReportCollector {
     this.#series.add(dir, p.capLen, hasTime, sec, nsec);
     if (dir === 2) this.#iat.in.add(hasTime, sec, nsec);
     else if (dir === 1) this.#iat.out.add(hasTime, sec, nsec);
-    const d = dissect(this.#d, p);
     this.#hierarchy.add(d, p.capLen);
     let time: number | null = null;
     if (hasTime) {
