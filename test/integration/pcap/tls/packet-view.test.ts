@@ -225,6 +225,13 @@ test('the TLS layer matches tshark on real openssl captures, and decrypts them w
 
 /** Bytes per TCP segment the chopping client sends. */
 const PIECE = 60;
+/**
+ * How long the chopper holds a short tail for the next write. Node's TLS may
+ * hand over its Finished and the first application record in one write or in
+ * two; cutting the byte stream, not each write, makes the segments the same
+ * either way, and a segment then always ends one record and begins the next.
+ */
+const TAIL_HOLD_MS = 200;
 
 /**
  * A Node TLS client whose TCP writes are cut into PIECE-byte segments (Nagle
@@ -238,6 +245,13 @@ async function choppedConversation(dir: string, certs: { rsaCert: string; rsaKey
   const capture = await startCapture(pcap, port);
   const server = new RunningProcess('openssl', ['s_server', '-accept', String(port), '-naccept', '1', '-cert', certs.rsaCert, '-key', certs.rsaKey, '-keylogfile', keyLog]);
   const raw = new Socket();
+  let tail = Buffer.alloc(0);
+  let tailTimer: NodeJS.Timeout | undefined;
+  const flushTail = (): void => {
+    clearTimeout(tailTimer);
+    if (tail.length > 0) raw.write(tail);
+    tail = Buffer.alloc(0);
+  };
   try {
     await server.waitFor('ACCEPT', 20_000, 'stdout');
     raw.connect({ port, host: '127.0.0.1' });
@@ -245,16 +259,22 @@ async function choppedConversation(dir: string, certs: { rsaCert: string; rsaKey
     await once(raw, 'connect');
     const chopper = new Duplex({
       write(chunk: Buffer, _encoding, done) {
+        clearTimeout(tailTimer);
+        const bytes = Buffer.concat([tail, chunk]);
+        const whole = bytes.length - (bytes.length % PIECE);
+        tail = bytes.subarray(whole);
         void (async () => {
-          for (let i = 0; i < chunk.length; i += PIECE) {
-            raw.write(chunk.subarray(i, i + PIECE));
+          for (let i = 0; i < whole; i += PIECE) {
+            raw.write(bytes.subarray(i, i + PIECE));
             await delay(3);
           }
+          tailTimer = setTimeout(flushTail, TAIL_HOLD_MS);
           done();
         })();
       },
       read() {},
       final(done) {
+        flushTail();
         raw.end();
         done();
       },
@@ -270,6 +290,7 @@ async function choppedConversation(dir: string, certs: { rsaCert: string; rsaKey
     await server.stop(null, 20_000);
     await stopCapture(capture, pcap);
   } finally {
+    clearTimeout(tailTimer);
     raw.destroy();
     await server.stop('SIGKILL', 5_000);
     await stopCapture(capture);
