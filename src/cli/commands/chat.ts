@@ -159,6 +159,8 @@ async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void>
   if (flags.tls === undefined && (flags.cert !== undefined || flags.key !== undefined)) throw new UsageError('--cert and --key go with --tls PORT');
   if (flags.tls === undefined && flags.handshakeTimeout !== undefined) throw new UsageError('--handshake-timeout goes with --tls PORT');
   if (flags.room !== undefined && flags.redis === undefined) throw new UsageError('--room goes with --redis URL');
+  // Keys and passphrases are checked before Redis is dialled: a bad --key leaves no link open behind it.
+  const { tls, keylog } = ports.tls === undefined ? { tls: undefined, keylog: undefined } : tlsOptionsFrom(flags);
   const shared = flags.redis === undefined ? undefined : await sharedRoom(out, flags.redis, flags.room, flags.maxUsers);
   const chat = new ChatServer({
     room: shared?.room,
@@ -187,7 +189,6 @@ async function serveChat(flags: ServeFlags, explicitCap: boolean): Promise<void>
   const streamListeners = (['tcp', 'tls', 'ws'] as const).filter((name) => ports[name] !== undefined).length + (flags.web === undefined ? 0 : 1);
   const cap = streamListeners === 0 ? { maxConnections: flags.maxConns } : fitConnectionCap(flags.maxConns, explicitCap, streamListeners, openFileLimit());
   if (cap.warning !== undefined) (explicitCap ? out.warn(cap.warning) : out.note(cap.warning));
-  const { tls, keylog } = ports.tls === undefined ? { tls: undefined, keylog: undefined } : tlsOptionsFrom(flags);
   const specs: ServeSpec[] = (Object.entries(ports) as [TransportName, number | undefined][])
     .filter((entry): entry is [TransportName, number] => entry[1] !== undefined)
     .map(([transport, port]) => ({
