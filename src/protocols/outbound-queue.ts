@@ -23,7 +23,7 @@
  */
 import { ERROR_CODES, LimitError } from '../errors.js';
 import type { Session } from '../transports/session.js';
-import { FanOutTurn, TurnBatch } from './turn-batch.js';
+import { type FanOutTurn, TurnBatch } from './turn-batch.js';
 import { nonNegativeMs, positiveInteger } from '../util/validate.js';
 
 export interface OutboundQueueOptions {
@@ -42,10 +42,9 @@ export interface OutboundQueueOptions {
   /**
    * The fan-out's turn this receiver's batches belong to (read once, at
    * construction): one per room or relay, so receivers of the same fan-out
-   * share joined Buffers and are flushed together. Default: a turn shared by
-   * the queues made without one.
+   * share joined Buffers and are flushed together.
    */
-  readonly turn?: FanOutTurn;
+  readonly turn: FanOutTurn;
 }
 
 const kQueue = Symbol('netlab.outboundQueue');

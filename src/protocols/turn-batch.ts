@@ -96,17 +96,7 @@ export class FanOutTurn {
   }
 }
 
-/**
- * The turn of batches made without a fan-out of their own (a lone queue, a
- * test): the one turn in module scope, and nothing a room or relay uses.
- */
-const sharedTurn = new FanOutTurn();
-
-/** Starts a new log of the shared turn (batches made without a turn of their own). */
-export function startNextTurn(): void {
-  sharedTurn.startNext();
-}
-
+/** A receiver's batch: a range of its fan-out turn's log, or a list of its own. */
 export class TurnBatch {
   readonly #turn: FanOutTurn;
   /** The log this batch is a range of; undefined when empty or when it has its own list. */
@@ -116,8 +106,8 @@ export class TurnBatch {
   #own: Uint8Array[] | undefined;
   #bytes = 0;
 
-  /** @param turn the fan-out's turn this batch records into; default a turn shared by every batch made without one */
-  constructor(turn: FanOutTurn = sharedTurn) {
+  /** @param turn the fan-out's turn this batch records into */
+  constructor(turn: FanOutTurn) {
     this.#turn = turn;
   }
 

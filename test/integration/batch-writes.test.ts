@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import WebSocket from 'ws';
 import { createServer } from '../../src/server/server.js';
 import { OutboundQueue } from '../../src/protocols/outbound-queue.js';
+import { FanOutTurn } from '../../src/protocols/turn-batch.js';
 import type { ProtocolFactory } from '../../src/protocols/protocol.js';
 import type { Session, TransportName } from '../../src/transports/session.js';
 
@@ -20,7 +21,7 @@ import type { Session, TransportName } from '../../src/transports/session.js';
 const LINES = Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(6, '0')} ${'x'.repeat(92)}\n`);
 
 function queueFor(session: Session, maxQueuedBytes = 1 << 20): OutboundQueue {
-  return new OutboundQueue(session, { maxQueuedBytes, drainTimeoutMs: 0, onOverflow: (e) => session.destroy(e) });
+  return new OutboundQueue(session, { maxQueuedBytes, drainTimeoutMs: 0, onOverflow: (e) => session.destroy(e), turn: new FanOutTurn() });
 }
 
 /** On the first data, batches every line in the same turn, then ends after them. */
@@ -103,7 +104,7 @@ test('a direct send after batched ones keeps its place behind them', async (t) =
 test('a batch bigger than the queue limit is sent, not taken for a slow reader', async (t) => {
   let cutOff = false;
   const port = await serve(t, 'tcp', (session) => {
-    const queue = new OutboundQueue(session, { maxQueuedBytes: 16 * 1024, drainTimeoutMs: 0, onOverflow: () => (cutOff = true) });
+    const queue = new OutboundQueue(session, { maxQueuedBytes: 16 * 1024, drainTimeoutMs: 0, onOverflow: () => (cutOff = true), turn: new FanOutTurn() });
     return {
       dataReceived() {
         // 100 KB in one turn to a reader that keeps up: six times the limit.

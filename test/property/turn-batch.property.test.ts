@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startNextTurn, TurnBatch } from '../../src/protocols/turn-batch.js';
+import { FanOutTurn, TurnBatch } from '../../src/protocols/turn-batch.js';
 
 type Step =
   | { kind: 'broadcast'; skip: number; bytes: number }
@@ -29,7 +29,8 @@ const steps: fc.Arbitrary<Step[]> = fc.array(
 test('every batch gives back exactly what was added to it, in order', () => {
   fc.assert(
     fc.property(steps, (script) => {
-      const batches = Array.from({ length: RECEIVERS }, () => new TurnBatch());
+      const turn = new FanOutTurn();
+      const batches = Array.from({ length: RECEIVERS }, () => new TurnBatch(turn));
       const expected: number[][] = batches.map(() => []);
       const received: number[][] = batches.map(() => []);
       let counter = 0;
@@ -54,11 +55,11 @@ test('every batch gives back exactly what was added to it, in order', () => {
         } else if (step.kind === 'take') {
           take(step.from);
         } else {
-          startNextTurn();
+          turn.startNext();
           batches.forEach((_, i) => take(i));
         }
       }
-      startNextTurn();
+      turn.startNext();
       batches.forEach((_, i) => take(i));
       assert.deepEqual(received, expected);
     }),
@@ -67,8 +68,8 @@ test('every batch gives back exactly what was added to it, in order', () => {
 });
 
 test('receivers of the same broadcasts share one joined Buffer; a skipped sender gets its own', () => {
-  startNextTurn();
-  const batches = Array.from({ length: 4 }, () => new TurnBatch());
+  const turn = new FanOutTurn();
+  const batches = Array.from({ length: 4 }, () => new TurnBatch(turn));
   assert.equal(batches[0]?.add(Buffer.from('a\n')), true);
   assert.equal(batches[0]?.add(Buffer.from('zz\n')), false);
   batches[2]?.add(Buffer.from('x\n'));
@@ -76,7 +77,7 @@ test('receivers of the same broadcasts share one joined Buffer; a skipped sender
   batches.forEach((batch, i) => i !== 2 && batch.add(b));
   const c = Buffer.from('c\n');
   batches.forEach((batch) => batch.add(c));
-  startNextTurn();
+  turn.startNext();
   const [first, second, third, fourth] = batches.map((batch) => batch.take());
   assert.equal(String(first), 'a\nzz\nb\nc\n');
   assert.equal(String(second), 'b\nc\n');
