@@ -3,7 +3,7 @@
  * ports, netlab vs `nmap -sT -p- -T4 -n -Pn 127.0.0.1`, in the same run,
  * median of 3 (runs interleaved). Both are timed as whole processes (start-up
  * included) and must report the same open ports. The result is written to the
- * "Port scan" section of docs/performance.md.
+ * "Port scan" section of docs/performance.md (between its bench:scan markers).
  *
  * When run as root the scan happens in a private network namespace, so no
  * other program's listeners change the answer between runs; otherwise on the
@@ -13,13 +13,12 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { CLI, writeSection } from './peer-runner.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = `${ROOT}dist/cli/main.js`;
-const DOC = `${ROOT}docs/performance.md`;
+const SECTION_START = '<!-- bench:scan:start -->';
+const SECTION_END = '<!-- bench:scan:end -->';
 const RUNS = 3;
 const OPEN_PORTS = 20;
 
@@ -199,6 +198,7 @@ async function main(): Promise<void> {
   }
 
   const section = [
+    SECTION_START,
     '## Port scan',
     '',
     `A full TCP connect scan of all 65535 ports of 127.0.0.1 with ${OPEN_PORTS} open ports: netlab against nmap -sT at -T4, ` +
@@ -215,22 +215,13 @@ async function main(): Promise<void> {
       'as closed at once. That happens in some runs and not in others, so a median of 3 nmap runs depends on how many hit it. ' +
       splitNmap(scenarios) +
       ' Both tools are CPU-bound here, so other load on the machine slows netlab (which uses every CPU) more than nmap (one).',
-    '',
+    SECTION_END,
   ].join('\n');
 
-  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Performance\n\nBenchmarks of netlab, each section written by its benchmark script.\n';
-  const start = doc.indexOf('## Port scan');
-  if (start === -1) {
-    doc = `${doc.trimEnd()}\n\n${section}`;
-  } else {
-    const next = doc.indexOf('\n## ', start + 1);
-    doc = doc.slice(0, start) + section + (next === -1 ? '' : doc.slice(next + 1));
-  }
-  writeFileSync(DOC, doc);
+  writeSection(SECTION_START, SECTION_END, section);
   for (const s of scenarios) {
     console.log(`${s.title}: netlab ${fmt(median(s.netlab))} vs nmap ${fmt(median(s.nmap))}: ratio ${(median(s.nmap) / median(s.netlab)).toFixed(2)}; ${s.identical ? 'identical' : 'DIFFER'}`);
   }
-  console.log(`wrote ${DOC}`);
   if (scenarios.some((s) => !s.identical)) process.exitCode = 1;
 }
 
