@@ -16,9 +16,12 @@ const LOG_BINS = (HIGH_DECADE - LOW_DECADE) * PER_DECADE;
 /** Bin 0: below 100 ns (zero and negative included); bins 1..LOG_BINS; the last: 10 000 s and more. */
 const BINS = LOG_BINS + 2;
 
+/** The lower edge of each log bin (1-based; index BINS is the top edge), in seconds: computed once, since binOf runs for every packet. */
+const EDGES = Float64Array.from({ length: BINS + 1 }, (_, i) => 10 ** (LOW_DECADE + (i - 1) / PER_DECADE));
+
 /** The lower edge of log bin `i` (1-based), in seconds. */
 function edge(i: number): number {
-  return 10 ** (LOW_DECADE + (i - 1) / PER_DECADE);
+  return EDGES[i]!;
 }
 
 export class IatHistogramCollector {
