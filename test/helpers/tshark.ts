@@ -7,7 +7,7 @@ const CHECKSUMS = ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRU
 
 /**
  * Frames tshark flags: bad checksums, malformed packets, expert warnings or errors.
- * @param extra more tshark options (e.g. the lab tests' LAB_DISSECTORS)
+ * @param extra more tshark options (e.g. the lab tests' labDissectors())
  */
 export async function tsharkComplaints(file: string, extra: readonly string[] = []): Promise<string> {
   // A RST is a warning in tshark's expert info, but a deliberate one (a

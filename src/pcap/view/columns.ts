@@ -86,7 +86,9 @@ export function packetColumns(p: ViewPacket): PacketColumns {
     c.info = infoColumn(p.layers, p.partialInfo);
   } else {
     c.protocol = displayName(protocolKeyName(d.protoKey));
-    c.info = p.segmentOfPdu ? `${p.partialInfo === '' ? `${transportInfo(p)} ` : p.partialInfo}${SEGMENT}` : transportInfo(p);
+    // tshark appends the mark with a space after whatever Info holds, and HTTP's own Info ends in one:
+    // "GET / HTTP/1.1  [TCP segment of a reassembled PDU]".
+    c.info = p.segmentOfPdu ? `${p.partialInfo === '' ? transportInfo(p) : p.partialInfo} ${SEGMENT}` : transportInfo(p);
   }
   // As tshark marks it; -V says what was cut or wrong.
   if (d.failure !== '') c.info += d.truncated ? '[Packet size limited during capture]' : '[Malformed Packet]';
