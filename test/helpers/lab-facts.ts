@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { isAbsolute, join } from 'node:path';
 import { runCli, runProcess, type CliResult } from './cli.js';
 import { tool } from './pcap.js';
+import { netlabDissectors } from './tshark.js';
 import { tempDir } from './temp.js';
 
 /** The `--json` document of a lab (PRODUCT.md). */
@@ -18,31 +19,6 @@ export interface LabDoc {
   sections: { title: string; text: string; facts: Record<string, unknown>[] }[];
 }
 
-/** The dissectors of what the labs send (and the layers netlab's packet view names). */
-const LAB_PROTOCOLS = new Set(
-  'frame,eth,ethertype,sll,ip,ipv6,tcp,udp,icmp,icmpv6,arp,dns,tls,x509af,x509ce,x509if,x509sat,pkix1explicit,pkix1implicit,pkcs-1,ber,http,data-text-lines,media,data'.split(','),
-);
-let labDissectorOptions: readonly string[] | undefined;
-
-/**
- * tshark options that leave only LAB_PROTOCOLS on. A lab's ports are random,
- * and tshark reads some ports as the protocol registered for them, and some
- * bytes as what a heuristic claims (LBMSRS takes TCP from 127.0.0.1),
- * whatever they are: the lab's packet is then another Protocol, or
- * "malformed". tshark 4.0 takes one protocol per `--disable-protocol` and
- * silently ignores "ALL" and comma lists, so every other protocol it knows
- * (`tshark -G protocols`) is named, once per process.
- */
-export function labDissectors(): readonly string[] {
-  labDissectorOptions ??= Object.freeze(
-    tool('tshark', ['-G', 'protocols'])
-      .split('\n')
-      .map((line) => line.split('\t')[2] ?? '')
-      .filter((name) => name !== '' && !name.startsWith('_ws.') && !LAB_PROTOCOLS.has(name))
-      .flatMap((name) => ['--disable-protocol', name]),
-  );
-  return labDissectorOptions;
-}
 
 /** One frame as tshark reads it. */
 export interface TsharkFrame {
@@ -97,14 +73,14 @@ const FIELDS = [
  */
 export function tsharkFrames(file: string, keyLog?: string): Map<number, TsharkFrame> {
   const extra = keyLog === undefined ? [] : ['-o', `tls.keylog_file:${keyLog}`];
-  const args = ['-r', file, ...labDissectors(), ...extra, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
+  const args = ['-r', file, ...netlabDissectors(), ...extra, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
   for (const f of FIELDS) args.push('-e', f);
   const rows = tool('tshark', args)
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => l.split('\t'));
   const raw = new Map<number, Buffer>();
-  const json = JSON.parse(tool('tshark', ['-r', file, ...labDissectors(), '-T', 'json', '-x'])) as { _source: { layers: { frame: { 'frame.number': string }; frame_raw: [string] } } }[];
+  const json = JSON.parse(tool('tshark', ['-r', file, ...netlabDissectors(), '-T', 'json', '-x'])) as { _source: { layers: { frame: { 'frame.number': string }; frame_raw: [string] } } }[];
   for (const packet of json) raw.set(Number(packet._source.layers.frame['frame.number']), Buffer.from(packet._source.layers.frame_raw[0], 'hex'));
   const frames = new Map<number, TsharkFrame>();
   for (const row of rows) {
@@ -367,7 +343,7 @@ export function checkTextMatchesJson(stdout: string, doc: LabDoc): void {
 
 /** tshark reads the file without an error (a live capture's offloaded checksums are not errors). */
 export async function tsharkReads(file: string): Promise<void> {
-  const result = await runProcess('tshark', ['-r', file, ...labDissectors()]);
+  const result = await runProcess('tshark', ['-r', file, ...netlabDissectors()]);
   assert.equal(result.code, 0, result.stderr);
   const complaints = result.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Running as user'));
   assert.deepEqual(complaints, [], `tshark -r ${file}`);

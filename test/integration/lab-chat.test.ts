@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import {
   checkPacketFacts,
-  labDissectors,
   checkTextRun,
   countFact,
   section,
@@ -24,7 +23,7 @@ import {
 } from '../helpers/lab-facts.js';
 import { tsharkFields } from '../helpers/pcap.js';
 import { tempDir } from '../helpers/temp.js';
-import { tsharkComplaints } from '../helpers/tshark.js';
+import { tsharkComplaints, netlabDissectors } from '../helpers/tshark.js';
 
 const LINE = 'hello bob, can anyone else read this?';
 const CAPTURES = { tcp: 'lab-chat-tcp.pcap', tls: 'lab-chat-tls.pcap', udp: 'lab-chat-udp.pcap' } as const;
@@ -72,7 +71,7 @@ function checkChat(doc: LabDoc, dir: string): void {
   const tlsFile = join(dir, CAPTURES.tls);
   const certificate = tls.facts.find((f) => typeof f.certificate_subject === 'string')!;
   // A name is a PrintableString or a UTF8String, as the certificate's maker chose.
-  const certFrames = tsharkFields(tlsFile, ['frame.number', 'x509sat.printableString', 'x509sat.uTF8String'], [...labDissectors(), '-Y', 'tls.handshake.type == 11']);
+  const certFrames = tsharkFields(tlsFile, ['frame.number', 'x509sat.printableString', 'x509sat.uTF8String'], [...netlabDissectors(), '-Y', 'tls.handshake.type == 11']);
   assert.ok(certFrames.some(([number]) => Number(number) === certificate.packet), 'tshark finds the Certificate in that packet');
   const commonName = /CN=([^,]+)/.exec(certificate.certificate_subject as string)?.[1] as string;
   assert.ok(certFrames.every(([, printable, utf8]) => [printable, utf8].includes(commonName)), `tshark reads the name ${commonName}`);
@@ -115,7 +114,7 @@ for (const mode of ['socket tap', 'live capture'] as const) {
     assert.equal(doc.lab, 'chat');
     assert.deepEqual([...doc.files].sort(), [...withReportPages(Object.values(CAPTURES)), KEYS].sort());
     for (const file of Object.values(CAPTURES)) {
-      if (mode === 'socket tap') assert.equal(await tsharkComplaints(join(dir, file), labDissectors()), '', file);
+      if (mode === 'socket tap') assert.equal(await tsharkComplaints(join(dir, file)), '', file);
       else await tsharkReads(join(dir, file));
     }
     checkPacketFacts(doc, dir, { [CAPTURES.tls]: KEYS });

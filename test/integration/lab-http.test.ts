@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
-import { checkHintsRun, checkPacketFacts, checkTextPackets, labDissectors, runLabJson, textHeadings, withReportPages } from '../helpers/lab-facts.js';
+import { checkHintsRun, checkPacketFacts, checkTextPackets, runLabJson, textHeadings, withReportPages } from '../helpers/lab-facts.js';
 import { tsharkFields } from '../helpers/pcap.js';
 import { tempDir } from '../helpers/temp.js';
-import { tsharkComplaints } from '../helpers/tshark.js';
+import { tsharkComplaints, netlabDissectors } from '../helpers/tshark.js';
 
 for (const mode of ['socket tap', 'live capture'] as const) {
   test(`lab http --json (${mode}): each typed line at its packet and offset, and the server log, as tshark reads the capture`, async (t) => {
@@ -18,14 +18,14 @@ for (const mode of ['socket tap', 'live capture'] as const) {
     const { doc } = await runLabJson(['http', ...(mode === 'live capture' ? ['--capture'] : [])], dir);
     const pcap = join(dir, 'lab-http.pcap');
     assert.deepEqual(doc.files, withReportPages([pcap]));
-    if (mode === 'socket tap') assert.equal(await tsharkComplaints(pcap, labDissectors()), '');
+    if (mode === 'socket tap') assert.equal(await tsharkComplaints(pcap), '');
     checkPacketFacts(doc, dir);
 
     const facts = doc.sections.flatMap((s) => s.facts);
     const line = (field: string) => facts.find((f) => f.field === field);
     assert.match(String(line('request line')?.text), /^GET \/ HTTP\/1\.1$/);
     // tshark's HTTP dissector reads the same Host and User-Agent from the reassembled request.
-    const [http] = tsharkFields(pcap, ['http.host', 'http.user_agent', 'http.request.method'], [...labDissectors(), '-Y', 'http.request']);
+    const [http] = tsharkFields(pcap, ['http.host', 'http.user_agent', 'http.request.method'], [...netlabDissectors(), '-Y', 'http.request']);
     assert.equal(line('Host')?.text, `Host: ${http![0]}`);
     assert.equal(line('User-Agent')?.text, `User-Agent: ${http![1]}`);
     const ua = facts.find((f) => 'user_agent' in f);
@@ -38,7 +38,7 @@ for (const mode of ['socket tap', 'live capture'] as const) {
     assert.equal(from?.client_port, Number(client![0]), "the server logs the capture's client port");
     assert.equal(from?.src_port, Number(client![0]));
     const status = line('status line');
-    const [response] = tsharkFields(pcap, ['frame.number', 'http.response.code'], [...labDissectors(), '-Y', 'http.response']);
+    const [response] = tsharkFields(pcap, ['frame.number', 'http.response.code'], [...netlabDissectors(), '-Y', 'http.response']);
     assert.equal(status?.text, 'HTTP/1.1 200 OK');
     assert.equal(response![1], '200');
   });
@@ -52,6 +52,6 @@ test('lab http (text): packet lines are frames tshark reads, and the server log 
   assert.ok(checkTextPackets(result.stdout, dir, ['lab-http.pcap']) >= 8);
   // The closing hints run as printed, in the directory the lab wrote to.
   assert.equal(await checkHintsRun(result.stdout, dir), 2);
-  const [ua] = tsharkFields(join(dir, 'lab-http.pcap'), ['http.user_agent'], [...labDissectors(), '-Y', 'http.request']);
+  const [ua] = tsharkFields(join(dir, 'lab-http.pcap'), ['http.user_agent'], [...netlabDissectors(), '-Y', 'http.request']);
   assert.match(result.stdout, new RegExp(`^ {2}127\\.0\\.0\\.1 - - \\[[^\\]]+\\] "GET / HTTP/1\\.1" 200 \\d+ "-" "${ua![0]!.replace(/[()./]/g, '\\$&')}"$`, 'm'));
 });

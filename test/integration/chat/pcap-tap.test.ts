@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { opensslUser, tcpUser, udpUser, wsUser } from '../../helpers/chat.js';
 import { tsharkFields } from '../../helpers/pcap.js';
 import { spawnCli } from '../../helpers/spawn-cli.js';
-import { labDissectors } from '../../helpers/lab-facts.js';
 import { tempDir } from '../../helpers/temp.js';
 import { tsharkDecrypted } from '../../helpers/tls-capture.js';
 import { tsharkComplaints, tsharkFollowTcp, tsharkUdpPayloads } from '../../helpers/tshark.js';
@@ -60,7 +59,7 @@ test('chat serve --pcap: every listener in one capture, each user\'s line where 
   await alice.out.waitForLine('The server is shutting down. Goodbye!');
   assert.equal(await waitForExit(serve.child), 0);
 
-  assert.equal(await tsharkComplaints(pcap, labDissectors()), '');
+  assert.equal(await tsharkComplaints(pcap), '');
   const tcp = await tsharkFollowTcp(pcap, streamTo(pcap, ports.tcp!));
   assert.equal(tcp.client.toString(), 'alice\r\nhello from tcp\r\n');
   for (const line of ['bob: secret over tls', 'carol: hi over udp', 'dave: hi over ws', 'The server is shutting down. Goodbye!']) {

@@ -11,7 +11,6 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { tsharkFields } from '../../helpers/pcap.js';
 import { bannerPort, spawnCli } from '../../helpers/spawn-cli.js';
-import { labDissectors } from '../../helpers/lab-facts.js';
 import { tempDir } from '../../helpers/temp.js';
 import { tsharkComplaints, tsharkFollowTcp } from '../../helpers/tshark.js';
 import { waitFor, waitForExit } from '../../helpers/wait.js';
@@ -39,7 +38,7 @@ test('im serve --pcap: the sender\'s frame and the relayed copy, byte for byte, 
   serve.child.kill('SIGINT');
   assert.equal(await waitForExit(serve.child), 0);
 
-  assert.equal(await tsharkComplaints(pcap, labDissectors()), '');
+  assert.equal(await tsharkComplaints(pcap), '');
   const streams = tsharkFields(pcap, ['tcp.stream', 'tcp.srcport'], ['-Y', 'tcp.flags.syn == 1 && tcp.flags.ack == 0']);
   assert.equal(streams.length, 2, 'two connections: bob, then alice');
   const fromBob = await tsharkFollowTcp(pcap, Number(streams[0]?.[0]));
@@ -65,5 +64,5 @@ test('im serve --pcap on a port in use: the port error, exit 1, and the capture 
   assert.equal(await waitForExit(serve.child), 1);
   await serve.stderr.waitForLine(new RegExp(`port ${port} is already in use`));
   assert.equal(statSync(pcap).size, 24, 'a pcap global header and no packet');
-  assert.equal(await tsharkComplaints(pcap, labDissectors()), '');
+  assert.equal(await tsharkComplaints(pcap), '');
 });
