@@ -84,9 +84,15 @@ function frameOf(layers: TlsLayer[]): Frame {
   };
 }
 
+/**
+ * The tests' ports are random: one that tshark maps to another protocol (it
+ * tries port tables before the TLS heuristic) would hide the records.
+ */
+const AS_TLS = ['-d', 'tcp.port==1-65535,tls'];
+
 /** The `tshark -V` lines of each frame, trimmed. */
 async function tsharkVerbose(pcap: string, extra: string[] = []): Promise<Map<number, string[]>> {
-  const result = await runProcess('tshark', ['-r', pcap, ...extra, '-V']);
+  const result = await runProcess('tshark', ['-r', pcap, ...AS_TLS, ...extra, '-V']);
   assert.equal(result.code, 0, result.stderr);
   const out = new Map<number, string[]>();
   let lines: string[] = [];
@@ -135,7 +141,7 @@ function print(name: string, value: unknown): string {
 }
 
 async function tsharkFrames(pcap: string, extra: string[] = []): Promise<Map<number, { protocol: string; info: string; fields: string[] }>> {
-  const args = ['-r', pcap, ...extra, '-Y', 'tls', '-T', 'fields', '-E', 'occurrence=a', '-e', 'frame.number', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'];
+  const args = ['-r', pcap, ...AS_TLS, ...extra, '-Y', 'tls', '-T', 'fields', '-E', 'occurrence=a', '-e', 'frame.number', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'];
   for (const f of FIELDS) args.push('-e', f);
   const result = await runProcess('tshark', args);
   assert.equal(result.code, 0, result.stderr);
