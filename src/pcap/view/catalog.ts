@@ -10,6 +10,7 @@ import { ETHERTYPE } from '../layers/link.js';
 import { APP_FIELDS } from '../layers/app-fields.js';
 import { TLS_FIELDS } from '../layers/tls.js';
 import type { ProtoField } from '../layers/tree.js';
+import { packetColumns, type PacketColumns } from './columns.js';
 import type { FieldCatalog, FieldKind, FieldSpec, FieldValue } from './field.js';
 import { HEADER_FIELDS } from './header-fields.js';
 import type { ViewPacket } from './packet.js';
@@ -109,6 +110,32 @@ const DATA_FIELDS: FieldSpec<ViewPacket>[] = [
   },
 ];
 
+function column(name: string, kind: 'uint' | 'string', value: (c: PacketColumns) => FieldValue | undefined): FieldSpec<ViewPacket> {
+  return {
+    name,
+    kind,
+    read(p, out) {
+      const v = value(packetColumns(p));
+      if (v !== undefined) out.push(v);
+    },
+  };
+}
+
+/**
+ * tshark's column fields (`-e _ws.col.Info`): the packet list's columns, as
+ * the list prints them. Info and Protocol come from the highest layer, so
+ * every column needs application-layer dissection.
+ */
+const COLUMN_FIELDS: FieldSpec<ViewPacket>[] = [
+  column('_ws.col.No.', 'uint', (c) => c.number),
+  column('_ws.col.Time', 'string', (c) => (c.time === null ? undefined : c.time.toFixed(6))),
+  column('_ws.col.Source', 'string', (c) => c.src),
+  column('_ws.col.Destination', 'string', (c) => c.dst),
+  column('_ws.col.Protocol', 'string', (c) => c.protocol),
+  column('_ws.col.Length', 'uint', (c) => c.length),
+  column('_ws.col.Info', 'string', (c) => c.info),
+];
+
 /** Header fields that depend on the packets before: they need each TCP packet tracked in its stream. */
 const STREAM_FIELDS = new Set(['tcp.stream', 'tcp.seq', 'tcp.ack', 'tcp.window_size']);
 
@@ -120,13 +147,14 @@ class ViewCatalog implements FieldCatalog<ViewPacket> {
     for (const f of HEADER_FIELDS) this.#fields.set(f.name, f);
     for (const name of PROTOCOL_NAMES) this.#fields.set(name, protocol(name));
     for (const f of DATA_FIELDS) this.#fields.set(f.name, f);
+    for (const f of COLUMN_FIELDS) this.#fields.set(f.name, f);
     for (const f of APP_FIELD_SPECS) {
       // A bare protocol name is read from the packet; a protocol-kind field with a dot (tls.handshake) is a subtree of the layer.
       if (f.kind === 'protocol' && !f.name.includes('.')) continue;
       this.#fields.set(f.name, appField(f.name, f.kind, f.layers, f.hexDigits));
     }
     for (const name of this.#fields.keys()) {
-      if (APP_PROTOCOLS.has(name.split('.')[0]!) || name === 'frame.protocols') this.#needsApp.add(name);
+      if (APP_PROTOCOLS.has(name.split('.')[0]!) || name === 'frame.protocols' || name.startsWith('_ws.col.')) this.#needsApp.add(name);
     }
   }
 

@@ -127,6 +127,9 @@ for (const name of sampleFiles()) {
     const packetRows = rows.filter((r) => !(name.endsWith('.pcapng') && r[2] === '' && r[3] === 'data'));
     const ours = (await viewLines(file, { json: true })).map((l) => JSON.parse(l) as { protocol: string; info: string });
     assert.equal(ours.length, packetRows.length);
+    // -e _ws.col.Protocol -e _ws.col.Info print the very columns the list shows.
+    const asFields = await viewLines(file, { fields: ['_ws.col.Protocol', '_ws.col.Info'] });
+    ours.forEach((c, i) => assert.equal(asFields[i], `${c.protocol}\t${c.info}`, `packet ${i + 1}: -e _ws.col.*`));
     packetRows.forEach(([protocol, info], i) => {
       if (!KNOWN_COLUMN.test(protocol!)) return;
       assert.equal(ours[i]!.protocol, protocol, `packet ${i + 1} Protocol`);
@@ -134,5 +137,17 @@ for (const name of sampleFiles()) {
       if (info!.startsWith('[TCP ')) return;
       assert.equal(ours[i]!.info, info, `packet ${i + 1} Info`);
     });
+  });
+}
+
+const COLUMN_FIELDS = ['_ws.col.No.', '_ws.col.Time', '_ws.col.Source', '_ws.col.Destination', '_ws.col.Protocol', '_ws.col.Length', '_ws.col.Info'];
+
+// Captures of nothing but protocols netlab dissects, so every column can be tshark's.
+for (const name of ['tcpdump-dns_tcp.pcap', 'tcpdump-dns_udp.pcap', 'tcpdump-ipv4_tcp_http_xml.pcap']) {
+  test(`${name}: -e _ws.col.* prints every packet's columns as tshark does`, async () => {
+    const file = join(FIXTURES, name);
+    // Info may end in a space ("GET / HTTP/1.1 "): only the final line end goes.
+    const theirs = tool('tshark', tsharkArgs(file, COLUMN_FIELDS)).replace(/\n$/, '').split('\n');
+    assert.deepEqual(await viewLines(file, { fields: COLUMN_FIELDS }), theirs);
   });
 }
