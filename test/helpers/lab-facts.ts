@@ -19,7 +19,6 @@ export interface LabDoc {
   sections: { title: string; text: string; facts: Record<string, unknown>[] }[];
 }
 
-
 /** One frame as tshark reads it. */
 export interface TsharkFrame {
   number: number;
