@@ -70,8 +70,17 @@ export function tcpFlagNames(flags: number): string {
     .join(', ');
 }
 
-/** The columns of `p`. */
+/**
+ * The columns of `p`, made once per packet: the list line, `-e _ws.col.*`
+ * and a filter on them all read the same object (a new one for each packet,
+ * so a caller may keep it).
+ */
 export function packetColumns(p: ViewPacket): PacketColumns {
+  p.columns ??= makeColumns(p);
+  return p.columns;
+}
+
+function makeColumns(p: ViewPacket): PacketColumns {
   const d = p.d;
   const c: PacketColumns = { number: p.number, time: Number.isNaN(p.timeRelative) ? null : p.timeRelative, src: '', dst: '', protocol: '', length: p.frameLen, info: '' };
   if (d.ipVersion !== 0) {

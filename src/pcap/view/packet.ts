@@ -8,6 +8,7 @@
 import { Dissection } from '../layers/dissection.js';
 import type { ProtoLayer } from '../layers/tree.js';
 import type { PacketRecord } from '../read/packet.js';
+import type { PacketColumns } from './columns.js';
 
 /** Plaintext of one decrypted TLS record completed on this packet (for `-x`). */
 export interface DecryptedRecord {
@@ -50,6 +51,8 @@ export class ViewPacket {
   partialInfo = '';
   /** An application protocol reads this packet's payload (then it is not Data). */
   payloadClaimed = false;
+  /** The packet list's columns, once packetColumns has made them for this packet. */
+  columns: PacketColumns | undefined = undefined;
 
   /** Length of the captured frame. */
   get capLen(): number {

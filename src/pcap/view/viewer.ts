@@ -70,6 +70,7 @@ export class PacketViewer {
     p.payloadClaimed = false;
     p.segmentOfPdu = false;
     p.partialInfo = '';
+    p.columns = undefined;
     this.#times(p, r);
     p.tcpStream = -1;
     if (this.#apps !== undefined) this.#application(p, this.#apps);
