@@ -7,7 +7,7 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { RunningProcess, runProcess } from './cli.js';
-import { tsharkFollowTcp } from './tshark.js';
+import { EVERY_PORT_AS_TLS, tsharkFollowTcp } from './tshark.js';
 
 const WAIT_MS = 20_000;
 
@@ -87,9 +87,7 @@ export async function tsharkDecrypted(file: string, keyLog: string, srcPort?: nu
   const result = await runProcess('tshark', [
     '-r', file,
     '-o', `tls.keylog_file:${keyLog}`,
-    // The tests' ports are random: one that tshark maps to another protocol
-    // (it tries port tables before the TLS heuristic) would hide the records.
-    '-d', 'tcp.port==1-65535,tls',
+    ...EVERY_PORT_AS_TLS,
     '--disable-protocol', 'http',
     '-Y', srcPort === undefined ? 'data.data' : `tcp.srcport==${srcPort}`,
     '-T', 'fields',

@@ -29,6 +29,13 @@ export function netlabDissectors(): readonly string[] {
   return netlabDissectorOptions;
 }
 
+/**
+ * tshark options that read every TCP port as TLS. Test ports are random: one
+ * that tshark maps to another protocol (it tries port tables before the TLS
+ * heuristic) would hide the records.
+ */
+export const EVERY_PORT_AS_TLS: readonly string[] = Object.freeze(['-d', 'tcp.port==1-65535,tls']);
+
 const CHECKSUMS = ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'];
 
 /**

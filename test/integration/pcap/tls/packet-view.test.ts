@@ -18,6 +18,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { tempDir } from '../../../helpers/temp.js';
 import { RunningProcess, runProcess } from '../../../helpers/cli.js';
 import { freePort, makeCertificates, opensslConversation, startCapture, stopCapture, type Step } from '../../../helpers/tls-capture.js';
+import { EVERY_PORT_AS_TLS } from '../../../helpers/tshark.js';
 import { openCapture } from '../../../../src/pcap/read/source.js';
 import { dissect } from '../../../../src/pcap/layers/dissect.js';
 import { Dissection } from '../../../../src/pcap/layers/dissection.js';
@@ -84,15 +85,9 @@ function frameOf(layers: TlsLayer[]): Frame {
   };
 }
 
-/**
- * The tests' ports are random: one that tshark maps to another protocol (it
- * tries port tables before the TLS heuristic) would hide the records.
- */
-const AS_TLS = ['-d', 'tcp.port==1-65535,tls'];
-
 /** The `tshark -V` lines of each frame, trimmed. */
 async function tsharkVerbose(pcap: string, extra: string[] = []): Promise<Map<number, string[]>> {
-  const result = await runProcess('tshark', ['-r', pcap, ...AS_TLS, ...extra, '-V']);
+  const result = await runProcess('tshark', ['-r', pcap, ...EVERY_PORT_AS_TLS, ...extra, '-V']);
   assert.equal(result.code, 0, result.stderr);
   const out = new Map<number, string[]>();
   let lines: string[] = [];
@@ -141,7 +136,7 @@ function print(name: string, value: unknown): string {
 }
 
 async function tsharkFrames(pcap: string, extra: string[] = []): Promise<Map<number, { protocol: string; info: string; fields: string[] }>> {
-  const args = ['-r', pcap, ...AS_TLS, ...extra, '-Y', 'tls', '-T', 'fields', '-E', 'occurrence=a', '-e', 'frame.number', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'];
+  const args = ['-r', pcap, ...EVERY_PORT_AS_TLS, ...extra, '-Y', 'tls', '-T', 'fields', '-E', 'occurrence=a', '-e', 'frame.number', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'];
   for (const f of FIELDS) args.push('-e', f);
   const result = await runProcess('tshark', args);
   assert.equal(result.code, 0, result.stderr);

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { runCli, runProcess } from '../../../helpers/cli.js';
 import { makeCertificates, opensslConversation } from '../../../helpers/tls-capture.js';
 import { tempDir } from '../../../helpers/temp.js';
+import { EVERY_PORT_AS_TLS } from '../../../helpers/tshark.js';
 
 const SUITES: { name: string; clientArgs: string[] }[] = [
   { name: 'TLS 1.3 AES-128-GCM', clientArgs: ['-tls1_3', '-ciphersuites', 'TLS_AES_128_GCM_SHA256'] },
@@ -66,8 +67,7 @@ test('HTTP inside TLS: seen by -x and -Y only with --keylog, on the frames tshar
     assert.ok(dumped.includes('lab-answer-from-server'), `${suite.name}: the answer in the decrypted dump`);
 
     const ours = await runCli(['pcap', 'packets', pcap, '--keylog', keyLog, '-Y', 'http.request && tls', '-e', 'frame.number', '-e', 'http.request.uri', '-e', 'http.host']);
-    // A random port that tshark maps to another protocol would hide the records: every port is read as TLS.
-    const theirs = await runProcess('tshark', ['-r', pcap, '-o', `tls.keylog_file:${keyLog}`, '-d', 'tcp.port==1-65535,tls', '-Y', 'http.request && tls', '-T', 'fields', '-e', 'frame.number', '-e', 'http.request.uri', '-e', 'http.host']);
+    const theirs = await runProcess('tshark', ['-r', pcap, '-o', `tls.keylog_file:${keyLog}`, ...EVERY_PORT_AS_TLS, '-Y', 'http.request && tls', '-T', 'fields', '-e', 'frame.number', '-e', 'http.request.uri', '-e', 'http.host']);
     assert.equal(theirs.code, 0, theirs.stderr);
     assert.equal(ours.stdout, theirs.stdout, `${suite.name}: frames and fields equal tshark's with the key log`);
     assert.match(ours.stdout, new RegExp(`\\t${SECRET}\\tlab\\.example\\n`));
